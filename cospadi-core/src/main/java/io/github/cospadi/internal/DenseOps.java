@@ -1,0 +1,100 @@
+package io.github.cospadi.internal;
+
+import io.github.cospadi.Parallelism;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.data.FMatrixRMaj;
+
+/**
+ * Dense products used by the solvers, written for float storage with double accumulation where the
+ * design asks for it. Parallel over fixed output blocks, so results do not depend on the thread count.
+ */
+public final class DenseOps {
+    private DenseOps() {}
+
+    /** Γ = AᵀA (numCols × numCols, double) of a float matrix A (m × k). Symmetric by construction. */
+    public static DMatrixRMaj gram(FMatrixRMaj A, Parallelism parallelism) {
+        final int m = A.numRows, k = A.numCols;
+        final float[] a = A.data;
+        final DMatrixRMaj G = new DMatrixRMaj(k, k);
+        final double[] g = G.data;
+        parallelism.forEachBlock(k, 16, (from, to) -> {
+            final double[] acc = new double[k];
+            for (int i = from; i < to; i++) {
+                java.util.Arrays.fill(acc, 0, i + 1, 0.0);
+                // G[i, j] = sum_r A[r, i] * A[r, j], for j <= i
+                for (int r = 0; r < m; r++) {
+                    final int row = r * k;
+                    final double ari = a[row + i];
+                    if (ari == 0) continue;
+                    for (int j = 0; j <= i; j++) acc[j] += ari * a[row + j];
+                }
+                for (int j = 0; j <= i; j++) {
+                    g[i * k + j] = acc[j];
+                }
+            }
+        });
+        for (int i = 0; i < k; i++) for (int j = 0; j < i; j++) g[j * k + i] = g[i * k + j];
+        return G;
+    }
+
+    /** C = AᵀB (float), A is m × k, B is m × n; C is k × n. Accumulates in float per row of B. */
+    public static FMatrixRMaj multTransA(FMatrixRMaj A, FMatrixRMaj B, Parallelism parallelism) {
+        if (A.numRows != B.numRows) {
+            throw new IllegalArgumentException("A (" + Checks.shape(A) + ") and B (" + Checks.shape(B) + ") must have the same number of rows");
+        }
+        final int m = A.numRows, k = A.numCols, n = B.numCols;
+        final float[] a = A.data, b = B.data;
+        final FMatrixRMaj C = new FMatrixRMaj(k, n);
+        final float[] c = C.data;
+        // C[i, :] = sum_r A[r, i] * B[r, :]; blocks over i
+        parallelism.forEachBlock(k, 8, (from, to) -> {
+            for (int r = 0; r < m; r++) {
+                final int brow = r * n;
+                for (int i = from; i < to; i++) {
+                    final float ari = a[r * k + i];
+                    if (ari == 0f) continue;
+                    final int crow = i * n;
+                    for (int j = 0; j < n; j++) c[crow + j] += ari * b[brow + j];
+                }
+            }
+        });
+        return C;
+    }
+
+    /** C = A·B (float), A is m × k, B is k × n. */
+    public static FMatrixRMaj mult(FMatrixRMaj A, FMatrixRMaj B, Parallelism parallelism) {
+        if (A.numCols != B.numRows) {
+            throw new IllegalArgumentException("A (" + Checks.shape(A) + ") and B (" + Checks.shape(B) + ") do not conform");
+        }
+        final int m = A.numRows, k = A.numCols, n = B.numCols;
+        final float[] a = A.data, b = B.data;
+        final FMatrixRMaj C = new FMatrixRMaj(m, n);
+        final float[] c = C.data;
+        parallelism.forEachBlock(m, 8, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                final int crow = i * n;
+                for (int p = 0; p < k; p++) {
+                    final float aip = a[i * k + p];
+                    if (aip == 0f) continue;
+                    final int brow = p * n;
+                    for (int j = 0; j < n; j++) c[crow + j] += aip * b[brow + j];
+                }
+            }
+        });
+        return C;
+    }
+
+    /** Squared Euclidean norm of every column, in double. */
+    public static double[] columnNormsSquared(FMatrixRMaj A) {
+        final int m = A.numRows, n = A.numCols;
+        final double[] out = new double[n];
+        for (int r = 0; r < m; r++) {
+            final int row = r * n;
+            for (int j = 0; j < n; j++) {
+                final double v = A.data[row + j];
+                out[j] += v * v;
+            }
+        }
+        return out;
+    }
+}
