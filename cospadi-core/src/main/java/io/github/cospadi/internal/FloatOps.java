@@ -1,0 +1,37 @@
+package io.github.cospadi.internal;
+
+/**
+ * The float kernels every hot loop goes through. Two implementations: {@link ScalarFloatOps} (always
+ * available, the oracle in tests) and a Vector API twin ({@code PanamaFloatOps}) used when the
+ * {@code jdk.incubator.vector} module is present (run with {@code --add-modules jdk.incubator.vector}).
+ * Choose with {@link #get()}; the system property {@code cospadi.simd=scalar|vector} overrides.
+ *
+ * <p>All methods take flat arrays with offsets and do no argument checks (callers check at the door).
+ */
+public interface FloatOps {
+
+    /** Σ_{i<n} a[aOff+i]·b[bOff+i], accumulated in float. */
+    float dot(float[] a, int aOff, float[] b, int bOff, int n);
+
+    /** y[yOff+i] += alpha·x[xOff+i] for i < n. */
+    void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n);
+
+    /** Σ_{i<n} a[aOff+i]·b[bOff+i] with double inputs. */
+    double dot(double[] a, int aOff, double[] b, int bOff, int n);
+
+    /** y[yOff+i] += alpha·x[xOff+i] for double arrays. */
+    void axpy(double alpha, double[] x, int xOff, double[] y, int yOff, int n);
+
+    /** "scalar" or "vector-&lt;bits&gt;". */
+    String name();
+
+    /** The implementation chosen for this JVM. */
+    static FloatOps get() {
+        return FloatOpsProvider.INSTANCE;
+    }
+
+    /** The scalar implementation (reference for tests). */
+    static FloatOps scalar() {
+        return ScalarFloatOps.INSTANCE;
+    }
+}
