@@ -1,0 +1,107 @@
+package io.github.cospadi;
+
+import io.github.cospadi.internal.Checks;
+import io.github.cospadi.internal.FloatOps;
+import io.github.cospadi.sparse.ColumnSparseMatrix;
+import org.ejml.data.FMatrixRMaj;
+
+/**
+ * A weight W (outFeatures × inFeatures) stored as Ŵᵀ = D·S: the dictionary D (inFeatures × k) and the codes S
+ * (k × outFeatures, exactly s entries per column), plus the {@link CompressionReport} of how it was made. For the
+ * low-rank baselines S is dense (s = k = r). Immutable: accessors return copies of D; S is immutable by contract.
+ */
+public final class CompressedMatrix {
+    private final FMatrixRMaj dictionary; // (inFeatures x k)
+    private final ColumnSparseMatrix codes; // (k x outFeatures)
+    private final CompressionReport report;
+
+    public CompressedMatrix(FMatrixRMaj dictionary, ColumnSparseMatrix codes, CompressionReport report) {
+        if (dictionary.numCols != codes.numRows()) {
+            throw new IllegalArgumentException("dictionary (" + Checks.shape(dictionary) + ") has " + dictionary.numCols
+                    + " atoms but codes have " + codes.numRows() + " rows");
+        }
+        this.dictionary = dictionary;
+        this.codes = codes;
+        this.report = report;
+    }
+
+    public int inFeatures() { return dictionary.numRows; }
+
+    public int outFeatures() { return codes.numCols(); }
+
+    /** k. */
+    public int atoms() { return dictionary.numCols; }
+
+    /** s. */
+    public int nonzerosPerColumn() { return codes.nonzerosPerColumn(); }
+
+    /** A copy of D (inFeatures × k). */
+    public FMatrixRMaj dictionary() { return dictionary.copy(); }
+
+    /** D without a copy, for kernels of this library. Do not modify. */
+    public FMatrixRMaj dictionaryView() { return dictionary; }
+
+    /** S (k × outFeatures). */
+    public ColumnSparseMatrix codes() { return codes; }
+
+    public CompressionReport report() { return report; }
+
+    /** Ŵ (outFeatures × inFeatures), PyTorch layout: Ŵ[j, :] = Σ_t S[r_t, j]·D[:, r_t]ᵀ. */
+    public FMatrixRMaj reconstruct() {
+        final int d1 = inFeatures(), d2 = outFeatures(), k = atoms(), s = nonzerosPerColumn();
+        final float[] dt = new float[k * d1]; // atoms contiguous
+        for (int r = 0; r < d1; r++) for (int i = 0; i < k; i++) dt[i * d1 + r] = dictionary.data[r * k + i];
+        final FMatrixRMaj w = new FMatrixRMaj(d2, d1);
+        final FloatOps ops = FloatOps.get();
+        final int[] rows = codes.rowIndices();
+        final float[] values = codes.values();
+        for (int j = 0; j < d2; j++) {
+            for (int t = j * s; t < (j + 1) * s; t++) {
+                if (values[t] != 0f) ops.axpy(values[t], dt, rows[t] * d1, w.data, j * d1, d1);
+            }
+        }
+        return w;
+    }
+
+    /** y = Ŵ·x for one input x (length inFeatures), computed as Sᵀ(Dᵀx) without forming Ŵ. */
+    public float[] multiply(float[] x) {
+        if (x.length != inFeatures()) {
+            throw new IllegalArgumentException("x has length " + x.length + ", expected inFeatures=" + inFeatures());
+        }
+        final FMatrixRMaj row = FMatrixRMaj.wrap(1, x.length, x);
+        return multiply(row).data;
+    }
+
+    /** Y = X·Ŵᵀ for a batch X (batch × inFeatures), computed as (X·D)·S without forming Ŵ. */
+    public FMatrixRMaj multiply(FMatrixRMaj x) {
+        if (x.numCols != inFeatures()) {
+            throw new IllegalArgumentException("x is " + Checks.shape(x) + ", expected " + inFeatures() + " columns (inFeatures)");
+        }
+        final int b = x.numRows, d1 = inFeatures(), d2 = outFeatures(), k = atoms(), s = nonzerosPerColumn();
+        final FloatOps ops = FloatOps.get();
+        final float[] u = new float[k];
+        final FMatrixRMaj y = new FMatrixRMaj(b, d2);
+        final int[] rows = codes.rowIndices();
+        final float[] values = codes.values();
+        for (int p = 0; p < b; p++) {
+            java.util.Arrays.fill(u, 0f);
+            // u = x_p · D
+            for (int r = 0; r < d1; r++) {
+                final float xr = x.data[p * d1 + r];
+                if (xr != 0f) ops.axpy(xr, dictionary.data, r * k, u, 0, k);
+            }
+            // y_p[j] = sum_t u[rows[j,t]] * values[j,t]
+            for (int j = 0; j < d2; j++) {
+                float acc = 0;
+                for (int t = j * s; t < (j + 1) * s; t++) acc += u[rows[t]] * values[t];
+                y.data[p * d2 + j] = acc;
+            }
+        }
+        return y;
+    }
+
+    @Override
+    public String toString() {
+        return "CompressedMatrix[" + outFeatures() + "x" + inFeatures() + ", k=" + atoms() + ", s=" + nonzerosPerColumn() + "]";
+    }
+}

@@ -1,0 +1,344 @@
+package io.github.cospadi;
+
+import io.github.cospadi.calibration.CalibrationStats;
+import io.github.cospadi.calibration.Whitening;
+import io.github.cospadi.calibration.WhiteningFactor;
+import io.github.cospadi.coding.SparseCoder;
+import io.github.cospadi.dictionary.DictionaryLearner;
+import io.github.cospadi.dictionary.DictionaryUpdate;
+import io.github.cospadi.dictionary.Initialization;
+import io.github.cospadi.internal.Checks;
+import io.github.cospadi.sparse.ColumnSparseMatrix;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.data.FMatrixRMaj;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Compresses weight matrices W (outFeatures × inFeatures, PyTorch layout) into a dictionary times column-sparse
+ * codes, Wᵀ ≈ D·S, minimizing the functional error ‖X(Wᵀ − DS)‖ on calibration activations (docs/design.md).
+ *
+ * <pre>{@code
+ * Compressor compressor = Compressor.builder().ratio(0.3).build();   // CoSpaDi, rho = 2, K-SVD + OMP, 60 iterations
+ * CompressedMatrix c = compressor.compress(weight, CalibrationStats.of(activations));
+ * c.report().functionalError();
+ * }</pre>
+ *
+ * Immutable and thread-safe: one instance can compress many matrices concurrently. The same seed gives the same
+ * result whatever the {@link Parallelism}.
+ */
+public final class Compressor {
+    private final Method method;
+    private final double ratio;            // NaN when atoms/nonzeros are explicit
+    private final double atomsPerNonzero;
+    private final Budget.Accounting accounting;
+    private final int atoms, nonzerosPerColumn;
+    private final SparseCoder coder;
+    private final DictionaryUpdate dictionaryUpdate;
+    private final Initialization initialization;
+    private final int iterations, powerIterations;
+    private final double tolerance;
+    private final Whitening whitening;
+    private final long seed;
+    private final Parallelism parallelism;
+    private final ProgressListener progress;
+
+    private Compressor(Builder b) {
+        method = b.method;
+        ratio = b.ratio;
+        atomsPerNonzero = b.atomsPerNonzero;
+        accounting = b.accounting;
+        atoms = b.atoms;
+        nonzerosPerColumn = b.nonzerosPerColumn;
+        coder = b.coder;
+        dictionaryUpdate = b.dictionaryUpdate;
+        initialization = b.initialization;
+        iterations = b.iterations;
+        powerIterations = b.powerIterations;
+        tolerance = b.tolerance;
+        whitening = b.whitening;
+        seed = b.seed;
+        parallelism = b.parallelism;
+        progress = b.progress;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The budget this compressor uses for a weight of the given shape. */
+    public Budget budget(int outFeatures, int inFeatures) {
+        if (!Double.isNaN(ratio)) {
+            return method == Method.COSPADI
+                    ? Budget.forRatio(inFeatures, outFeatures, ratio, atomsPerNonzero, accounting)
+                    : Budget.lowRank(inFeatures, outFeatures, ratio);
+        }
+        final Budget budget = new Budget(inFeatures, outFeatures, atoms, method == Method.COSPADI ? nonzerosPerColumn : atoms);
+        if (method != Method.COSPADI && atoms > Math.min(inFeatures, outFeatures)) {
+            throw new IllegalArgumentException("rank (" + atoms + ") beyond the matrix " + outFeatures + "x" + inFeatures);
+        }
+        return budget;
+    }
+
+    /** Data-free compression (identity whitening): minimizes ‖W − Ŵ‖_F. */
+    public CompressedMatrix compress(FMatrixRMaj weight) {
+        return compress(weight, null);
+    }
+
+    /**
+     * Compresses {@code weight} (outFeatures × inFeatures) using the calibration statistics of its inputs
+     * (inFeatures × inFeatures Gram). {@code calibration} may be null only for data-free compression.
+     *
+     * @throws IllegalArgumentException for non-finite weights, shape mismatches or impossible budgets
+     * @throws CompressionException     when the Gram cannot be factored even after shifting
+     * @throws java.util.concurrent.CancellationException when the listener cancels or the thread is interrupted
+     */
+    public CompressedMatrix compress(FMatrixRMaj weight, CalibrationStats calibration) {
+        Objects.requireNonNull(weight, "weight");
+        Checks.nonEmpty("weight", weight);
+        Checks.finite("weight", weight);
+        if (calibration != null && calibration.inFeatures() != weight.numCols) {
+            throw new IllegalArgumentException("calibration is for inFeatures=" + calibration.inFeatures() + " but weight is "
+                    + Checks.shape(weight) + " (outFeatures x inFeatures)");
+        }
+        final int d2 = weight.numRows, d1 = weight.numCols;
+        final Budget budget = budget(d2, d1);
+        final Map<String, Double> phases = new LinkedHashMap<>();
+        final long start = System.nanoTime();
+
+        long t = System.nanoTime();
+        final CalibrationStats stats = calibration != null ? calibration : null;
+        final Whitening w = (method == Method.SVD || stats == null) ? Whitening.identity() : whitening;
+        final WhiteningFactor factor = stats != null ? w.factor(stats) : Whitening.identity().factor(identityStats(d1));
+        final FMatrixRMaj whitened = factor.whiten(weight, parallelism); // W_L (d1 x d2)
+        phases.put("whitening", seconds(t));
+        emit("whitening", start, Double.NaN);
+
+        final FMatrixRMaj dictionaryL;
+        final ColumnSparseMatrix codes;
+        List<Double> objective = List.of();
+        int reseeds = 0;
+        if (method == Method.COSPADI) {
+            final DictionaryLearner learner = new DictionaryLearner(coder, dictionaryUpdate, initialization, iterations,
+                    powerIterations, tolerance, seed, parallelism, progress);
+            final DictionaryLearner.Result result = learner.learn(whitened, budget.atoms(), budget.nonzerosPerColumn());
+            dictionaryL = result.dictionary();
+            codes = result.codes();
+            objective = result.objective();
+            reseeds = result.unusedAtomReseeds();
+            phases.put("init", result.initSeconds());
+            phases.put("coding", result.codingSeconds());
+            phases.put("dictionary", result.updateSeconds());
+        } else {
+            t = System.nanoTime();
+            final LowRank.Factors f = LowRank.truncatedSvd(whitened, budget.atoms());
+            dictionaryL = f.basis();
+            codes = f.codes();
+            objective = List.of(f.residual());
+            phases.put("svd", seconds(t));
+        }
+
+        t = System.nanoTime();
+        final FMatrixRMaj dictionary = factor.unwhiten(dictionaryL, parallelism);
+        phases.put("map-back", seconds(t));
+
+        t = System.nanoTime();
+        final CompressedMatrix partial = new CompressedMatrix(dictionary, codes, null);
+        final FMatrixRMaj reconstruction = partial.reconstruct();
+        final double weightError = Errors.relativeWeightError(weight, reconstruction);
+        final double functionalError = stats == null ? weightError
+                : Errors.relativeFunctionalError(weight, reconstruction, stats.gramView(), parallelism);
+        phases.put("evaluation", seconds(t));
+        emit("done", start, objective.isEmpty() ? Double.NaN : objective.get(objective.size() - 1));
+
+        final CompressionReport report = new CompressionReport(method, method == Method.COSPADI ? coder.name() : "svd",
+                d1, d2, budget.atoms(), budget.nonzerosPerColumn(), budget.effectiveRatio(), budget.fullRatio(),
+                weightError, functionalError, objective, method == Method.COSPADI ? objective.size() : 0,
+                factor.shift(), reseeds, phases);
+        return new CompressedMatrix(dictionary, codes, report);
+    }
+
+    private static CalibrationStats identityStats(int d1) {
+        final DMatrixRMaj eye = new DMatrixRMaj(d1, d1);
+        for (int i = 0; i < d1; i++) eye.data[i * d1 + i] = 1;
+        return CalibrationStats.ofGram(eye, 1);
+    }
+
+    private void emit(String phase, long start, double objective) {
+        final ProgressEvent e = new ProgressEvent(phase, 1, 1, objective, Duration.ofNanos(System.nanoTime() - start));
+        progress.onProgress(e);
+        if (e.isCancelled() || Thread.currentThread().isInterrupted()) {
+            throw new java.util.concurrent.CancellationException("compression cancelled");
+        }
+    }
+
+    private static double seconds(long since) {
+        return (System.nanoTime() - since) / 1e9;
+    }
+
+    @Override
+    public String toString() {
+        return "Compressor[" + method + (Double.isNaN(ratio) ? ", k=" + atoms + ", s=" + nonzerosPerColumn
+                : ", ratio=" + ratio + ", rho=" + atomsPerNonzero + ", " + accounting)
+                + (method == Method.COSPADI ? ", " + coder.name() + ", " + dictionaryUpdate + ", " + initialization
+                + ", T=" + iterations + ", power=" + powerIterations : "")
+                + ", " + whitening.name() + ", seed=" + seed + ", " + parallelism + "]";
+    }
+
+    /**
+     * Fluent, validating builder. Every setter checks its own argument; {@link #build()} checks the combination.
+     * Not thread-safe; the built {@link Compressor} is.
+     */
+    public static final class Builder {
+        private Method method = Method.COSPADI;
+        private double ratio = Double.NaN;
+        private double atomsPerNonzero = 2.0;
+        private Budget.Accounting accounting = Budget.Accounting.EFFECTIVE;
+        private int atoms, nonzerosPerColumn;
+        private SparseCoder coder = SparseCoder.omp();
+        private DictionaryUpdate dictionaryUpdate = DictionaryUpdate.KSVD;
+        private Initialization initialization = Initialization.SVD;
+        private int iterations = 60, powerIterations = 8;
+        private double tolerance = 0;
+        private Whitening whitening = Whitening.cholesky();
+        private long seed = 42;
+        private Parallelism parallelism = Parallelism.sequential();
+        private ProgressListener progress = ProgressListener.none();
+
+        private Builder() {}
+
+        /** COSPADI (default), SVD_LLM or SVD. */
+        public Builder method(Method method) {
+            this.method = Objects.requireNonNull(method, "method");
+            return this;
+        }
+
+        /** Target compression ratio γ ∈ (0, 1): the fraction of the dense storage saved (docs/design.md §4). */
+        public Builder ratio(double ratio) {
+            if (!(ratio > 0 && ratio < 1)) throw new IllegalArgumentException("ratio (gamma) must be in (0, 1), got " + ratio);
+            this.ratio = ratio;
+            return this;
+        }
+
+        /** ρ = k/s ≥ 1 used with {@link #ratio}; default 2 (the paper's choice). */
+        public Builder atomsPerNonzero(double rho) {
+            if (!(rho >= 1) || !Double.isFinite(rho)) {
+                throw new IllegalArgumentException("atomsPerNonzero (rho = k/s) must be a finite number >= 1, got " + rho);
+            }
+            this.atomsPerNonzero = rho;
+            return this;
+        }
+
+        /** How {@link #ratio} counts storage: EFFECTIVE (paper Eq. 11, default) or FULL (Eq. 10, with bitmask). */
+        public Builder accounting(Budget.Accounting accounting) {
+            this.accounting = Objects.requireNonNull(accounting, "accounting");
+            return this;
+        }
+
+        /** Explicit k (instead of {@link #ratio}); for the SVD methods this is the rank. */
+        public Builder atoms(int k) {
+            this.atoms = Checks.positive("atoms", k);
+            return this;
+        }
+
+        /** Explicit s (instead of {@link #ratio}); COSPADI only. */
+        public Builder nonzerosPerColumn(int s) {
+            this.nonzerosPerColumn = Checks.positive("nonzerosPerColumn", s);
+            return this;
+        }
+
+        /** Explicit rank for the SVD methods (same as {@link #atoms}). */
+        public Builder rank(int r) {
+            return atoms(r);
+        }
+
+        /** The sparse coder; default {@link SparseCoder#omp()}. */
+        public Builder coder(SparseCoder coder) {
+            this.coder = Objects.requireNonNull(coder, "coder");
+            return this;
+        }
+
+        /** KSVD (default) or MOD. */
+        public Builder dictionaryUpdate(DictionaryUpdate update) {
+            this.dictionaryUpdate = Objects.requireNonNull(update, "dictionaryUpdate");
+            return this;
+        }
+
+        /** SVD (default: lower error than the paper's random columns on real weights, docs/benchmarks.md) or RANDOM_COLUMNS. */
+        public Builder initialization(Initialization initialization) {
+            this.initialization = Objects.requireNonNull(initialization, "initialization");
+            return this;
+        }
+
+        /** T, the number of coding + update alternations; default 60. */
+        public Builder iterations(int iterations) {
+            this.iterations = Checks.positive("iterations", iterations);
+            return this;
+        }
+
+        /** Power-iteration steps per K-SVD atom update; default 8. */
+        public Builder powerIterations(int steps) {
+            this.powerIterations = Checks.positive("powerIterations", steps);
+            return this;
+        }
+
+        /** Stop early when one iteration improves the objective by less than this fraction; default 0 (never). */
+        public Builder tolerance(double tolerance) {
+            if (!(tolerance >= 0 && tolerance < 1)) throw new IllegalArgumentException("tolerance must be in [0, 1), got " + tolerance);
+            this.tolerance = tolerance;
+            return this;
+        }
+
+        /** Whitening of the calibration Gram; default {@link Whitening#cholesky()}. */
+        public Builder whitening(Whitening whitening) {
+            this.whitening = Objects.requireNonNull(whitening, "whitening");
+            return this;
+        }
+
+        /** Seed of every random choice; default 42. */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** Threads to use; default sequential. Results do not depend on it. */
+        public Builder parallelism(Parallelism parallelism) {
+            this.parallelism = Objects.requireNonNull(parallelism, "parallelism");
+            return this;
+        }
+
+        /** Progress listener (can cancel); default none. */
+        public Builder progress(ProgressListener listener) {
+            this.progress = Objects.requireNonNull(listener, "progress");
+            return this;
+        }
+
+        /** Validates the combination and returns an immutable compressor. */
+        public Compressor build() {
+            final boolean explicit = atoms > 0 || nonzerosPerColumn > 0;
+            if (explicit && !Double.isNaN(ratio)) {
+                throw new IllegalArgumentException("give either ratio (" + ratio + ") or atoms/nonzerosPerColumn (k=" + atoms
+                        + ", s=" + nonzerosPerColumn + "), not both");
+            }
+            if (!explicit && Double.isNaN(ratio)) {
+                throw new IllegalArgumentException("no budget: set ratio(gamma) or atoms(k) and nonzerosPerColumn(s)");
+            }
+            if (explicit) {
+                if (atoms == 0) throw new IllegalArgumentException("nonzerosPerColumn (s=" + nonzerosPerColumn + ") given without atoms (k)");
+                if (method == Method.COSPADI) {
+                    if (nonzerosPerColumn == 0) throw new IllegalArgumentException("atoms (k=" + atoms + ") given without nonzerosPerColumn (s)");
+                    if (nonzerosPerColumn > atoms) {
+                        throw new IllegalArgumentException("nonzerosPerColumn (s=" + nonzerosPerColumn + ") must not exceed atoms (k=" + atoms + ")");
+                    }
+                } else if (nonzerosPerColumn > 0) {
+                    throw new IllegalArgumentException("nonzerosPerColumn (s=" + nonzerosPerColumn + ") applies to COSPADI only, not " + method);
+                }
+            }
+            return new Compressor(this);
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package io.github.cospadi.calibration;
+
+import io.github.cospadi.CompressionException;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
+import org.ejml.interfaces.decomposition.CholeskyDecomposition_F64;
+import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
+
+/** G = LᵀL with L upper triangular, shifted when G is not numerically positive definite (docs/design.md §3). */
+final class CholeskyWhitening implements Whitening {
+    static final double DEFAULT_EPSILON = 1e-6;
+    /** Attempts at factoring G + δI, multiplying ε by 10 each time, before giving up. */
+    private static final int MAX_ATTEMPTS = 6;
+
+    private final double epsilon;
+
+    CholeskyWhitening(double epsilon) {
+        if (!(epsilon > 0) || !(epsilon < 1)) {
+            throw new IllegalArgumentException("epsilon must be in (0, 1), got " + epsilon);
+        }
+        this.epsilon = epsilon;
+    }
+
+    @Override
+    public String name() {
+        return "cholesky(eps=" + epsilon + ")";
+    }
+
+    @Override
+    public WhiteningFactor factor(CalibrationStats stats) {
+        final DMatrixRMaj g = stats.gram(); // copy
+        final int n = g.numRows;
+        // symmetrize
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < i; j++) {
+                final double v = 0.5 * (g.data[i * n + j] + g.data[j * n + i]);
+                g.data[i * n + j] = v;
+                g.data[j * n + i] = v;
+            }
+        }
+        double meanDiag = 0;
+        for (int i = 0; i < n; i++) meanDiag += g.data[i * n + i];
+        meanDiag /= n;
+        if (!(meanDiag > 0)) {
+            throw new CompressionException("calibration Gram has no positive diagonal (mean diagonal " + meanDiag
+                    + "): the calibration activations are all zero");
+        }
+        final double minPivot2 = epsilon * meanDiag;
+        DMatrixRMaj upper = tryCholesky(g, 0, minPivot2);
+        if (upper != null) return new WhiteningFactor(upper, 0);
+
+        final EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(n, false, true);
+        if (!eig.decompose(g.copy())) throw new CompressionException("eigen-decomposition of the " + n + "x" + n + " Gram failed");
+        double lambdaMin = Double.POSITIVE_INFINITY;
+        for (int i = 0; i < n; i++) lambdaMin = Math.min(lambdaMin, eig.getEigenvalue(i).real);
+        double eps = epsilon;
+        for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++, eps *= 10) {
+            final double shift = Math.max(0, -lambdaMin) + eps * meanDiag;
+            upper = tryCholesky(g, shift, 0.1 * eps * meanDiag);
+            if (upper != null) return new WhiteningFactor(upper, shift);
+        }
+        throw new CompressionException("calibration Gram (" + n + "x" + n + ", lambda_min=" + lambdaMin + ", mean diagonal "
+                + meanDiag + ") stays indefinite after shifting by up to " + (Math.max(0, -lambdaMin) + eps / 10 * meanDiag));
+    }
+
+    /** Upper L with Lᵀ L = G + shift·I, or null when it fails or a pivot² falls below minPivot2. */
+    private static DMatrixRMaj tryCholesky(DMatrixRMaj g, double shift, double minPivot2) {
+        final int n = g.numRows;
+        final DMatrixRMaj a = g.copy();
+        for (int i = 0; i < n; i++) a.data[i * n + i] += shift;
+        final CholeskyDecomposition_F64<DMatrixRMaj> chol = DecompositionFactory_DDRM.chol(n, false);
+        if (!chol.decompose(a)) return null;
+        final DMatrixRMaj upper = chol.getT(null);
+        for (int i = 0; i < n; i++) {
+            final double p = upper.data[i * n + i];
+            if (!(p * p >= minPivot2)) return null;
+        }
+        // EJML may leave garbage below the diagonal of the returned matrix; zero it
+        for (int i = 0; i < n; i++) for (int j = 0; j < i; j++) upper.data[i * n + j] = 0;
+        return upper;
+    }
+}

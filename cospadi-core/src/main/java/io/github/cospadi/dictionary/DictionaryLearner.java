@@ -1,0 +1,476 @@
+package io.github.cospadi.dictionary;
+
+import io.github.cospadi.Parallelism;
+import io.github.cospadi.ProgressEvent;
+import io.github.cospadi.ProgressListener;
+import io.github.cospadi.coding.SparseCoder;
+import io.github.cospadi.internal.Checks;
+import io.github.cospadi.internal.FloatOps;
+import io.github.cospadi.sparse.ColumnSparseMatrix;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.data.FMatrixRMaj;
+import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
+import org.ejml.dense.row.factory.LinearSolverFactory_DDRM;
+import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
+import org.ejml.interfaces.linsol.LinearSolverDense;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.CancellationException;
+
+/**
+ * Alternating minimization of ‖Y − D·S‖_F² over a dictionary D (m × k, unit-norm atoms) and codes S (k × n, exactly
+ * s nonzeros per column): sparse coding with a {@link SparseCoder}, then a K-SVD or MOD dictionary update
+ * (docs/design.md §5). In cospadi Y is the whitened weight W_L and D is D_L, but nothing here depends on that.
+ *
+ * <p>The objective after every iteration is non-increasing: coding keeps a column's previous code when it fits
+ * better, and each dictionary update is an exact block minimization (K-SVD: the power iteration started at the
+ * current atom can only raise the Rayleigh quotient; MOD: the least-squares dictionary).
+ */
+public final class DictionaryLearner {
+    /** Columns per block of the parallel loops over an atom's users; fixed so results do not depend on threads. */
+    static final int USER_BLOCK = 256;
+    /** Below this many multiply-adds per power step, an atom update runs on one thread. */
+    static final long PARALLEL_WORK = 1L << 18;
+
+    /** The learned dictionary and codes with the learning history. */
+    public record Result(FMatrixRMaj dictionary, ColumnSparseMatrix codes, List<Double> objective, int unusedAtomReseeds,
+                         double codingSeconds, double updateSeconds, double initSeconds) {}
+
+    private final SparseCoder coder;
+    private final DictionaryUpdate update;
+    private final Initialization initialization;
+    private final int iterations;
+    private final int powerIterations;
+    private final double tolerance;
+    private final long seed;
+    private final Parallelism parallelism;
+    private final ProgressListener listener;
+
+    /**
+     * @param iterations      T ≥ 1 alternations
+     * @param powerIterations power steps per K-SVD atom update (≥ 1)
+     * @param tolerance       stop when the relative improvement of the objective in one iteration is below this (0: never)
+     */
+    public DictionaryLearner(SparseCoder coder, DictionaryUpdate update, Initialization initialization, int iterations,
+                             int powerIterations, double tolerance, long seed, Parallelism parallelism,
+                             ProgressListener listener) {
+        this.coder = java.util.Objects.requireNonNull(coder, "coder");
+        this.update = java.util.Objects.requireNonNull(update, "update");
+        this.initialization = java.util.Objects.requireNonNull(initialization, "initialization");
+        this.iterations = Checks.positive("iterations", iterations);
+        this.powerIterations = Checks.positive("powerIterations", powerIterations);
+        if (!(tolerance >= 0) || !Double.isFinite(tolerance)) {
+            throw new IllegalArgumentException("tolerance must be finite and >= 0, got " + tolerance);
+        }
+        this.tolerance = tolerance;
+        this.seed = seed;
+        this.parallelism = java.util.Objects.requireNonNull(parallelism, "parallelism");
+        this.listener = java.util.Objects.requireNonNull(listener, "listener");
+    }
+
+    /** Learns D (m × k) and S (k × n, s per column) for the targets Y (m × n). */
+    public Result learn(FMatrixRMaj targets, int atoms, int s) {
+        Checks.nonEmpty("targets", targets);
+        Checks.finite("targets", targets);
+        if (atoms < 1 || atoms > targets.numCols) {
+            throw new IllegalArgumentException("atoms must be in [1, columns=" + targets.numCols + "], got " + atoms);
+        }
+        if (s < 1 || s > atoms) throw new IllegalArgumentException("s must be in [1, atoms=" + atoms + "], got " + s);
+        final long start = System.nanoTime();
+        final State st = new State(targets, atoms, s);
+        final SplittableRandom random = new SplittableRandom(seed);
+        initialize(st, random);
+        final double initSeconds = (System.nanoTime() - start) / 1e9;
+        final List<Double> history = new ArrayList<>();
+        double codingSeconds = 0, updateSeconds = 0;
+        ColumnSparseMatrix codes = null;
+        int reseeds = 0;
+        double previous = Double.POSITIVE_INFINITY;
+        for (int it = 1; it <= iterations; it++) {
+            checkCancelled(null);
+            long t0 = System.nanoTime();
+            codes = coder.encode(st.dictionary(), targets, s, codes, parallelism);
+            st.loadCodes(codes);
+            st.recomputeResidual(parallelism);
+            final long t1 = System.nanoTime();
+            codingSeconds += (t1 - t0) / 1e9;
+            reseeds += update == DictionaryUpdate.KSVD ? ksvdSweep(st, random) : modUpdate(st, random);
+            codes = st.codes();
+            final double objective = st.objective();
+            updateSeconds += (System.nanoTime() - t1) / 1e9;
+            history.add(objective);
+            final ProgressEvent event = new ProgressEvent("iteration", it, iterations, objective,
+                    Duration.ofNanos(System.nanoTime() - start));
+            listener.onProgress(event);
+            checkCancelled(event);
+            if (objective == 0 || (tolerance > 0 && (previous - objective) < tolerance * previous)) break;
+            previous = objective;
+        }
+        return new Result(st.dictionary(), codes, history, reseeds, codingSeconds, updateSeconds, initSeconds);
+    }
+
+    private static void checkCancelled(ProgressEvent event) {
+        if ((event != null && event.isCancelled()) || Thread.currentThread().isInterrupted()) {
+            throw new CancellationException("compression cancelled");
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // initialization
+
+    private void initialize(State st, SplittableRandom random) {
+        final int m = st.m, n = st.n, k = st.k;
+        int filled = 0;
+        if (initialization == Initialization.SVD) {
+            // top-k eigenvectors of Y·Yᵀ (m × m) = left singular vectors of Y
+            final DMatrixRMaj yyt = new DMatrixRMaj(m, m);
+            final FloatOps ops = FloatOps.get();
+            for (int a = 0; a < m; a++) {
+                for (int b = 0; b <= a; b++) {
+                    double v = 0;
+                    for (int j = 0; j < n; j++) v += (double) st.y.data[a * n + j] * st.y.data[b * n + j];
+                    yyt.data[a * m + b] = v;
+                    yyt.data[b * m + a] = v;
+                }
+            }
+            final EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(m, true, true);
+            if (eig.decompose(yyt)) {
+                final Integer[] order = new Integer[m];
+                for (int i = 0; i < m; i++) order[i] = i;
+                Arrays.sort(order, (p, q) -> Double.compare(eig.getEigenvalue(q).real, eig.getEigenvalue(p).real));
+                double top = Math.max(eig.getEigenvalue(order[0]).real, 0);
+                for (int c = 0; c < m && filled < k; c++) {
+                    if (eig.getEigenvalue(order[c]).real <= 1e-12 * top) break;
+                    final DMatrixRMaj v = eig.getEigenVector(order[c]);
+                    for (int r = 0; r < m; r++) st.dt[filled * m + r] = (float) v.data[r];
+                    filled++;
+                }
+            }
+            ops.name(); // keep the provider initialised on this path as well
+        }
+        // random distinct columns of Y for the remaining atoms
+        final int[] perm = new int[n];
+        for (int j = 0; j < n; j++) perm[j] = j;
+        for (int i = 0; i < n - 1; i++) {
+            final int p = i + random.nextInt(n - i);
+            final int tmp = perm[i];
+            perm[i] = perm[p];
+            perm[p] = tmp;
+        }
+        for (int c = 0; filled < k; c++, filled++) {
+            final int j = perm[c];
+            for (int r = 0; r < m; r++) st.dt[filled * m + r] = st.yt[j * m + r];
+        }
+        for (int i = 0; i < k; i++) normalizeOrRandomize(st.dt, i * m, m, random);
+    }
+
+    /** Normalizes the atom at off; a zero atom becomes a random unit vector. */
+    private static void normalizeOrRandomize(float[] dt, int off, int m, SplittableRandom random) {
+        double norm = 0;
+        for (int r = 0; r < m; r++) norm += (double) dt[off + r] * dt[off + r];
+        if (!(norm > 0)) {
+            norm = 0;
+            for (int r = 0; r < m; r++) {
+                final double g = gaussian(random);
+                dt[off + r] = (float) g;
+                norm += g * g;
+            }
+        }
+        final double inv = 1 / Math.sqrt(norm);
+        for (int r = 0; r < m; r++) dt[off + r] = (float) (dt[off + r] * inv);
+    }
+
+    private static double gaussian(SplittableRandom random) {
+        double u1 = random.nextDouble(), u2 = random.nextDouble();
+        return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // K-SVD
+
+    /** One sweep over all atoms; returns the number of re-seeded unused atoms. */
+    private int ksvdSweep(State st, SplittableRandom random) {
+        final int m = st.m, k = st.k;
+        st.buildUsers();
+        final boolean[] seedUsed = new boolean[st.n];
+        int reseeds = 0;
+        for (int i = 0; i < k; i++) {
+            if (Thread.currentThread().isInterrupted()) throw new CancellationException("compression cancelled");
+            final int from = st.userStart[i], to = st.userStart[i + 1];
+            if (from == to) {
+                reseed(st, i, seedUsed, random);
+                reseeds++;
+                continue;
+            }
+            updateAtom(st, i, from, to);
+        }
+        return reseeds;
+    }
+
+    /** Replaces unused atom i by the normalized residual of the worst-represented column not used yet this sweep. */
+    private static void reseed(State st, int i, boolean[] seedUsed, SplittableRandom random) {
+        final int m = st.m;
+        int worst = -1;
+        double worstNorm = 0;
+        for (int j = 0; j < st.n; j++) {
+            if (seedUsed[j]) continue;
+            final double e = FloatOps.get().dot(st.et, j * m, st.et, j * m, m);
+            if (e > worstNorm) {
+                worstNorm = e;
+                worst = j;
+            }
+        }
+        if (worst >= 0) {
+            seedUsed[worst] = true;
+            System.arraycopy(st.et, worst * m, st.dt, i * m, m);
+        } else {
+            Arrays.fill(st.dt, i * m, (i + 1) * m, 0f);
+        }
+        normalizeOrRandomize(st.dt, i * m, m, random);
+    }
+
+    /**
+     * Best rank-1 refit of atom i on its users (docs/design.md §5.3). With r_q = e_{j_q} + c_q·d the residual columns
+     * without atom i: v = Rᵀu, u ← Rv/‖Rv‖ repeated from u = d; then d ← u, c ← Rᵀu, e_{j_q} ← r_q − c_q·u.
+     */
+    private void updateAtom(State st, int i, int from, int to) {
+        final int m = st.m;
+        final int users = to - from;
+        final float[] d = st.atom;   // old atom (copy)
+        System.arraycopy(st.dt, i * m, d, 0, m);
+        final float[] u = st.u;
+        System.arraycopy(d, 0, u, 0, m);
+        final float[] c = st.coef;   // old coefficients of atom i on its users
+        for (int q = 0; q < users; q++) c[q] = st.values[st.userSlot[from + q]];
+        final float[] v = st.v;
+        final boolean parallel = (long) users * m >= PARALLEL_WORK;
+        final Parallelism par = parallel ? parallelism : Parallelism.sequential();
+        final int blocks = (users + USER_BLOCK - 1) / USER_BLOCK;
+        st.ensurePartials(blocks);
+        boolean degenerate = false;
+        for (int p = 0; p < powerIterations && !degenerate; p++) {
+            project(st, from, users, d, u, c, v, par);
+            // x = sum_q v_q r_q = sum_q v_q e_q + (sum_q v_q c_q) d, accumulated per block then in block order
+            par.forEachBlock(users, USER_BLOCK, (a, b) -> {
+                final FloatOps ops = FloatOps.get();
+                final float[] part = st.partials[a / USER_BLOCK];
+                Arrays.fill(part, 0f);
+                double vc = 0;
+                for (int q = a; q < b; q++) {
+                    ops.axpy(v[q], st.et, st.userCol[from + q] * m, part, 0, m);
+                    vc += (double) v[q] * c[q];
+                }
+                st.partialVc[a / USER_BLOCK] = vc;
+            });
+            final double[] x = st.x;
+            Arrays.fill(x, 0);
+            double vc = 0;
+            for (int b = 0; b < blocks; b++) {
+                final float[] part = st.partials[b];
+                for (int r = 0; r < m; r++) x[r] += part[r];
+                vc += st.partialVc[b];
+            }
+            double norm = 0;
+            for (int r = 0; r < m; r++) {
+                x[r] += vc * d[r];
+                norm += x[r] * x[r];
+            }
+            if (!(norm > 0)) {
+                degenerate = true; // R = 0 on the users: keep the atom, coefficients become 0 below
+                break;
+            }
+            final double inv = 1 / Math.sqrt(norm);
+            for (int r = 0; r < m; r++) u[r] = (float) (x[r] * inv);
+        }
+        if (degenerate) System.arraycopy(d, 0, u, 0, m);
+        // new coefficients c' = Rᵀu, residual e_q ← e_q + c_q d − c'_q u
+        project(st, from, users, d, u, c, v, par);
+        par.forEachBlock(users, USER_BLOCK, (a, b) -> {
+            final FloatOps ops = FloatOps.get();
+            for (int q = a; q < b; q++) {
+                final int off = st.userCol[from + q] * m;
+                ops.axpy(c[q], d, 0, st.et, off, m);
+                ops.axpy(-v[q], u, 0, st.et, off, m);
+                st.values[st.userSlot[from + q]] = v[q];
+            }
+        });
+        System.arraycopy(u, 0, st.dt, i * m, m);
+    }
+
+    /** v_q = r_qᵀu = e_qᵀu + c_q·(dᵀu) for every user q. */
+    private static void project(State st, int from, int users, float[] d, float[] u, float[] c, float[] v, Parallelism par) {
+        final int m = st.m;
+        final float du = FloatOps.get().dot(d, 0, u, 0, m);
+        par.forEachBlock(users, USER_BLOCK, (a, b) -> {
+            final FloatOps ops = FloatOps.get();
+            for (int q = a; q < b; q++) v[q] = ops.dot(st.et, st.userCol[from + q] * m, u, 0, m) + c[q] * du;
+        });
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // MOD
+
+    private int modUpdate(State st, SplittableRandom random) {
+        final int m = st.m, n = st.n, k = st.k, s = st.s;
+        final FloatOps ops = FloatOps.get();
+        // B = Y Sᵀ stored transposed (k × m); A = S Sᵀ (k × k)
+        final double[] bt = new double[k * m];
+        final DMatrixRMaj a = new DMatrixRMaj(k, k);
+        final double[] yj = new double[m];
+        for (int j = 0; j < n; j++) {
+            for (int r = 0; r < m; r++) yj[r] = st.yt[j * m + r];
+            for (int t = 0; t < s; t++) {
+                final int ra = st.rows[j * s + t];
+                final double va = st.values[j * s + t];
+                ops.axpy(va, yj, 0, bt, ra * m, m);
+                for (int t2 = 0; t2 < s; t2++) a.data[ra * k + st.rows[j * s + t2]] += va * st.values[j * s + t2];
+            }
+        }
+        double trace = 0;
+        for (int i = 0; i < k; i++) trace += a.data[i * k + i];
+        final double ridge = 1e-12 * Math.max(trace / k, Double.MIN_NORMAL);
+        final boolean[] unused = new boolean[k];
+        for (int i = 0; i < k; i++) {
+            if (a.data[i * k + i] == 0) unused[i] = true;
+            a.data[i * k + i] += ridge;
+        }
+        final LinearSolverDense<DMatrixRMaj> solver = LinearSolverFactory_DDRM.symmPosDef(k);
+        final DMatrixRMaj b = DMatrixRMaj.wrap(k, m, bt);
+        final DMatrixRMaj dtNew = new DMatrixRMaj(k, m);
+        if (!solver.setA(a)) {
+            final LinearSolverDense<DMatrixRMaj> pinv = LinearSolverFactory_DDRM.pseudoInverse(true);
+            pinv.setA(a);
+            pinv.solve(b, dtNew);
+        } else {
+            solver.solve(b, dtNew);
+        }
+        // normalize atoms, rescale their codes so D·S is unchanged
+        final double[] norms = new double[k];
+        for (int i = 0; i < k; i++) {
+            double nrm = 0;
+            for (int r = 0; r < m; r++) nrm += dtNew.data[i * m + r] * dtNew.data[i * m + r];
+            norms[i] = Math.sqrt(nrm);
+            if (!unused[i] && norms[i] > 0) {
+                for (int r = 0; r < m; r++) st.dt[i * m + r] = (float) (dtNew.data[i * m + r] / norms[i]);
+            }
+        }
+        for (int t = 0; t < n * s; t++) {
+            final int i = st.rows[t];
+            if (!unused[i] && norms[i] > 0) st.values[t] = (float) (st.values[t] * norms[i]);
+        }
+        st.recomputeResidual(parallelism);
+        final boolean[] seedUsed = new boolean[n];
+        int reseeds = 0;
+        for (int i = 0; i < k; i++) {
+            if (unused[i] || !(norms[i] > 0)) {
+                // codes of atom i are all zero: re-seed without changing the objective
+                reseed(st, i, seedUsed, random);
+                reseeds++;
+            }
+        }
+        return reseeds;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+
+    /** Working arrays of one learning run. */
+    private static final class State {
+        final int m, n, k, s;
+        final FMatrixRMaj y;  // (m x n) targets
+        final float[] yt;     // (n x m) targets, column j contiguous
+        final float[] dt;     // (k x m) atoms, atom i contiguous
+        final float[] et;     // (n x m) residual columns
+        int[] rows;           // (n * s) code rows, column-major slots
+        float[] values;       // (n * s)
+        final int[] userStart; // (k + 1) CSR-like index of the users of each atom
+        final int[] userCol;   // (n * s)
+        final int[] userSlot;  // (n * s)
+        final float[] atom, u;
+        final float[] coef, v;
+        final double[] x;
+        float[][] partials = new float[0][];
+        double[] partialVc = new double[0];
+
+        State(FMatrixRMaj y, int k, int s) {
+            this.y = y;
+            this.m = y.numRows;
+            this.n = y.numCols;
+            this.k = k;
+            this.s = s;
+            yt = new float[n * m];
+            for (int r = 0; r < m; r++) for (int j = 0; j < n; j++) yt[j * m + r] = y.data[r * n + j];
+            dt = new float[k * m];
+            et = new float[n * m];
+            userStart = new int[k + 1];
+            userCol = new int[n * s];
+            userSlot = new int[n * s];
+            atom = new float[m];
+            u = new float[m];
+            coef = new float[n];
+            v = new float[n];
+            x = new double[m];
+        }
+
+        void ensurePartials(int blocks) {
+            if (partials.length < blocks) {
+                partials = new float[blocks][m];
+                partialVc = new double[blocks];
+            }
+        }
+
+        /** D (m × k) as an EJML matrix. */
+        FMatrixRMaj dictionary() {
+            final FMatrixRMaj d = new FMatrixRMaj(m, k);
+            for (int i = 0; i < k; i++) for (int r = 0; r < m; r++) d.data[r * k + i] = dt[i * m + r];
+            return d;
+        }
+
+        void loadCodes(ColumnSparseMatrix codes) {
+            rows = codes.rowIndices().clone();
+            values = codes.values().clone();
+        }
+
+        ColumnSparseMatrix codes() {
+            return new ColumnSparseMatrix(k, n, s, rows.clone(), values.clone());
+        }
+
+        /** E = Y − D·S, column by column. */
+        void recomputeResidual(Parallelism parallelism) {
+            parallelism.forEachBlock(n, 64, (from, to) -> {
+                final FloatOps ops = FloatOps.get();
+                for (int j = from; j < to; j++) {
+                    System.arraycopy(yt, j * m, et, j * m, m);
+                    for (int t = j * s; t < (j + 1) * s; t++) {
+                        final float val = values[t];
+                        if (val != 0f) ops.axpy(-val, dt, rows[t] * m, et, j * m, m);
+                    }
+                }
+            });
+        }
+
+        double objective() {
+            double sum = 0;
+            for (float e : et) sum += (double) e * e;
+            return sum;
+        }
+
+        /** Groups the code slots by atom: users of atom i are userCol/userSlot[userStart[i] .. userStart[i+1]). */
+        void buildUsers() {
+            Arrays.fill(userStart, 0);
+            for (int t = 0; t < n * s; t++) userStart[rows[t] + 1]++;
+            for (int i = 0; i < k; i++) userStart[i + 1] += userStart[i];
+            final int[] fill = Arrays.copyOf(userStart, k);
+            for (int j = 0; j < n; j++) {
+                for (int t = j * s; t < (j + 1) * s; t++) {
+                    final int p = fill[rows[t]]++;
+                    userCol[p] = j;
+                    userSlot[p] = t;
+                }
+            }
+        }
+    }
+}
