@@ -72,7 +72,13 @@ public final class DictionaryLearner {
         this.listener = java.util.Objects.requireNonNull(listener, "listener");
     }
 
-    /** Learns D (m × k) and S (k × n, s per column) for the targets Y (m × n). */
+    /**
+     * Learns D (m × k) and S (k × n, s per column) for the targets Y (m × n).
+     *
+     * <p>When m > n the problem is solved in the n-dimensional column space of Y: with the thin QR Y = Q·B, every
+     * atom the algorithm can produce lies in span(Y) = span(Q), so ‖Y − Q·D_B·S‖ = ‖B − D_B·S‖ and learning on B
+     * (n × n) then returning D = Q·D_B is exact and up to m/n times cheaper (docs/design.md §5).
+     */
     public Result learn(FMatrixRMaj targets, int atoms, int s) {
         Checks.nonEmpty("targets", targets);
         Checks.finite("targets", targets);
@@ -80,6 +86,22 @@ public final class DictionaryLearner {
             throw new IllegalArgumentException("atoms must be in [1, columns=" + targets.numCols + "], got " + atoms);
         }
         if (s < 1 || s > atoms) throw new IllegalArgumentException("s must be in [1, atoms=" + atoms + "], got " + s);
+        if (targets.numRows > targets.numCols) {
+            final long start = System.nanoTime();
+            final ColumnSpace space = ColumnSpace.of(targets);
+            final double reduceSeconds = (System.nanoTime() - start) / 1e9;
+            final Result reduced = learnDirect(space.coordinates(), atoms, s);
+            final long t = System.nanoTime();
+            final FMatrixRMaj dictionary = space.lift(reduced.dictionary(), parallelism);
+            final double liftSeconds = (System.nanoTime() - t) / 1e9;
+            return new Result(dictionary, reduced.codes(), reduced.objective(), reduced.unusedAtomReseeds(),
+                    reduced.codingSeconds(), reduced.updateSeconds(), reduced.initSeconds() + reduceSeconds + liftSeconds);
+        }
+        return learnDirect(targets, atoms, s);
+    }
+
+    /** The unreduced algorithm (the oracle for the column-space reduction in tests). */
+    Result learnDirect(FMatrixRMaj targets, int atoms, int s) {
         final long start = System.nanoTime();
         final State st = new State(targets, atoms, s);
         final SplittableRandom random = new SplittableRandom(seed);
