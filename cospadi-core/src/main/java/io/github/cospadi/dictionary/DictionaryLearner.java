@@ -46,6 +46,7 @@ public final class DictionaryLearner {
     private final int iterations;
     private final int powerIterations;
     private final double tolerance;
+    private final double powerTolerance;
     private final long seed;
     private final Parallelism parallelism;
     private final ProgressListener listener;
@@ -54,10 +55,11 @@ public final class DictionaryLearner {
      * @param iterations      T ≥ 1 alternations
      * @param powerIterations power steps per K-SVD atom update (≥ 1)
      * @param tolerance       stop when the relative improvement of the objective in one iteration is below this (0: never)
+     * @param powerTolerance  stop an atom's power iteration early once 1 − cos(u_new, u_old) is below this (0: never)
      */
     public DictionaryLearner(SparseCoder coder, DictionaryUpdate update, Initialization initialization, int iterations,
-                             int powerIterations, double tolerance, long seed, Parallelism parallelism,
-                             ProgressListener listener) {
+                             int powerIterations, double tolerance, double powerTolerance, long seed,
+                             Parallelism parallelism, ProgressListener listener) {
         this.coder = java.util.Objects.requireNonNull(coder, "coder");
         this.update = java.util.Objects.requireNonNull(update, "update");
         this.initialization = java.util.Objects.requireNonNull(initialization, "initialization");
@@ -67,6 +69,10 @@ public final class DictionaryLearner {
             throw new IllegalArgumentException("tolerance must be finite and >= 0, got " + tolerance);
         }
         this.tolerance = tolerance;
+        if (!(powerTolerance >= 0) || !Double.isFinite(powerTolerance)) {
+            throw new IllegalArgumentException("powerTolerance must be finite and >= 0, got " + powerTolerance);
+        }
+        this.powerTolerance = powerTolerance;
         this.seed = seed;
         this.parallelism = java.util.Objects.requireNonNull(parallelism, "parallelism");
         this.listener = java.util.Objects.requireNonNull(listener, "listener");
@@ -275,16 +281,21 @@ public final class DictionaryLearner {
         st.ensurePartials(blocks);
         boolean degenerate = false;
         for (int p = 0; p < powerIterations && !degenerate; p++) {
-            project(st, from, users, d, u, c, v, par);
-            // x = sum_q v_q r_q = sum_q v_q e_q + (sum_q v_q c_q) d, accumulated per block then in block order
+            // one pass over the users' residual rows (each row is read once while it is in cache):
+            // v_q = r_qᵀu = e_qᵀu + c_q·(dᵀu) and x = Σ_q v_q r_q = Σ_q v_q e_q + (Σ_q v_q c_q)·d,
+            // accumulated per fixed block and then in block order
+            final float du = FloatOps.get().dot(d, 0, u, 0, m);
             par.forEachBlock(users, USER_BLOCK, (a, b) -> {
                 final FloatOps ops = FloatOps.get();
                 final float[] part = st.partials[a / USER_BLOCK];
                 Arrays.fill(part, 0f);
                 double vc = 0;
                 for (int q = a; q < b; q++) {
-                    ops.axpy(v[q], st.et, st.userCol[from + q] * m, part, 0, m);
-                    vc += (double) v[q] * c[q];
+                    final int off = st.userCol[from + q] * m;
+                    final float vq = ops.dot(st.et, off, u, 0, m) + c[q] * du;
+                    v[q] = vq;
+                    ops.axpy(vq, st.et, off, part, 0, m);
+                    vc += (double) vq * c[q];
                 }
                 st.partialVc[a / USER_BLOCK] = vc;
             });
@@ -306,7 +317,13 @@ public final class DictionaryLearner {
                 break;
             }
             final double inv = 1 / Math.sqrt(norm);
-            for (int r = 0; r < m; r++) u[r] = (float) (x[r] * inv);
+            double cos = 0;
+            for (int r = 0; r < m; r++) {
+                final float next = (float) (x[r] * inv);
+                cos += (double) next * u[r];
+                u[r] = next;
+            }
+            if (1 - cos < powerTolerance) break; // converged: further steps cannot move the atom measurably
         }
         if (degenerate) System.arraycopy(d, 0, u, 0, m);
         // new coefficients c' = Rᵀu, residual e_q ← e_q + c_q d − c'_q u
