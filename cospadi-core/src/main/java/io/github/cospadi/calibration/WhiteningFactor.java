@@ -11,6 +11,8 @@ import org.ejml.data.FMatrixRMaj;
  * inverse). Immutable.
  */
 public final class WhiteningFactor {
+    /** Rows of W (or columns of D_L) per pass over L; 16 vectors of a few thousand doubles stay in L2. */
+    private static final int BLOCK = 16;
     private final DMatrixRMaj upper; // (d1 x d1) or null for the identity
     private final int size;
     private final double shift;
@@ -66,14 +68,15 @@ public final class WhiteningFactor {
             for (int j = 0; j < d2; j++) for (int i = 0; i < d1; i++) out.data[i * d2 + j] = weight.data[j * d1 + i];
             return out;
         }
-        final FloatOps ops = FloatOps.get();
         final double[] l = upper.data;
-        // out[i, j] = sum_{p >= i} L[i, p] * W[j, p]
-        parallelism.forEachBlock(d2, 16, (from, to) -> {
-            final double[] w = new double[d1];
-            for (int j = from; j < to; j++) {
-                for (int p = 0; p < d1; p++) w[p] = weight.data[j * d1 + p];
-                for (int i = 0; i < d1; i++) out.data[i * d2 + j] = (float) ops.dot(l, i * d1 + i, w, i, d1 - i);
+        // out[i, j] = sum_{p >= i} L[i, p] * W[j, p]; a block of rows of W shares each pass over L
+        parallelism.forEachBlock(d2, BLOCK, (from, to) -> {
+            final FloatOps ops = FloatOps.get();
+            final int rows = to - from;
+            final double[][] w = new double[rows][d1];
+            for (int b = 0; b < rows; b++) for (int p = 0; p < d1; p++) w[b][p] = weight.data[(from + b) * d1 + p];
+            for (int i = 0; i < d1; i++) {
+                for (int b = 0; b < rows; b++) out.data[i * d2 + from + b] = (float) ops.dot(l, i * d1 + i, w[b], i, d1 - i);
             }
         });
         return out;
@@ -87,19 +90,20 @@ public final class WhiteningFactor {
         if (upper == null) return whitenedDictionary.copy();
         final int d1 = size, k = whitenedDictionary.numCols;
         final FMatrixRMaj out = new FMatrixRMaj(d1, k);
-        final FloatOps ops = FloatOps.get();
         final double[] l = upper.data;
-        // solve L x = b per column: x_i = (b_i - sum_{p>i} L[i,p] x_p) / L[i,i]
-        parallelism.forEachBlock(k, 8, (from, to) -> {
-            final double[] x = new double[d1];
-            for (int c = from; c < to; c++) {
-                for (int i = d1 - 1; i >= 0; i--) {
-                    final double b = whitenedDictionary.data[i * k + c];
-                    final double sum = ops.dot(l, i * d1 + i + 1, x, i + 1, d1 - i - 1);
-                    x[i] = (b - sum) / l[i * d1 + i];
+        // solve L x = b per column: x_i = (b_i - sum_{p>i} L[i,p] x_p) / L[i,i]; a block of columns shares each row of L
+        parallelism.forEachBlock(k, BLOCK, (from, to) -> {
+            final FloatOps ops = FloatOps.get();
+            final int cols = to - from;
+            final double[][] x = new double[cols][d1];
+            for (int i = d1 - 1; i >= 0; i--) {
+                final double pivot = l[i * d1 + i];
+                for (int c = 0; c < cols; c++) {
+                    final double b = whitenedDictionary.data[i * k + from + c];
+                    x[c][i] = (b - ops.dot(l, i * d1 + i + 1, x[c], i + 1, d1 - i - 1)) / pivot;
                 }
-                for (int i = 0; i < d1; i++) out.data[i * k + c] = (float) x[i];
             }
+            for (int c = 0; c < cols; c++) for (int i = 0; i < d1; i++) out.data[i * k + from + c] = (float) x[c][i];
         });
         return out;
     }
