@@ -154,17 +154,8 @@ public final class DictionaryLearner {
         final int m = st.m, n = st.n, k = st.k;
         int filled = 0;
         if (initialization == Initialization.SVD) {
-            // top-k eigenvectors of Y·Yᵀ (m × m) = left singular vectors of Y
-            final DMatrixRMaj yyt = new DMatrixRMaj(m, m);
-            final FloatOps ops = FloatOps.get();
-            for (int a = 0; a < m; a++) {
-                for (int b = 0; b <= a; b++) {
-                    double v = 0;
-                    for (int j = 0; j < n; j++) v += (double) st.y.data[a * n + j] * st.y.data[b * n + j];
-                    yyt.data[a * m + b] = v;
-                    yyt.data[b * m + a] = v;
-                }
-            }
+            // top-k eigenvectors of Y·Yᵀ (m × m) = left singular vectors of Y; Y·Yᵀ = gram(Yᵀ)
+            final DMatrixRMaj yyt = io.github.cospadi.internal.DenseOps.gram(FMatrixRMaj.wrap(n, m, st.yt), parallelism);
             final EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(m, true, true);
             if (eig.decompose(yyt)) {
                 final Integer[] order = new Integer[m];
@@ -178,7 +169,6 @@ public final class DictionaryLearner {
                     filled++;
                 }
             }
-            ops.name(); // keep the provider initialised on this path as well
         }
         // random distinct columns of Y for the remaining atoms
         final int[] perm = new int[n];
