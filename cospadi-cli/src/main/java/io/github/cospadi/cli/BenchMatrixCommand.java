@@ -47,7 +47,7 @@ final class BenchMatrixCommand implements Command {
         final SplittableRandom random = new SplittableRandom(seed);
         final FMatrixRMaj weight = syntheticWeight(rows, cols, random);
         final CalibrationStats calibration = syntheticCalibration(cols, random);
-        final Compressor compressor = Compressor.builder().ratio(ratio).iterations(iterations).coder(io.github.cospadi.coding.SparseCoder.omp())
+        final Compressor compressor = Compressor.builder().ratio(ratio).iterations(iterations).coder(LayersCommand.coder(coder))
                 .powerTolerance(powerTolerance).parallelism(Parallelism.threads(threads)).seed(seed)
                 .progress(e -> {
                     if (!json && e.phase().equals("iteration")) {

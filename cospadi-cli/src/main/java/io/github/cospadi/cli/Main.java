@@ -12,6 +12,7 @@ public final class Main {
     static Map<String, Command> commands() {
         final Map<String, Command> commands = new LinkedHashMap<>();
         // one line per command; keep this list sorted by the order users meet them
+        commands.put("layers", new LayersCommand());
         commands.put("bench-matrix", new BenchMatrixCommand());
         return commands;
     }

@@ -1,0 +1,170 @@
+package io.github.cospadi.cli;
+
+import io.github.cospadi.CompressedMatrix;
+import io.github.cospadi.CompressionReport;
+import io.github.cospadi.Compressor;
+import io.github.cospadi.Method;
+import io.github.cospadi.Parallelism;
+import io.github.cospadi.calibration.CalibrationStats;
+import io.github.cospadi.coding.SparseCoder;
+import io.github.cospadi.io.SafeTensors;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.data.FMatrixRMaj;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code cospadi layers}: compresses every projection of a checkpoint with its calibration Gram and prints, per
+ * matrix, k, s (or r), the achieved ratio and the relative functional error, then the mean.
+ */
+final class LayersCommand implements Command {
+    static final String DEFAULT_MODEL = "../shared/models/tinyllama-sotu";
+
+    @Override
+    public String summary() {
+        return "compress every projection of a checkpoint with its calibration Gram; per-matrix errors";
+    }
+
+    @Override
+    public String usage() {
+        return "[--model DIR] [--grams FILE] [--ratio G] [--method cospadi|svd-llm|svd] [--coder omp|iht] "
+                + "[--iterations T] [--rho R] [--threads N] [--filter TEXT] [--json]";
+    }
+
+    @Override
+    public int run(Options o, PrintStream out, PrintStream err) throws Exception {
+        final Path model = Path.of(o.string("model", DEFAULT_MODEL));
+        final Path grams = Path.of(o.string("grams", model.resolve("calibration-grams.safetensors").toString()));
+        final double ratio = o.real("ratio", 0.3);
+        final Method method = method(o.string("method", "cospadi"));
+        final String coderName = o.string("coder", "omp");
+        final int iterations = o.integer("iterations", 60);
+        final double rho = o.real("rho", 2.0);
+        final int threads = o.integer("threads", Runtime.getRuntime().availableProcessors());
+        final String filter = o.string("filter", "");
+        final boolean json = o.flag("json");
+        o.finish();
+        final Path weights = model.resolve("model.safetensors");
+        if (!Files.isRegularFile(weights)) throw new IllegalArgumentException("--model: no model.safetensors in " + model);
+        if (!Files.isRegularFile(grams)) throw new IllegalArgumentException("--grams: no such file " + grams);
+
+        final Compressor.Builder builder = Compressor.builder().method(method).ratio(ratio).iterations(iterations)
+                .coder(coder(coderName)).parallelism(Parallelism.sequential());
+        if (method == Method.COSPADI) builder.atomsPerNonzero(rho);
+        final Compressor compressor = builder.build();
+
+        final List<String> names = new ArrayList<>();
+        final Map<String, FMatrixRMaj> weightsByName = new LinkedHashMap<>();
+        final Map<String, DMatrixRMaj> gramsByName = new LinkedHashMap<>();
+        try (SafeTensors w = SafeTensors.open(weights); SafeTensors g = SafeTensors.open(grams)) {
+            for (String name : w.names()) {
+                if (!name.endsWith("_proj.weight") || !name.contains(filter)) continue;
+                final String gramName = name.substring(0, name.length() - ".weight".length()) + ".input_gram";
+                if (!g.names().contains(gramName)) throw new IllegalArgumentException("--grams has no " + gramName + " for " + name);
+                names.add(name);
+                weightsByName.put(name, w.readFloat(name));
+                gramsByName.put(name, g.readDouble(gramName));
+            }
+        }
+        if (names.isEmpty()) throw new IllegalArgumentException("no *_proj.weight tensor in " + weights + " matches --filter '" + filter + "'");
+        java.util.Collections.sort(names, LayersCommand::byLayer);
+
+        final CompressionReport[] reports = new CompressionReport[names.size()];
+        final long start = System.nanoTime();
+        final int[] done = {0};
+        // matrices in parallel, each compressed on one thread: results do not depend on --threads
+        Parallelism.threads(Math.max(1, threads)).forEachBlock(names.size(), 1, (from, to) -> {
+            final String name = names.get(from);
+            final DMatrixRMaj gram = gramsByName.get(name);
+            final CompressedMatrix c = compressor.compress(weightsByName.get(name), CalibrationStats.ofGram(gram, 1));
+            reports[from] = c.report();
+            synchronized (done) {
+                done[0]++;
+                err.printf(Locale.ROOT, "[%d/%d] %s %.1fs%n", done[0], names.size(), name, (System.nanoTime() - start) / 1e9);
+            }
+        });
+
+        double sum = 0, sumWeight = 0;
+        if (!json) {
+            out.printf(Locale.ROOT, "%-42s %9s %5s %5s %8s %8s %10s %10s%n", "matrix", "shape", "k", method == Method.COSPADI ? "s" : "r",
+                    "ratio", "ratio_f", "func_err", "weight_err");
+        }
+        for (int i = 0; i < names.size(); i++) {
+            final CompressionReport r = reports[i];
+            sum += r.functionalError();
+            sumWeight += r.weightError();
+            if (json) {
+                final Map<String, Object> m = new LinkedHashMap<>();
+                m.put("matrix", names.get(i));
+                m.put("out_features", r.outFeatures());
+                m.put("in_features", r.inFeatures());
+                m.put("method", method.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+                m.put("k", r.atoms());
+                m.put("s", r.nonzerosPerColumn());
+                m.put("ratio", r.effectiveRatio());
+                m.put("ratio_full", r.fullRatio());
+                m.put("functional_error", r.functionalError());
+                m.put("weight_error", r.weightError());
+                m.put("whitening_shift", r.whiteningShift());
+                m.put("iterations", r.iterations());
+                m.put("unused_atom_reseeds", r.unusedAtomReseeds());
+                m.put("seconds", r.totalSeconds());
+                out.println(Json.object(m));
+            } else {
+                out.printf(Locale.ROOT, "%-42s %4dx%-4d %5d %5d %8.4f %8.4f %10.5f %10.5f%n", names.get(i), r.outFeatures(), r.inFeatures(),
+                        r.atoms(), r.nonzerosPerColumn(), r.effectiveRatio(), r.fullRatio(), r.functionalError(), r.weightError());
+            }
+        }
+        final double seconds = (System.nanoTime() - start) / 1e9;
+        final double mean = sum / names.size();
+        if (json) {
+            final Map<String, Object> m = new LinkedHashMap<>();
+            m.put("summary", true);
+            m.put("method", method.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+            m.put("ratio_target", ratio);
+            m.put("matrices", names.size());
+            m.put("mean_functional_error", mean);
+            m.put("mean_weight_error", sumWeight / names.size());
+            m.put("seconds", seconds);
+            out.println(Json.object(m));
+        } else {
+            out.printf(Locale.ROOT, "mean over %d matrices: functional error %.5f, weight error %.5f (%.1f s)%n", names.size(), mean,
+                    sumWeight / names.size(), seconds);
+        }
+        return 0;
+    }
+
+    static Method method(String name) {
+        switch (name) {
+            case "cospadi": return Method.COSPADI;
+            case "svd-llm": return Method.SVD_LLM;
+            case "svd": return Method.SVD;
+            default: throw new Options.UsageException("--method must be cospadi, svd-llm or svd, got '" + name + "'");
+        }
+    }
+
+    static SparseCoder coder(String name) {
+        switch (name) {
+            case "omp": return SparseCoder.omp();
+            default: throw new Options.UsageException("--coder must be omp, got '" + name + "'");
+        }
+    }
+
+    /** Orders "model.layers.10.x" after "model.layers.9.x". */
+    private static int byLayer(String a, String b) {
+        final int la = layer(a), lb = layer(b);
+        return la != lb ? Integer.compare(la, lb) : a.compareTo(b);
+    }
+
+    private static int layer(String name) {
+        final java.util.regex.Matcher m = java.util.regex.Pattern.compile("layers\\.(\\d+)\\.").matcher(name);
+        return m.find() ? Integer.parseInt(m.group(1)) : -1;
+    }
+}
