@@ -153,7 +153,8 @@ final class LayersCommand implements Command {
     static SparseCoder coder(String name) {
         switch (name) {
             case "omp": return SparseCoder.omp();
-            default: throw new Options.UsageException("--coder must be omp, got '" + name + "'");
+            case "iht": return SparseCoder.iht();
+            default: throw new Options.UsageException("--coder must be omp or iht, got '" + name + "'");
         }
     }
 

@@ -14,6 +14,8 @@ final class CodingChecks {
             throw new IllegalArgumentException("dictionary (" + Checks.shape(dictionary) + ") and targets ("
                     + Checks.shape(targets) + ") must have the same number of rows");
         }
+        Checks.finite("dictionary", dictionary);
+        Checks.finite("targets", targets);
         if (s < 1 || s > dictionary.numCols) {
             throw new IllegalArgumentException("s must be in [1, atoms=" + dictionary.numCols + "], got " + s);
         }

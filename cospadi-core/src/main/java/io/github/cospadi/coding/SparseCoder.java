@@ -31,4 +31,14 @@ public interface SparseCoder {
     static SparseCoder omp() {
         return OmpCoder.INSTANCE;
     }
+
+    /** Iterative hard thresholding with the normalized step, 30 iterations per call, then a least-squares refit. */
+    static SparseCoder iht() {
+        return new IhtCoder(30);
+    }
+
+    /** Iterative hard thresholding with the given number of iterations per call. */
+    static SparseCoder iht(int iterations) {
+        return new IhtCoder(iterations);
+    }
 }

@@ -1,0 +1,208 @@
+package io.github.cospadi.coding;
+
+import io.github.cospadi.Parallelism;
+import io.github.cospadi.TestData;
+import io.github.cospadi.sparse.ColumnSparseMatrix;
+import org.ejml.data.DMatrixRMaj;
+import org.ejml.data.FMatrixRMaj;
+import org.ejml.dense.row.CommonOps_DDRM;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.SplittableRandom;
+import java.util.stream.LongStream;
+
+import static io.github.cospadi.TestData.assertMessage;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Properties of the sparse coders over many seeded random problems; messages name the seed. */
+class SparseCoderTest {
+
+    static LongStream seeds() {
+        return LongStream.range(0, 30);
+    }
+
+    /** Gaussian dictionary with unit-norm columns. */
+    static FMatrixRMaj dictionary(int m, int k, SplittableRandom random) {
+        final FMatrixRMaj d = TestData.gaussian(m, k, random);
+        for (int c = 0; c < k; c++) {
+            double norm = 0;
+            for (int r = 0; r < m; r++) norm += d.get(r, c) * d.get(r, c);
+            for (int r = 0; r < m; r++) d.set(r, c, (float) (d.get(r, c) / Math.sqrt(norm)));
+        }
+        return d;
+    }
+
+    /** ‖y_j − D c_j‖² for every column, in double. */
+    static double[] residuals(FMatrixRMaj d, FMatrixRMaj y, ColumnSparseMatrix codes) {
+        final int m = d.numRows, n = y.numCols, s = codes.nonzerosPerColumn();
+        final double[] out = new double[n];
+        for (int j = 0; j < n; j++) {
+            for (int r = 0; r < m; r++) {
+                double v = y.get(r, j);
+                for (int t = j * s; t < (j + 1) * s; t++) v -= (double) d.get(r, codes.rowIndices()[t]) * codes.values()[t];
+                out[j] += v * v;
+            }
+        }
+        return out;
+    }
+
+    /** Least-squares residual of y_j on the given atoms, by EJML's QR solver (the brute-force oracle). */
+    static double leastSquaresResidual(FMatrixRMaj d, FMatrixRMaj y, int j, int[] atoms) {
+        final int m = d.numRows;
+        final DMatrixRMaj a = new DMatrixRMaj(m, atoms.length), b = new DMatrixRMaj(m, 1), x = new DMatrixRMaj(atoms.length, 1);
+        for (int r = 0; r < m; r++) {
+            b.set(r, 0, y.get(r, j));
+            for (int c = 0; c < atoms.length; c++) a.set(r, c, d.get(r, atoms[c]));
+        }
+        assertTrue(CommonOps_DDRM.solve(a, b, x));
+        double res = 0;
+        for (int r = 0; r < m; r++) {
+            double v = b.get(r, 0);
+            for (int c = 0; c < atoms.length; c++) v -= a.get(r, c) * x.get(c, 0);
+            res += v * v;
+        }
+        return res;
+    }
+
+    @ParameterizedTest
+    @MethodSource("seeds")
+    void ompValuesAreLeastSquaresOnItsOwnSupport(long seed) {
+        final SplittableRandom random = new SplittableRandom(seed);
+        final int m = 8 + random.nextInt(30), k = 4 + random.nextInt(30), n = 1 + random.nextInt(12);
+        final int s = 1 + random.nextInt(Math.min(k, m));
+        final FMatrixRMaj d = dictionary(m, k, random), y = TestData.gaussian(m, n, random);
+        final ColumnSparseMatrix codes = SparseCoder.omp().encode(d, y, s, null, Parallelism.sequential());
+        assertEquals(s, codes.nonzerosPerColumn());
+        final double[] res = residuals(d, y, codes);
+        for (int j = 0; j < n; j++) {
+            final int[] support = java.util.Arrays.copyOfRange(codes.rowIndices(), j * s, (j + 1) * s);
+            final double ls = leastSquaresResidual(d, y, j, support);
+            assertEquals(ls, res[j], 1e-4 * (1 + ls), "seed " + seed + " column " + j);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("seeds")
+    void ompRecoversPlantedSupportsAtLowCoherence(long seed) {
+        final SplittableRandom random = new SplittableRandom(seed);
+        final int m = 128, k = 64, n = 10, s = 1 + random.nextInt(4);
+        final FMatrixRMaj d = dictionary(m, k, random);
+        final FMatrixRMaj y = new FMatrixRMaj(m, n);
+        final int[][] planted = new int[n][];
+        for (int j = 0; j < n; j++) {
+            planted[j] = random.ints(0, k).distinct().limit(s).sorted().toArray();
+            for (int i : planted[j]) {
+                final double c = (random.nextBoolean() ? 1 : -1) * (1 + random.nextDouble());
+                for (int r = 0; r < m; r++) y.set(r, j, (float) (y.get(r, j) + c * d.get(r, i)));
+            }
+        }
+        final ColumnSparseMatrix codes = SparseCoder.omp().encode(d, y, s, null, Parallelism.sequential());
+        for (int j = 0; j < n; j++) {
+            assertArrayEquals(planted[j], java.util.Arrays.copyOfRange(codes.rowIndices(), j * s, (j + 1) * s),
+                    "seed " + seed + " column " + j);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("seeds")
+    void fullSparsityReachesTheLeastSquaresFloor(long seed) {
+        final SplittableRandom random = new SplittableRandom(seed);
+        final int m = 6 + random.nextInt(20), k = 1 + random.nextInt(m), n = 1 + random.nextInt(8);
+        final FMatrixRMaj d = dictionary(m, k, random), y = new FMatrixRMaj(m, n);
+        // y in the span of D: s = k reproduces it exactly
+        final FMatrixRMaj coef = TestData.gaussian(k, n, random);
+        org.ejml.dense.row.CommonOps_FDRM.mult(d, coef, y);
+        for (SparseCoder coder : new SparseCoder[]{SparseCoder.omp(), SparseCoder.iht()}) {
+            final double[] res = residuals(d, y, coder.encode(d, y, k, null, Parallelism.sequential()));
+            for (int j = 0; j < n; j++) assertTrue(res[j] < 1e-6, "seed " + seed + " " + coder.name() + " column " + j + ": " + res[j]);
+        }
+    }
+
+    /** IHT, warm-started from OMP's codes as in K-SVD, is never worse; from scratch it stays within a factor 2 of OMP. */
+    @ParameterizedTest
+    @MethodSource("seeds")
+    void ihtIsWithinAStatedFactorOfOmp(long seed) {
+        final SplittableRandom random = new SplittableRandom(seed);
+        final int m = 32 + random.nextInt(32), k = 16 + random.nextInt(48), n = 40, s = 1 + random.nextInt(Math.min(8, k));
+        final FMatrixRMaj d = dictionary(m, k, random), y = TestData.gaussian(m, n, random);
+        final ColumnSparseMatrix omp = SparseCoder.omp().encode(d, y, s, null, Parallelism.sequential());
+        final double ompTotal = sum(residuals(d, y, omp));
+        final double cold = sum(residuals(d, y, SparseCoder.iht().encode(d, y, s, null, Parallelism.sequential())));
+        final double warm = sum(residuals(d, y, SparseCoder.iht().encode(d, y, s, omp, Parallelism.sequential())));
+        assertTrue(cold <= 2.0 * ompTotal, "seed " + seed + ": IHT " + cold + " vs OMP " + ompTotal);
+        assertTrue(warm <= ompTotal * (1 + 1e-5), "seed " + seed + ": warm IHT " + warm + " vs OMP " + ompTotal);
+    }
+
+    @ParameterizedTest
+    @MethodSource("seeds")
+    void warmStartNeverIncreasesAnyColumnsResidual(long seed) {
+        final SplittableRandom random = new SplittableRandom(seed);
+        final int m = 10 + random.nextInt(20), k = 5 + random.nextInt(20), n = 15, s = 1 + random.nextInt(k);
+        final FMatrixRMaj d = dictionary(m, k, random), y = TestData.gaussian(m, n, random);
+        // a warm start that is good for some columns: least squares on random supports
+        final ColumnSparseMatrix random0 = SparseCoder.iht(1).encode(d, y, s, null, Parallelism.sequential());
+        for (SparseCoder coder : new SparseCoder[]{SparseCoder.omp(), SparseCoder.iht()}) {
+            final double[] before = residuals(d, y, random0);
+            final double[] after = residuals(d, y, coder.encode(d, y, s, random0, Parallelism.sequential()));
+            for (int j = 0; j < n; j++) {
+                assertTrue(after[j] <= before[j] * (1 + 1e-4) + 1e-6, "seed " + seed + " " + coder.name() + " column " + j);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("seeds")
+    void resultsDoNotDependOnTheThreadCount(long seed) {
+        final SplittableRandom random = new SplittableRandom(seed);
+        final int m = 16, k = 24, n = 100 + random.nextInt(100), s = 1 + random.nextInt(8);
+        final FMatrixRMaj d = dictionary(m, k, random), y = TestData.gaussian(m, n, random);
+        for (SparseCoder coder : new SparseCoder[]{SparseCoder.omp(), SparseCoder.iht()}) {
+            final ColumnSparseMatrix a = coder.encode(d, y, s, null, Parallelism.sequential());
+            final ColumnSparseMatrix b = coder.encode(d, y, s, null, Parallelism.threads(2));
+            assertArrayEquals(a.rowIndices(), b.rowIndices(), "seed " + seed + " " + coder.name());
+            assertArrayEquals(a.values(), b.values(), "seed " + seed + " " + coder.name());
+        }
+    }
+
+    @Test
+    void ompIsSafeWithDuplicateAndZeroAtoms() {
+        final SplittableRandom random = new SplittableRandom(5);
+        final FMatrixRMaj d = dictionary(12, 6, random);
+        for (int r = 0; r < 12; r++) {
+            d.set(r, 3, d.get(r, 1)); // exact duplicate
+            d.set(r, 5, 0);           // zero atom
+        }
+        final FMatrixRMaj y = TestData.gaussian(12, 4, random);
+        final ColumnSparseMatrix codes = SparseCoder.omp().encode(d, y, 6, null, Parallelism.sequential());
+        for (float v : codes.values()) assertTrue(Float.isFinite(v), "finite values");
+        final double[] res = residuals(d, y, codes);
+        for (int j = 0; j < 4; j++) {
+            assertEquals(leastSquaresResidual(d, y, j, new int[]{0, 1, 2, 4}), res[j], 1e-4, "column " + j);
+        }
+    }
+
+    @Test
+    void badInputsAreRejectedNamingTheValue() {
+        final SplittableRandom random = new SplittableRandom(1);
+        final FMatrixRMaj d = dictionary(8, 5, random), y = TestData.gaussian(8, 3, random);
+        assertMessage(() -> SparseCoder.omp().encode(d, y, 6, null, Parallelism.sequential()), "s must be in [1, atoms=5], got 6");
+        assertMessage(() -> SparseCoder.iht().encode(d, y, 0, null, Parallelism.sequential()), "got 0");
+        assertMessage(() -> SparseCoder.omp().encode(d, TestData.gaussian(9, 3, random), 2, null, Parallelism.sequential()),
+                "must have the same number of rows");
+        final FMatrixRMaj nan = y.copy();
+        nan.set(2, 1, Float.NaN);
+        assertMessage(() -> SparseCoder.omp().encode(d, nan, 2, null, Parallelism.sequential()), "targets has a non-finite entry NaN at (2, 1)");
+        final FMatrixRMaj inf = d.copy();
+        inf.set(0, 0, Float.POSITIVE_INFINITY);
+        assertMessage(() -> SparseCoder.iht().encode(inf, y, 2, null, Parallelism.sequential()), "dictionary has a non-finite entry");
+        assertMessage(() -> SparseCoder.iht(0), "iterations must be positive, got 0");
+    }
+
+    private static double sum(double[] v) {
+        double s = 0;
+        for (double x : v) s += x;
+        return s;
+    }
+}
