@@ -2,6 +2,7 @@ package io.github.cospadi.coding;
 
 import io.github.cospadi.Parallelism;
 import io.github.cospadi.internal.DenseOps;
+import io.github.cospadi.internal.FloatOps;
 import io.github.cospadi.sparse.ColumnSparseMatrix;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.data.FMatrixRMaj;
@@ -9,19 +10,23 @@ import org.ejml.data.FMatrixRMaj;
 import java.util.Arrays;
 
 /**
- * Orthogonal matching pursuit, Batch-OMP form (Rubinstein, Zibulevsky, Elad 2008) with the progressive
- * "panel" bookkeeping: with Γ = DᵀD and the selected set I, keep L (Cholesky factor of Γ_II, lower),
- * P = Γ_{:,I}·L⁻ᵀ (k × t) and α = Dᵀr. Step t picks i = argmax |α_i| over atoms not yet selected, sets
- * w = P[i, :], d = sqrt(Γ_ii − ‖w‖²), p_t = (Γ_{:,i} − P·w)/d, z_t = α_i/d, α ← α − z_t·p_t. The final
- * values solve Lᵀγ = z, i.e. least squares on the support. All of it in double. See docs/design.md §5.2.
+ * Batch-OMP (Rubinstein, Zibulevsky, Elad 2008) with progressive panel bookkeeping in mixed precision: the same
+ * algorithm as {@link ReferenceOmpCoder} (its oracle), with the k × t panel P = Γ_{:,I}L⁻ᵀ and the correlations α
+ * in float — the panel GEMV p_t = (Γ_{:,i} − P·w)/d is the hot loop and is bandwidth-bound, so float halves its
+ * cost and lets {@link FloatOps#subtractTransposedProduct} run on the Vector API — while the Cholesky row w, the
+ * pivot d² = Γ_ii − ‖w‖², z and the final back-substitution Lᵀγ = z stay in double. Columns are coded in parallel
+ * in fixed blocks with one workspace per block; nothing is allocated per column.
  */
 final class OmpCoder implements SparseCoder {
     static final OmpCoder INSTANCE = new OmpCoder();
 
-    /** A candidate whose new Cholesky pivot² is below this fraction of Γ_ii is treated as dependent. */
-    static final double DEPENDENCE_TOLERANCE = 1e-10;
-
-    private static final int BLOCK = 32;
+    /**
+     * A candidate whose pivot² is below this fraction of Γ_ii is treated as dependent on the selected atoms; relative
+     * and much larger than in the double reference because the panel is float (peers.md §2.1 pitfalls).
+     */
+    static final double DEPENDENCE_TOLERANCE = 1e-5;
+    /** Columns per parallel block. */
+    private static final int BLOCK = 16;
 
     private OmpCoder() {}
 
@@ -36,129 +41,121 @@ final class OmpCoder implements SparseCoder {
         CodingChecks.check(dictionary, targets, s, warmStart);
         final int k = dictionary.numCols, n = targets.numCols;
         final DMatrixRMaj gram = DenseOps.gram(dictionary, parallelism);
+        final float[] gramF = new float[k * k];
+        for (int i = 0; i < gramF.length; i++) gramF[i] = (float) gram.data[i];
         final FMatrixRMaj correlations = DenseOps.multTransA(dictionary, targets, parallelism); // (k x n)
         final double[] targetNorms = DenseOps.columnNormsSquared(targets);
         final int[] rows = new int[n * s];
         final float[] values = new float[n * s];
         parallelism.forEachBlock(n, BLOCK, (from, to) -> {
             final Workspace ws = new Workspace(k, s);
+            final FloatOps ops = FloatOps.get();
             for (int j = from; j < to; j++) {
-                codeColumn(gram.data, k, correlations, j, s, ws);
-                double residual = targetNorms[j] - ws.explained;
-                int off = j * s;
+                codeColumn(gram.data, gramF, k, correlations, j, s, ws, ops);
+                final int off = j * s;
+                ws.emit(rows, values, off);
                 if (warmStart != null) {
+                    final double mine = CodingChecks.residual(gram.data, k, correlations, j, targetNorms[j], rows, values, off, s);
                     final double warm = CodingChecks.residual(gram.data, k, correlations, j, targetNorms[j],
                             warmStart.rowIndices(), warmStart.values(), off, s);
-                    if (warm < residual) {
+                    if (warm < mine) {
                         System.arraycopy(warmStart.rowIndices(), off, rows, off, s);
                         System.arraycopy(warmStart.values(), off, values, off, s);
-                        continue;
                     }
                 }
-                ws.emit(rows, values, off);
             }
         });
         return new ColumnSparseMatrix(k, n, s, rows, values);
     }
 
-    /** Runs s OMP steps on column j; leaves support and values in the workspace. */
-    static void codeColumn(double[] g, int k, FMatrixRMaj correlations, int j, int s, Workspace ws) {
-        final double[] alpha = ws.alpha;
+    private static void codeColumn(double[] g, float[] gf, int k, FMatrixRMaj correlations, int j, int s, Workspace ws,
+                                   FloatOps ops) {
+        final float[] alpha = ws.alpha;
         final int n = correlations.numCols;
         for (int i = 0; i < k; i++) alpha[i] = correlations.data[i * n + j];
         Arrays.fill(ws.state, (byte) 0);
-        ws.explained = 0;
-        final double[][] panel = ws.panel;
-        final double[] L = ws.lower; // (s x s) row-major lower triangle
+        final float[] panel = ws.panel; // (s x k): row l is p_l
+        final double[] lower = ws.lower; // (s x s) lower triangle of L
+        final float[] w = ws.w;
         final double[] z = ws.z;
         int t = 0;
         while (t < s) {
-            // i = argmax |alpha| over free atoms (first maximum on ties)
             int best = -1;
-            double bestAbs = -1;
+            float bestAbs = -1;
             for (int i = 0; i < k; i++) {
-                if (ws.state[i] != 0) continue;
-                final double a = Math.abs(alpha[i]);
-                if (a > bestAbs) {
+                final float a = Math.abs(alpha[i]);
+                if (a > bestAbs && ws.state[i] == 0) {
                     bestAbs = a;
                     best = i;
                 }
             }
-            if (best < 0) break; // every atom selected or dependent: pad below
+            if (best < 0) break; // every atom selected or dependent
             final double gii = g[best * k + best];
             double w2 = 0;
             for (int l = 0; l < t; l++) {
-                final double w = panel[l][best];
-                L[t * s + l] = w;
-                w2 += w * w;
+                final float wl = panel[l * k + best];
+                w[l] = wl;
+                lower[t * s + l] = wl;
+                w2 += (double) wl * wl;
             }
             final double d2 = gii - w2;
-            if (!(d2 > DEPENDENCE_TOLERANCE * gii) || gii <= 0) {
-                ws.state[best] = 2; // dependent on the selected atoms (or a zero atom): never pick it again
+            if (!(d2 > DEPENDENCE_TOLERANCE * gii)) {
+                ws.state[best] = 2;
                 continue;
             }
             final double d = Math.sqrt(d2);
-            L[t * s + t] = d;
-            // p_t = (G[:, best] - P w) / d
-            final double[] p = panel[t];
-            for (int i = 0; i < k; i++) p[i] = g[i * k + best];
-            for (int l = 0; l < t; l++) {
-                final double w = L[t * s + l];
-                final double[] pl = panel[l];
-                for (int i = 0; i < k; i++) p[i] -= w * pl[i];
-            }
-            final double inv = 1.0 / d;
-            for (int i = 0; i < k; i++) p[i] *= inv;
-            final double zt = alpha[best] * inv;
+            lower[t * s + t] = d;
+            // p_t = (Γ[best, :] − Pᵀw) / d, computed in a separate row, then appended to the panel
+            final int pt = t * k;
+            final float[] row = ws.row;
+            System.arraycopy(gf, best * k, row, 0, k);
+            if (t > 0) ops.subtractTransposedProduct(panel, t, k, w, row);
+            final float inv = (float) (1 / d);
+            for (int i = 0; i < k; i++) panel[pt + i] = row[i] * inv;
+            final double zt = alpha[best] / d;
             z[t] = zt;
-            for (int i = 0; i < k; i++) alpha[i] -= zt * p[i];
-            ws.explained += zt * zt;
+            ops.axpy((float) -zt, panel, pt, alpha, 0, k);
             ws.state[best] = 1;
             ws.support[t] = best;
             t++;
         }
-        // gamma = L^-T z (back substitution)
+        // γ = L⁻ᵀ z
         final double[] gamma = ws.gamma;
         for (int a = t - 1; a >= 0; a--) {
             double v = z[a];
-            for (int b = a + 1; b < t; b++) v -= L[b * s + a] * gamma[b];
-            gamma[a] = v / L[a * s + a];
+            for (int b = a + 1; b < t; b++) v -= lower[b * s + a] * gamma[b];
+            gamma[a] = v / lower[a * s + a];
         }
-        // pad with zero-valued unused atoms if fewer than s independent atoms exist
         int filled = t;
         for (int i = 0; filled < s && i < k; i++) {
             if (ws.state[i] != 1) {
                 ws.state[i] = 1;
                 ws.support[filled] = i;
-                gamma[filled] = 0;
-                filled++;
+                gamma[filled++] = 0;
             }
         }
     }
 
-    static final class Workspace {
-        final double[] alpha;
-        final byte[] state; // 0 free, 1 selected, 2 dependent
-        final double[][] panel;
-        final double[] lower;
-        final double[] z;
-        final double[] gamma;
+    private static final class Workspace {
+        final float[] alpha, panel, w, row;
+        final double[] lower, z, gamma;
+        final byte[] state;
         final int[] support;
         final long[] order;
-        double explained;
 
         Workspace(int k, int s) {
-            alpha = new double[k];
-            state = new byte[k];
-            panel = new double[s][k];
+            alpha = new float[k];
+            panel = new float[s * k];
+            w = new float[s];
+            row = new float[k];
             lower = new double[s * s];
             z = new double[s];
             gamma = new double[s];
+            state = new byte[k];
             support = new int[s];
             order = new long[s];
         }
 
-        /** Writes the s entries sorted by row into the output slots starting at off. */
         void emit(int[] rows, float[] values, int off) {
             final int s = support.length;
             for (int t = 0; t < s; t++) order[t] = ((long) support[t] << 32) | t;

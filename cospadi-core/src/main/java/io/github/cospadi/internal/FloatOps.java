@@ -22,6 +22,12 @@ public interface FloatOps {
     /** y[yOff+i] += alpha·x[xOff+i] for double arrays. */
     void axpy(double alpha, double[] x, int xOff, double[] y, int yOff, int n);
 
+    /**
+     * y[i] −= Σ_{l<rows} x[l]·a[l·cols + i] for i < cols: y −= Aᵀx for a row-major A (rows × cols). The panel GEMV of
+     * Batch-OMP: each row of A is streamed once and y stays in registers.
+     */
+    void subtractTransposedProduct(float[] a, int rows, int cols, float[] x, float[] y);
+
     /** "scalar" or "vector-&lt;bits&gt;". */
     String name();
 

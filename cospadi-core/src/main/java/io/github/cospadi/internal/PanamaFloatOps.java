@@ -68,6 +68,39 @@ final class PanamaFloatOps implements FloatOps {
     }
 
     @Override
+    public void subtractTransposedProduct(float[] a, int rows, int cols, float[] x, float[] y) {
+        final int step = F.length();
+        int i = 0;
+        for (; i + 4 * step <= cols; i += 4 * step) { // four vectors of y in registers, every row of A streamed once
+            FloatVector y0 = FloatVector.fromArray(F, y, i), y1 = FloatVector.fromArray(F, y, i + step);
+            FloatVector y2 = FloatVector.fromArray(F, y, i + 2 * step), y3 = FloatVector.fromArray(F, y, i + 3 * step);
+            for (int l = 0, row = i; l < rows; l++, row += cols) {
+                final FloatVector xl = FloatVector.broadcast(F, -x[l]);
+                y0 = FloatVector.fromArray(F, a, row).fma(xl, y0);
+                y1 = FloatVector.fromArray(F, a, row + step).fma(xl, y1);
+                y2 = FloatVector.fromArray(F, a, row + 2 * step).fma(xl, y2);
+                y3 = FloatVector.fromArray(F, a, row + 3 * step).fma(xl, y3);
+            }
+            y0.intoArray(y, i);
+            y1.intoArray(y, i + step);
+            y2.intoArray(y, i + 2 * step);
+            y3.intoArray(y, i + 3 * step);
+        }
+        for (; i + step <= cols; i += step) {
+            FloatVector y0 = FloatVector.fromArray(F, y, i);
+            for (int l = 0, row = i; l < rows; l++, row += cols) {
+                y0 = FloatVector.fromArray(F, a, row).fma(FloatVector.broadcast(F, -x[l]), y0);
+            }
+            y0.intoArray(y, i);
+        }
+        for (; i < cols; i++) { // tail
+            float acc = y[i];
+            for (int l = 0; l < rows; l++) acc -= x[l] * a[l * cols + i];
+            y[i] = acc;
+        }
+    }
+
+    @Override
     public String name() {
         return "vector-" + F.vectorBitSize();
     }

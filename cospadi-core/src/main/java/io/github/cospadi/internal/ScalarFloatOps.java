@@ -46,6 +46,15 @@ final class ScalarFloatOps implements FloatOps {
     }
 
     @Override
+    public void subtractTransposedProduct(float[] a, int rows, int cols, float[] x, float[] y) {
+        for (int l = 0; l < rows; l++) {
+            final float xl = x[l];
+            final int row = l * cols;
+            for (int i = 0; i < cols; i++) y[i] -= xl * a[row + i];
+        }
+    }
+
+    @Override
     public String name() {
         return "scalar";
     }

@@ -1,0 +1,59 @@
+package io.github.cospadi.internal;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The chosen FloatOps (the Vector API twin when the module is present, as under surefire) against the scalar one. */
+class FloatOpsTest {
+    private static final FloatOps FAST = FloatOps.get(), SCALAR = FloatOps.scalar();
+
+    @Test
+    void theVectorTwinIsActiveUnderTheTestFlags() {
+        // surefire runs with --add-modules jdk.incubator.vector; without it this documents the fallback reason
+        assertTrue(FAST.name().startsWith("vector") || FloatOpsProvider.reason().contains("not present"), FloatOpsProvider.reason());
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 2, 7, 15, 16, 17, 31, 63, 64, 65, 127, 257, 1021})
+    void dotAxpyAndPanelProductAgreeOnOddAndPrimeLengths(int n) {
+        final SplittableRandom random = new SplittableRandom(n);
+        final float[] a = randomArray(n + 3, random), b = randomArray(n + 5, random);
+        assertEquals(SCALAR.dot(a, 3, b, 5, n), FAST.dot(a, 3, b, 5, n), 1e-4f * (1 + n), "dot n=" + n);
+        final double[] da = toDouble(a), db = toDouble(b);
+        assertEquals(SCALAR.dot(da, 3, db, 5, n), FAST.dot(da, 3, db, 5, n), 1e-9 * (1 + n), "double dot n=" + n);
+
+        final float[] y1 = randomArray(n + 2, random), y2 = y1.clone();
+        SCALAR.axpy(0.37f, a, 3, y1, 2, n);
+        FAST.axpy(0.37f, a, 3, y2, 2, n);
+        assertArrayEquals(y1, y2, 1e-5f, "axpy n=" + n);
+        final double[] z1 = toDouble(y1), z2 = z1.clone();
+        SCALAR.axpy(-1.5, da, 3, z1, 2, n);
+        FAST.axpy(-1.5, da, 3, z2, 2, n);
+        assertArrayEquals(z1, z2, 1e-12, "double axpy n=" + n);
+
+        for (int rows : new int[]{0, 1, 3, 8, 13}) {
+            final float[] panel = randomArray(rows * n, random), x = randomArray(rows, random);
+            final float[] p1 = randomArray(n, random), p2 = p1.clone();
+            SCALAR.subtractTransposedProduct(panel, rows, n, x, p1);
+            FAST.subtractTransposedProduct(panel, rows, n, x, p2);
+            assertArrayEquals(p1, p2, 1e-4f, "panel product rows=" + rows + " n=" + n);
+        }
+    }
+
+    private static float[] randomArray(int n, SplittableRandom random) {
+        final float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) (random.nextDouble() * 2 - 1);
+        return a;
+    }
+
+    private static double[] toDouble(float[] a) {
+        final double[] d = new double[a.length];
+        for (int i = 0; i < a.length; i++) d[i] = a[i];
+        return d;
+    }
+}
