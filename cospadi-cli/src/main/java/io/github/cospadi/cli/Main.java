@@ -14,6 +14,7 @@ public final class Main {
         // one line per command; keep this list sorted by the order users meet them
         commands.put("layers", new LayersCommand());
         commands.put("bench-matrix", new BenchMatrixCommand());
+        commands.put("bench-omp", new BenchOmpCommand());
         return commands;
     }
 

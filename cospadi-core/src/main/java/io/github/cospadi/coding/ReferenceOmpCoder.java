@@ -36,7 +36,7 @@ final class ReferenceOmpCoder implements SparseCoder {
                                      Parallelism parallelism) {
         CodingChecks.check(dictionary, targets, s, warmStart);
         final int k = dictionary.numCols, n = targets.numCols;
-        final DMatrixRMaj gram = DenseOps.gram(dictionary, parallelism);
+        final DMatrixRMaj gram = DenseOps.gramExact(dictionary, parallelism);
         final FMatrixRMaj correlations = DenseOps.multTransA(dictionary, targets, parallelism); // (k x n)
         final double[] targetNorms = DenseOps.columnNormsSquared(targets);
         final int[] rows = new int[n * s];

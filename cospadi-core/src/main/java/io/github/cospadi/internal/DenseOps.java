@@ -9,10 +9,16 @@ import org.ejml.data.FMatrixRMaj;
  * design asks for it. Parallel over fixed output blocks, so results do not depend on the thread count.
  */
 public final class DenseOps {
+    /** Rows of C per parallel block of the GEMM (a multiple of the kernel's 4-row tile). */
+    private static final int GEMM_ROWS = 32;
+
     private DenseOps() {}
 
-    /** Γ = AᵀA (numCols × numCols, double) of a float matrix A (m × k). Symmetric by construction. */
-    public static DMatrixRMaj gram(FMatrixRMaj A, Parallelism parallelism) {
+    /**
+     * Γ = AᵀA (k × k) of a float matrix A (m × k) accumulated in double: the straightforward version, used by the
+     * reference solvers. Symmetric by construction.
+     */
+    public static DMatrixRMaj gramExact(FMatrixRMaj A, Parallelism parallelism) {
         final int m = A.numRows, k = A.numCols;
         final float[] a = A.data;
         final DMatrixRMaj G = new DMatrixRMaj(k, k);
@@ -37,27 +43,41 @@ public final class DenseOps {
         return G;
     }
 
-    /** C = AᵀB (float), A is m × k, B is m × n; C is k × n. Accumulates in float per row of B. */
+    /**
+     * Γ = AᵀA (k × k) of a float matrix A (m × k) through the float GEMM kernel, returned in double with the diagonal
+     * (the squared atom norms, which pivots are compared against) accumulated exactly in double. Symmetric.
+     */
+    public static DMatrixRMaj gram(FMatrixRMaj A, Parallelism parallelism) {
+        final int m = A.numRows, k = A.numCols;
+        final FMatrixRMaj c = multTransA(A, A, parallelism);
+        final DMatrixRMaj G = new DMatrixRMaj(k, k);
+        for (int i = 0; i < k; i++) {
+            for (int j = 0; j < i; j++) {
+                final double v = 0.5 * ((double) c.data[i * k + j] + c.data[j * k + i]);
+                G.data[i * k + j] = v;
+                G.data[j * k + i] = v;
+            }
+            double d = 0;
+            for (int r = 0; r < m; r++) d += (double) A.data[r * k + i] * A.data[r * k + i];
+            G.data[i * k + i] = d;
+        }
+        return G;
+    }
+
+    /**
+     * C = AᵀB (float, k × n) for A (m × k) and B (m × n), through {@link FloatOps#gemmTransposedA} (register-tiled on
+     * the Vector API). Parallel over fixed blocks of rows of C; every element is summed in the same order whatever the
+     * thread count.
+     */
     public static FMatrixRMaj multTransA(FMatrixRMaj A, FMatrixRMaj B, Parallelism parallelism) {
         if (A.numRows != B.numRows) {
             throw new IllegalArgumentException("A (" + Checks.shape(A) + ") and B (" + Checks.shape(B) + ") must have the same number of rows");
         }
         final int m = A.numRows, k = A.numCols, n = B.numCols;
-        final float[] a = A.data, b = B.data;
+        final float[] at = new float[k * m];
+        for (int r = 0; r < m; r++) for (int i = 0; i < k; i++) at[i * m + r] = A.data[r * k + i];
         final FMatrixRMaj C = new FMatrixRMaj(k, n);
-        final float[] c = C.data;
-        // C[i, :] = sum_r A[r, i] * B[r, :]; blocks over i
-        parallelism.forEachBlock(k, 8, (from, to) -> {
-            for (int r = 0; r < m; r++) {
-                final int brow = r * n;
-                for (int i = from; i < to; i++) {
-                    final float ari = a[r * k + i];
-                    if (ari == 0f) continue;
-                    final int crow = i * n;
-                    for (int j = 0; j < n; j++) c[crow + j] += ari * b[brow + j];
-                }
-            }
-        });
+        parallelism.forEachBlock(k, GEMM_ROWS, (from, to) -> FloatOps.get().gemmTransposedA(at, m, B.data, n, C.data, from, to));
         return C;
     }
 

@@ -28,6 +28,13 @@ public interface FloatOps {
      */
     void subtractTransposedProduct(float[] a, int rows, int cols, float[] x, float[] y);
 
+    /**
+     * Rows [iFrom, iTo) of C = Aᵀ·B, given Aᵀ row-major as {@code at} (k × m) and B row-major (m × n); C is k × n
+     * row-major and is overwritten. Each element is accumulated in float in the order r = 0..m−1, so the result does not
+     * depend on how rows are split between threads.
+     */
+    void gemmTransposedA(float[] at, int m, float[] b, int n, float[] c, int iFrom, int iTo);
+
     /** "scalar" or "vector-&lt;bits&gt;". */
     String name();
 

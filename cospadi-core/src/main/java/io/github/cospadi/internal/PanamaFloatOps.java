@@ -101,6 +101,64 @@ final class PanamaFloatOps implements FloatOps {
     }
 
     @Override
+    public void gemmTransposedA(float[] at, int m, float[] b, int n, float[] c, int iFrom, int iTo) {
+        final int step = F.length(), width = 2 * step;
+        // column panels of B (m × 2 vectors) stay in L2 while all rows of C in [iFrom, iTo) pass over them;
+        // a 4 × 2-vector tile of C lives in registers
+        int j0 = 0;
+        for (; j0 + width <= n; j0 += width) {
+            int i = iFrom;
+            for (; i + 4 <= iTo; i += 4) {
+                FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F), c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+                FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F), c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+                final int a0 = i * m, a1 = a0 + m, a2 = a1 + m, a3 = a2 + m;
+                for (int r = 0, brow = j0; r < m; r++, brow += n) {
+                    final FloatVector b0 = FloatVector.fromArray(F, b, brow), b1 = FloatVector.fromArray(F, b, brow + step);
+                    FloatVector a = FloatVector.broadcast(F, at[a0 + r]);
+                    c00 = b0.fma(a, c00);
+                    c01 = b1.fma(a, c01);
+                    a = FloatVector.broadcast(F, at[a1 + r]);
+                    c10 = b0.fma(a, c10);
+                    c11 = b1.fma(a, c11);
+                    a = FloatVector.broadcast(F, at[a2 + r]);
+                    c20 = b0.fma(a, c20);
+                    c21 = b1.fma(a, c21);
+                    a = FloatVector.broadcast(F, at[a3 + r]);
+                    c30 = b0.fma(a, c30);
+                    c31 = b1.fma(a, c31);
+                }
+                c00.intoArray(c, i * n + j0);
+                c01.intoArray(c, i * n + j0 + step);
+                c10.intoArray(c, (i + 1) * n + j0);
+                c11.intoArray(c, (i + 1) * n + j0 + step);
+                c20.intoArray(c, (i + 2) * n + j0);
+                c21.intoArray(c, (i + 2) * n + j0 + step);
+                c30.intoArray(c, (i + 3) * n + j0);
+                c31.intoArray(c, (i + 3) * n + j0 + step);
+            }
+            for (; i < iTo; i++) { // remaining rows, one at a time
+                FloatVector c0 = FloatVector.zero(F), c1 = FloatVector.zero(F);
+                for (int r = 0, brow = j0; r < m; r++, brow += n) {
+                    final FloatVector a = FloatVector.broadcast(F, at[i * m + r]);
+                    c0 = FloatVector.fromArray(F, b, brow).fma(a, c0);
+                    c1 = FloatVector.fromArray(F, b, brow + step).fma(a, c1);
+                }
+                c0.intoArray(c, i * n + j0);
+                c1.intoArray(c, i * n + j0 + step);
+            }
+        }
+        if (j0 < n) { // tail columns, scalar, same summation order
+            for (int i = iFrom; i < iTo; i++) {
+                for (int j = j0; j < n; j++) {
+                    float acc = 0;
+                    for (int r = 0; r < m; r++) acc += at[i * m + r] * b[r * n + j];
+                    c[i * n + j] = acc;
+                }
+            }
+        }
+    }
+
+    @Override
     public String name() {
         return "vector-" + F.vectorBitSize();
     }

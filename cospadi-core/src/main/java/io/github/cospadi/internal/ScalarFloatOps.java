@@ -55,6 +55,19 @@ final class ScalarFloatOps implements FloatOps {
     }
 
     @Override
+    public void gemmTransposedA(float[] at, int m, float[] b, int n, float[] c, int iFrom, int iTo) {
+        for (int i = iFrom; i < iTo; i++) {
+            final int crow = i * n, arow = i * m;
+            java.util.Arrays.fill(c, crow, crow + n, 0f);
+            for (int r = 0; r < m; r++) {
+                final float a = at[arow + r];
+                final int brow = r * n;
+                for (int j = 0; j < n; j++) c[crow + j] += a * b[brow + j];
+            }
+        }
+    }
+
+    @Override
     public String name() {
         return "scalar";
     }
