@@ -40,7 +40,7 @@ public final class Compressor {
     private final SparseCoder coder;
     private final DictionaryUpdate dictionaryUpdate;
     private final Initialization initialization;
-    private final int iterations, powerIterations;
+    private final int iterations, powerIterations, codingInterval;
     private final double tolerance, powerTolerance;
     private final Whitening whitening;
     private final long seed;
@@ -59,6 +59,7 @@ public final class Compressor {
         initialization = b.initialization;
         iterations = b.iterations;
         powerIterations = b.powerIterations;
+        codingInterval = b.codingInterval;
         tolerance = b.tolerance;
         powerTolerance = b.powerTolerance;
         whitening = b.whitening;
@@ -125,7 +126,7 @@ public final class Compressor {
         int reseeds = 0;
         if (method == Method.COSPADI) {
             final DictionaryLearner learner = new DictionaryLearner(coder, dictionaryUpdate, initialization, iterations,
-                    powerIterations, tolerance, powerTolerance, seed, parallelism, progress);
+                    powerIterations, tolerance, powerTolerance, codingInterval, seed, parallelism, progress);
             final DictionaryLearner.Result result = learner.learn(whitened, budget.atoms(), budget.nonzerosPerColumn());
             dictionaryL = result.dictionary();
             codes = result.codes();
@@ -203,7 +204,7 @@ public final class Compressor {
         private SparseCoder coder = SparseCoder.omp();
         private DictionaryUpdate dictionaryUpdate = DictionaryUpdate.KSVD;
         private Initialization initialization = Initialization.SVD;
-        private int iterations = 60, powerIterations = 8;
+        private int iterations = 60, powerIterations = 8, codingInterval = 1;
         private double tolerance = 0;
         private double powerTolerance = 1e-6;
         private Whitening whitening = Whitening.cholesky();
@@ -285,6 +286,16 @@ public final class Compressor {
         /** Power-iteration steps per K-SVD atom update; default 8. */
         public Builder powerIterations(int steps) {
             this.powerIterations = Checks.positive("powerIterations", steps);
+            return this;
+        }
+
+        /**
+         * Run the sparse coder in every iteration (1, the default and the paper's algorithm) or, after the first five
+         * iterations, only every {@code interval}-th; the other iterations refit the dictionary and the values on fixed
+         * supports, which costs a fraction of a coding pass (docs/benchmarks.md §3 measures the trade-off).
+         */
+        public Builder codingInterval(int interval) {
+            this.codingInterval = Checks.positive("codingInterval", interval);
             return this;
         }
 

@@ -82,13 +82,13 @@ class CompressorTest {
     @MethodSource("seeds")
     void objectiveNeverIncreases(long seed) {
         final Layer layer = Layer.random(new SplittableRandom(seed));
-        for (DictionaryUpdate update : DictionaryUpdate.values()) {
-            final List<Double> objective = quick(seed).iterations(12).dictionaryUpdate(update).build()
+        for (DictionaryUpdate update : DictionaryUpdate.values()) for (int interval : new int[]{1, 3}) {
+            final List<Double> objective = quick(seed).iterations(12).dictionaryUpdate(update).codingInterval(interval).build()
                     .compress(layer.weight(), layer.stats()).report().objective();
             assertEquals(12, objective.size());
             for (int t = 1; t < objective.size(); t++) {
                 final double prev = objective.get(t - 1), cur = objective.get(t);
-                assertTrue(cur <= prev * (1 + 1e-5) + 1e-9, "seed " + seed + " " + update + ": objective rose at iteration "
+                assertTrue(cur <= prev * (1 + 1e-5) + 1e-9, "seed " + seed + " " + update + " interval " + interval + ": objective rose at iteration "
                         + (t + 1) + " from " + prev + " to " + cur + " " + objective);
             }
         }

@@ -35,7 +35,7 @@ final class LayersCommand implements Command {
     @Override
     public String usage() {
         return "[--model DIR] [--grams FILE] [--ratio G] [--method cospadi|svd-llm|svd] [--coder omp|iht] "
-                + "[--iterations T] [--rho R] [--threads N] [--filter TEXT] [--json]";
+                + "[--iterations T] [--coding-interval C] [--rho R] [--threads N] [--filter TEXT] [--json]";
     }
 
     @Override
@@ -47,6 +47,7 @@ final class LayersCommand implements Command {
         final String coderName = o.string("coder", "omp");
         final int iterations = o.integer("iterations", 60);
         final double rho = o.real("rho", 2.0);
+        final int codingInterval = o.integer("coding-interval", 1);
         final int threads = o.integer("threads", Runtime.getRuntime().availableProcessors());
         final String filter = o.string("filter", "");
         final boolean json = o.flag("json");
@@ -57,6 +58,7 @@ final class LayersCommand implements Command {
 
         final Compressor.Builder builder = Compressor.builder().method(method).ratio(ratio).iterations(iterations)
                 .coder(coder(coderName)).parallelism(Parallelism.sequential());
+        if (method == Method.COSPADI) builder.codingInterval(codingInterval);
         if (method == Method.COSPADI) builder.atomsPerNonzero(rho);
         final Compressor compressor = builder.build();
 

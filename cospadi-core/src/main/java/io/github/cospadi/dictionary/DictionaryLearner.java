@@ -35,6 +35,8 @@ public final class DictionaryLearner {
     static final int USER_BLOCK = 256;
     /** Below this many multiply-adds per power step, an atom update runs on one thread. */
     static final long PARALLEL_WORK = 1L << 18;
+    /** Iterations that always run the sparse coder before {@code codingInterval} applies. */
+    static final int CODING_WARMUP = 5;
 
     /** The learned dictionary and codes with the learning history. */
     public record Result(FMatrixRMaj dictionary, ColumnSparseMatrix codes, List<Double> objective, int unusedAtomReseeds,
@@ -47,6 +49,7 @@ public final class DictionaryLearner {
     private final int powerIterations;
     private final double tolerance;
     private final double powerTolerance;
+    private final int codingInterval;
     private final long seed;
     private final Parallelism parallelism;
     private final ProgressListener listener;
@@ -56,9 +59,12 @@ public final class DictionaryLearner {
      * @param powerIterations power steps per K-SVD atom update (≥ 1)
      * @param tolerance       stop when the relative improvement of the objective in one iteration is below this (0: never)
      * @param powerTolerance  stop an atom's power iteration early once 1 − cos(u_new, u_old) is below this (0: never)
+     * @param codingInterval  after the first {@link #CODING_WARMUP} iterations, run the sparse coder only every this
+     *                        many iterations (1: every iteration, the reference); the others update the dictionary
+     *                        and the values on fixed supports
      */
     public DictionaryLearner(SparseCoder coder, DictionaryUpdate update, Initialization initialization, int iterations,
-                             int powerIterations, double tolerance, double powerTolerance, long seed,
+                             int powerIterations, double tolerance, double powerTolerance, int codingInterval, long seed,
                              Parallelism parallelism, ProgressListener listener) {
         this.coder = java.util.Objects.requireNonNull(coder, "coder");
         this.update = java.util.Objects.requireNonNull(update, "update");
@@ -73,6 +79,7 @@ public final class DictionaryLearner {
             throw new IllegalArgumentException("powerTolerance must be finite and >= 0, got " + powerTolerance);
         }
         this.powerTolerance = powerTolerance;
+        this.codingInterval = Checks.positive("codingInterval", codingInterval);
         this.seed = seed;
         this.parallelism = java.util.Objects.requireNonNull(parallelism, "parallelism");
         this.listener = java.util.Objects.requireNonNull(listener, "listener");
@@ -121,9 +128,11 @@ public final class DictionaryLearner {
         for (int it = 1; it <= iterations; it++) {
             checkCancelled(null);
             long t0 = System.nanoTime();
-            codes = coder.encode(st.dictionary(), targets, s, codes, parallelism);
-            st.loadCodes(codes);
-            st.recomputeResidual(parallelism);
+            if (codes == null || codesThisIteration(it)) {
+                codes = coder.encode(st.dictionary(), targets, s, codes, parallelism);
+                st.loadCodes(codes);
+                st.recomputeResidual(parallelism);
+            }
             final long t1 = System.nanoTime();
             codingSeconds += (t1 - t0) / 1e9;
             reseeds += update == DictionaryUpdate.KSVD ? ksvdSweep(st, random) : modUpdate(st, random);
@@ -139,6 +148,11 @@ public final class DictionaryLearner {
             previous = objective;
         }
         return new Result(st.dictionary(), codes, history, reseeds, codingSeconds, updateSeconds, initSeconds);
+    }
+
+    /** Iterations 1..{@link #CODING_WARMUP} always code; later ones every {@code codingInterval}-th. */
+    private boolean codesThisIteration(int it) {
+        return it <= CODING_WARMUP || (it - 1) % codingInterval == 0;
     }
 
     private static void checkCancelled(ProgressEvent event) {
