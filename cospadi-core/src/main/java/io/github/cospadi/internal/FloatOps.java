@@ -26,7 +26,12 @@ public interface FloatOps {
      * y[i] −= Σ_{l<rows} x[l]·a[l·cols + i] for i < cols: y −= Aᵀx for a row-major A (rows × cols). The panel GEMV of
      * Batch-OMP: each row of A is streamed once and y stays in registers.
      */
-    void subtractTransposedProduct(float[] a, int rows, int cols, float[] x, float[] y);
+    default void subtractTransposedProduct(float[] a, int rows, int cols, float[] x, float[] y) {
+        subtractTransposedProduct(a, 0, rows, cols, x, 0, y);
+    }
+
+    /** As above for the panel starting at {@code a[aOff]} and the coefficients starting at {@code x[xOff]}. */
+    void subtractTransposedProduct(float[] a, int aOff, int rows, int cols, float[] x, int xOff, float[] y);
 
     /**
      * Rows [iFrom, iTo) of C = Aᵀ·B, given Aᵀ row-major as {@code at} (k × m) and B row-major (m × n); C is k × n
@@ -34,6 +39,9 @@ public interface FloatOps {
      * depend on how rows are split between threads.
      */
     void gemmTransposedA(float[] at, int m, float[] b, int n, float[] c, int iFrom, int iTo);
+
+    /** Σ_{t<n} u[uOff + idx[off+t]]·val[off+t]: the gather step of a column-sparse product (u stays in L1). */
+    float gatherDot(float[] u, int uOff, int[] idx, float[] val, int off, int n);
 
     /** "scalar" or "vector-&lt;bits&gt;". */
     String name();

@@ -68,14 +68,14 @@ final class PanamaFloatOps implements FloatOps {
     }
 
     @Override
-    public void subtractTransposedProduct(float[] a, int rows, int cols, float[] x, float[] y) {
+    public void subtractTransposedProduct(float[] a, int aOff, int rows, int cols, float[] x, int xOff, float[] y) {
         final int step = F.length();
         int i = 0;
         for (; i + 4 * step <= cols; i += 4 * step) { // four vectors of y in registers, every row of A streamed once
             FloatVector y0 = FloatVector.fromArray(F, y, i), y1 = FloatVector.fromArray(F, y, i + step);
             FloatVector y2 = FloatVector.fromArray(F, y, i + 2 * step), y3 = FloatVector.fromArray(F, y, i + 3 * step);
-            for (int l = 0, row = i; l < rows; l++, row += cols) {
-                final FloatVector xl = FloatVector.broadcast(F, -x[l]);
+            for (int l = 0, row = aOff + i; l < rows; l++, row += cols) {
+                final FloatVector xl = FloatVector.broadcast(F, -x[xOff + l]);
                 y0 = FloatVector.fromArray(F, a, row).fma(xl, y0);
                 y1 = FloatVector.fromArray(F, a, row + step).fma(xl, y1);
                 y2 = FloatVector.fromArray(F, a, row + 2 * step).fma(xl, y2);
@@ -88,14 +88,14 @@ final class PanamaFloatOps implements FloatOps {
         }
         for (; i + step <= cols; i += step) {
             FloatVector y0 = FloatVector.fromArray(F, y, i);
-            for (int l = 0, row = i; l < rows; l++, row += cols) {
-                y0 = FloatVector.fromArray(F, a, row).fma(FloatVector.broadcast(F, -x[l]), y0);
+            for (int l = 0, row = aOff + i; l < rows; l++, row += cols) {
+                y0 = FloatVector.fromArray(F, a, row).fma(FloatVector.broadcast(F, -x[xOff + l]), y0);
             }
             y0.intoArray(y, i);
         }
         for (; i < cols; i++) { // tail
             float acc = y[i];
-            for (int l = 0; l < rows; l++) acc -= x[l] * a[l * cols + i];
+            for (int l = 0; l < rows; l++) acc -= x[xOff + l] * a[aOff + l * cols + i];
             y[i] = acc;
         }
     }
@@ -156,6 +156,19 @@ final class PanamaFloatOps implements FloatOps {
                 }
             }
         }
+    }
+
+    @Override
+    public float gatherDot(float[] u, int uOff, int[] idx, float[] val, int off, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        final int step = F.length();
+        int t = 0;
+        for (final int bound = F.loopBound(n); t < bound; t += step) {
+            acc = FloatVector.fromArray(F, u, uOff, idx, off + t).fma(FloatVector.fromArray(F, val, off + t), acc);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; t < n; t++) sum += u[uOff + idx[off + t]] * val[off + t]; // tail
+        return sum;
     }
 
     @Override

@@ -46,10 +46,10 @@ final class ScalarFloatOps implements FloatOps {
     }
 
     @Override
-    public void subtractTransposedProduct(float[] a, int rows, int cols, float[] x, float[] y) {
+    public void subtractTransposedProduct(float[] a, int aOff, int rows, int cols, float[] x, int xOff, float[] y) {
         for (int l = 0; l < rows; l++) {
-            final float xl = x[l];
-            final int row = l * cols;
+            final float xl = x[xOff + l];
+            final int row = aOff + l * cols;
             for (int i = 0; i < cols; i++) y[i] -= xl * a[row + i];
         }
     }
@@ -65,6 +65,18 @@ final class ScalarFloatOps implements FloatOps {
                 for (int j = 0; j < n; j++) c[crow + j] += a * b[brow + j];
             }
         }
+    }
+
+    @Override
+    public float gatherDot(float[] u, int uOff, int[] idx, float[] val, int off, int n) {
+        float s0 = 0, s1 = 0;
+        int t = 0;
+        for (; t + 1 < n; t += 2) {
+            s0 += u[uOff + idx[off + t]] * val[off + t];
+            s1 += u[uOff + idx[off + t + 1]] * val[off + t + 1];
+        }
+        if (t < n) s0 += u[uOff + idx[off + t]] * val[off + t];
+        return s0 + s1;
     }
 
     @Override

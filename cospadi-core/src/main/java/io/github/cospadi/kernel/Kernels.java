@@ -1,0 +1,40 @@
+package io.github.cospadi.kernel;
+
+import io.github.cospadi.Parallelism;
+import io.github.cospadi.internal.Checks;
+import io.github.cospadi.internal.FloatOps;
+import org.ejml.data.FMatrixRMaj;
+
+/** Shared pieces of the operators: argument checks and the batched GEMM C = X·B. */
+final class Kernels {
+    /** Batch rows per parallel block of the GEMM (multiple of the kernel's 4-row tile). */
+    private static final int GEMM_ROWS = 16;
+
+    private Kernels() {}
+
+    static void checkVector(LinearOperator op, float[] x) {
+        if (x.length != op.inFeatures()) {
+            throw new IllegalArgumentException("x has length " + x.length + ", expected inFeatures=" + op.inFeatures());
+        }
+    }
+
+    static void checkBatch(LinearOperator op, FMatrixRMaj x) {
+        if (x.numCols != op.inFeatures()) {
+            throw new IllegalArgumentException("x is " + Checks.shape(x) + ", expected " + op.inFeatures() + " columns (inFeatures)");
+        }
+    }
+
+    /** C = X·B with X (batch × m) and B given row-major as (m × n): through the register-tiled float GEMM. */
+    static FMatrixRMaj gemm(FMatrixRMaj x, float[] b, int n, Parallelism parallelism) {
+        final int rows = x.numRows, m = x.numCols;
+        final FMatrixRMaj c = new FMatrixRMaj(rows, n);
+        parallelism.forEachBlock(rows, GEMM_ROWS, (from, to) -> FloatOps.get().gemmTransposedA(x.data, m, b, n, c.data, from, to));
+        return c;
+    }
+
+    static float[] transpose(FMatrixRMaj a) {
+        final float[] t = new float[a.numRows * a.numCols];
+        for (int i = 0; i < a.numRows; i++) for (int j = 0; j < a.numCols; j++) t[j * a.numRows + i] = a.data[i * a.numCols + j];
+        return t;
+    }
+}

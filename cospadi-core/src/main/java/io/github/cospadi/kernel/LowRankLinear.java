@@ -1,0 +1,59 @@
+package io.github.cospadi.kernel;
+
+import io.github.cospadi.Parallelism;
+import io.github.cospadi.internal.Checks;
+import io.github.cospadi.internal.FloatOps;
+import org.ejml.data.FMatrixRMaj;
+
+/** The SVD-LLM pair: y = U·(V·x) with V (r × inFeatures) and U (outFeatures × r), both row-major float. */
+public final class LowRankLinear implements LinearOperator {
+    private final FMatrixRMaj u, v;
+    private final float[] ut, vt; // transposes for the batched GEMMs
+
+    public LowRankLinear(FMatrixRMaj u, FMatrixRMaj v) {
+        Checks.nonEmpty("u", u);
+        Checks.nonEmpty("v", v);
+        if (u.numCols != v.numRows) {
+            throw new IllegalArgumentException("u (" + Checks.shape(u) + ") and v (" + Checks.shape(v) + ") must share the rank");
+        }
+        this.u = u.copy();
+        this.v = v.copy();
+        this.ut = Kernels.transpose(u);
+        this.vt = Kernels.transpose(v);
+    }
+
+    @Override public int inFeatures() { return v.numCols; }
+
+    @Override public int outFeatures() { return u.numRows; }
+
+    public int rank() { return v.numRows; }
+
+    @Override
+    public float[] multiply(float[] x, float[] y, Parallelism parallelism) {
+        Kernels.checkVector(this, x);
+        final int r = rank(), n = inFeatures();
+        final float[] h = new float[r];
+        parallelism.forEachBlock(r, DenseLinear.ROW_BLOCK, (from, to) -> {
+            final FloatOps ops = FloatOps.get();
+            for (int i = from; i < to; i++) h[i] = ops.dot(v.data, i * n, x, 0, n);
+        });
+        final float[] out = y != null ? y : new float[outFeatures()];
+        parallelism.forEachBlock(outFeatures(), DenseLinear.ROW_BLOCK, (from, to) -> {
+            final FloatOps ops = FloatOps.get();
+            for (int j = from; j < to; j++) out[j] = ops.dot(u.data, j * r, h, 0, r);
+        });
+        return out;
+    }
+
+    @Override
+    public FMatrixRMaj multiply(FMatrixRMaj x, Parallelism parallelism) {
+        Kernels.checkBatch(this, x);
+        final FMatrixRMaj h = Kernels.gemm(x, vt, rank(), parallelism);
+        return Kernels.gemm(h, ut, outFeatures(), parallelism);
+    }
+
+    @Override
+    public long weightBytes() {
+        return 4L * rank() * (inFeatures() + outFeatures());
+    }
+}

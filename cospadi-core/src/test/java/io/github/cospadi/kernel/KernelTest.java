@@ -1,0 +1,131 @@
+package io.github.cospadi.kernel;
+
+import io.github.cospadi.CompressedMatrix;
+import io.github.cospadi.Parallelism;
+import io.github.cospadi.TestData;
+import io.github.cospadi.sparse.ColumnSparseMatrix;
+import io.github.cospadi.sparse.CsrMatrix;
+import org.ejml.data.FMatrixRMaj;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+
+import static io.github.cospadi.TestData.assertMessage;
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Every operator against a double-accumulation dense oracle, on odd and prime sizes; messages name the case. */
+class KernelTest {
+
+    record Case(int in, int out, int k, int s, long seed) {
+        @Override
+        public String toString() {
+            return "in=" + in + " out=" + out + " k=" + k + " s=" + s + " seed=" + seed;
+        }
+    }
+
+    static Stream<Case> cases() {
+        final int[] sizes = {1, 7, 31, 127, 257};
+        final Stream.Builder<Case> b = Stream.builder();
+        long seed = 0;
+        for (int in : sizes) {
+            for (int out : sizes) {
+                final int k = Math.max(1, Math.min(out, (in + out) / 3));
+                for (int s : new int[]{1, Math.max(1, k / 2), k}) b.add(new Case(in, out, k, s, seed++));
+            }
+        }
+        return b.build();
+    }
+
+    static ColumnSparseMatrix randomCodes(int k, int n, int s, SplittableRandom random) {
+        final int[] rows = new int[n * s];
+        final float[] vals = new float[n * s];
+        for (int j = 0; j < n; j++) {
+            final int[] pick = random.ints(0, k).distinct().limit(s).sorted().toArray();
+            for (int t = 0; t < s; t++) {
+                rows[j * s + t] = pick[t];
+                vals[j * s + t] = (float) TestData.gaussian(random);
+            }
+        }
+        return new ColumnSparseMatrix(k, n, s, rows, vals);
+    }
+
+    /** Y = X·Wᵀ in double. */
+    static double[] oracle(FMatrixRMaj w, FMatrixRMaj x) {
+        final double[] y = new double[x.numRows * w.numRows];
+        for (int p = 0; p < x.numRows; p++) {
+            for (int j = 0; j < w.numRows; j++) {
+                double v = 0;
+                for (int i = 0; i < w.numCols; i++) v += (double) x.get(p, i) * w.get(j, i);
+                y[p * w.numRows + j] = v;
+            }
+        }
+        return y;
+    }
+
+    static void assertClose(double[] expected, float[] actual, double scale, String what) {
+        assertEquals(expected.length, actual.length, what);
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], actual[i], 1e-4 * scale + 1e-5 * Math.abs(expected[i]), what + " at " + i);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("cases")
+    void compressedDenseAndLowRankOperatorsMatchTheOracle(Case c) {
+        final SplittableRandom random = new SplittableRandom(c.seed);
+        final FMatrixRMaj d = TestData.gaussian(c.in, c.k, random);
+        final ColumnSparseMatrix codes = randomCodes(c.k, c.out, c.s, random);
+        final CompressedMatrix cm = new CompressedMatrix(d, codes, null);
+        final FMatrixRMaj w = cm.reconstruct(); // (out x in)
+        final FMatrixRMaj x = TestData.gaussian(5, c.in, random);
+        final double[] expected = oracle(w, x);
+        final double scale = Math.sqrt(c.in * c.s) + 1;
+        final FMatrixRMaj u = TestData.gaussian(c.out, c.k, random), v = TestData.gaussian(c.k, c.in, random);
+        final FMatrixRMaj uv = new FMatrixRMaj(c.out, c.in);
+        org.ejml.dense.row.CommonOps_FDRM.mult(u, v, uv);
+        final double[] expectedLowRank = oracle(uv, x);
+        final LinearOperator[] ops = {CompressedLinear.of(cm), new DenseLinear(w), new LowRankLinear(u, v)};
+        for (LinearOperator op : ops) {
+            final double[] want = op instanceof LowRankLinear ? expectedLowRank : expected;
+            for (Parallelism par : new Parallelism[]{Parallelism.sequential(), Parallelism.threads(2)}) {
+                final String what = op.getClass().getSimpleName() + " " + c + " threads=" + par.threads();
+                assertClose(want, op.multiply(x, par).data, scale, what + " batch");
+                final float[] first = java.util.Arrays.copyOf(x.data, c.in);
+                final float[] y = op.multiply(first, null, par);
+                assertClose(java.util.Arrays.copyOf(want, c.out), y, scale, what + " gemv");
+            }
+            // batch 1 equals GEMV, and thread counts agree bit for bit
+            final float[] x0 = java.util.Arrays.copyOf(x.data, c.in);
+            assertArrayEquals(op.multiply(x0, null, Parallelism.sequential()), op.multiply(x0, null, Parallelism.threads(2)), c.toString());
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("cases")
+    void sparseFormatsRoundTrip(Case c) {
+        final SplittableRandom random = new SplittableRandom(c.seed);
+        final ColumnSparseMatrix codes = randomCodes(c.k, c.out, c.s, random);
+        final CsrMatrix csr = CsrMatrix.of(codes);
+        assertArrayEquals(codes.toDense().data, csr.toDense().data, c.toString());
+        final ColumnSparseMatrix back = csr.toColumnSparse();
+        assertArrayEquals(codes.rowIndices(), back.rowIndices(), c.toString());
+        assertArrayEquals(codes.values(), back.values(), c.toString());
+        final CsrMatrix viaCsc = CsrMatrix.fromCsc(csr.toCsc());
+        assertArrayEquals(csr.toDense().data, viaCsc.toDense().data, c.toString());
+        assertArrayEquals(codes.toDense().data, ColumnSparseMatrix.fromDense(codes.toDense(), c.s).toDense().data, c.toString());
+    }
+
+    @Test
+    void csrInvariantsAreCheckedWithClearMessages() {
+        assertMessage(() -> new CsrMatrix(2, 3, new int[]{0, 1}, new int[]{0}, new float[]{1}), "rowPointers.length must be numRows+1 = 3, got 2");
+        assertMessage(() -> new CsrMatrix(1, 3, new int[]{0, 2}, new int[]{2, 1}, new float[]{1, 2}), "row 0: column index 1 must be in (2, 3)");
+        assertMessage(() -> new CsrMatrix(1, 3, new int[]{0, 1}, new int[]{3}, new float[]{1}), "column index 3 must be in (-1, 3)");
+        assertMessage(() -> new CsrMatrix(2, 3, new int[]{0, 2, 1}, new int[]{0}, new float[]{1}), "rowPointers must not decrease: rowPointers[2]=1 < rowPointers[1]=2");
+        assertMessage(() -> new CsrMatrix(2, 3, new int[]{0, 1, 2}, new int[]{0}, new float[]{1}), "rowPointers[numRows] must equal the number of values 1");
+        assertMessage(() -> new CsrMatrix(1, 3, new int[]{0, 1}, new int[]{0, 1}, new float[]{1}), "differ in length");
+        assertMessage(() -> new DenseLinear(new FMatrixRMaj(3, 4)).multiply(new float[5], null, Parallelism.sequential()), "x has length 5, expected inFeatures=4");
+    }
+}
