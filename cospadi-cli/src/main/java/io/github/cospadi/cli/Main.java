@@ -15,6 +15,7 @@ public final class Main {
         commands.put("layers", new LayersCommand());
         commands.put("bench-matrix", new BenchMatrixCommand());
         commands.put("bench-omp", new BenchOmpCommand());
+        commands.put("bench-kernel", new BenchKernelCommand());
         return commands;
     }
 
