@@ -13,6 +13,9 @@ public final class Main {
         final Map<String, Command> commands = new LinkedHashMap<>();
         // one line per command; keep this list sorted by the order users meet them
         commands.put("layers", new LayersCommand());
+        commands.put("compress", new CompressModelCommand(false));
+        commands.put("perplexity", new PerplexityCommand());
+        commands.put("capture-grams", new CompressModelCommand(true));
         commands.put("bench-matrix", new BenchMatrixCommand());
         commands.put("bench-omp", new BenchOmpCommand());
         commands.put("bench-kernel", new BenchKernelCommand());
