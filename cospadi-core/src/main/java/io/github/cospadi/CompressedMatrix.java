@@ -100,6 +100,21 @@ public final class CompressedMatrix {
         return y;
     }
 
+    /**
+     * Relative functional error ‖X(W − Ŵ)ᵀ‖_F / ‖XWᵀ‖_F of this reconstruction against {@code weight}, from the
+     * calibration Gram (docs/design.md §2); e.g. to measure what quantizing the factors costs.
+     */
+    public double functionalError(FMatrixRMaj weight, io.github.cospadi.calibration.CalibrationStats calibration,
+                                  Parallelism parallelism) {
+        if (weight.numRows != outFeatures() || weight.numCols != inFeatures()) {
+            throw new IllegalArgumentException("weight is " + Checks.shape(weight) + ", expected " + outFeatures() + "x" + inFeatures());
+        }
+        if (calibration.inFeatures() != inFeatures()) {
+            throw new IllegalArgumentException("calibration is for inFeatures=" + calibration.inFeatures() + ", expected " + inFeatures());
+        }
+        return Errors.relativeFunctionalError(weight, reconstruct(), calibration.gramView(), parallelism);
+    }
+
     @Override
     public String toString() {
         return "CompressedMatrix[" + outFeatures() + "x" + inFeatures() + ", k=" + atoms() + ", s=" + nonzerosPerColumn() + "]";

@@ -35,7 +35,7 @@ final class LayersCommand implements Command {
     @Override
     public String usage() {
         return "[--model DIR] [--grams FILE] [--ratio G] [--method cospadi|svd-llm|svd] [--coder omp|iht] "
-                + "[--iterations T] [--coding-interval C] [--rho R] [--threads N] [--filter TEXT] [--json]";
+                + "[--iterations T] [--coding-interval C] [--rho R] [--threads N] [--filter TEXT] [--quantized] [--json]";
     }
 
     @Override
@@ -51,6 +51,7 @@ final class LayersCommand implements Command {
         final int threads = o.integer("threads", Runtime.getRuntime().availableProcessors());
         final String filter = o.string("filter", "");
         final boolean json = o.flag("json");
+        final boolean quantized = o.flag("quantized");
         o.finish();
         final Path weights = model.resolve("model.safetensors");
         if (!Files.isRegularFile(weights)) throw new IllegalArgumentException("--model: no model.safetensors in " + model);
@@ -79,6 +80,7 @@ final class LayersCommand implements Command {
         java.util.Collections.sort(names, LayersCommand::byLayer);
 
         final CompressionReport[] reports = new CompressionReport[names.size()];
+        final double[][] quantizedErrors = new double[names.size()][];
         final long start = System.nanoTime();
         final int[] done = {0};
         // matrices in parallel, each compressed on one thread: results do not depend on --threads
@@ -87,6 +89,14 @@ final class LayersCommand implements Command {
             final DMatrixRMaj gram = gramsByName.get(name);
             final CompressedMatrix c = compressor.compress(weightsByName.get(name), CalibrationStats.ofGram(gram, 1));
             reports[from] = c.report();
+            if (quantized) {
+                final CalibrationStats stats = CalibrationStats.ofGram(gram, 1);
+                final FMatrixRMaj w = weightsByName.get(name);
+                quantizedErrors[from] = new double[]{
+                        io.github.cospadi.sparse.Quantization.paperCompact(c, 14).functionalError(w, stats, Parallelism.sequential()),
+                        io.github.cospadi.sparse.Quantization.paperCompact(c, 16).functionalError(w, stats, Parallelism.sequential()),
+                        io.github.cospadi.sparse.Quantization.int8Codes(c).functionalError(w, stats, Parallelism.sequential())};
+            }
             synchronized (done) {
                 done[0]++;
                 err.printf(Locale.ROOT, "[%d/%d] %s %.1fs%n", done[0], names.size(), name, (System.nanoTime() - start) / 1e9);
@@ -94,6 +104,8 @@ final class LayersCommand implements Command {
         });
 
         double sum = 0, sumWeight = 0;
+        final double[] sumQuantized = new double[3];
+        if (quantized) for (double[] q : quantizedErrors) for (int a = 0; a < 3; a++) sumQuantized[a] += q[a];
         if (!json) {
             out.printf(Locale.ROOT, "%-42s %9s %5s %5s %8s %8s %10s %10s%n", "matrix", "shape", "k", method == Method.COSPADI ? "s" : "r",
                     "ratio", "ratio_f", "func_err", "weight_err");
@@ -118,6 +130,11 @@ final class LayersCommand implements Command {
                 m.put("iterations", r.iterations());
                 m.put("unused_atom_reseeds", r.unusedAtomReseeds());
                 m.put("seconds", r.totalSeconds());
+                if (quantized) {
+                    m.put("functional_error_bf16_dict_14bit_codes", quantizedErrors[i][0]);
+                    m.put("functional_error_bf16_dict_bf16_codes", quantizedErrors[i][1]);
+                    m.put("functional_error_int8_codes", quantizedErrors[i][2]);
+                }
                 out.println(Json.object(m));
             } else {
                 out.printf(Locale.ROOT, "%-42s %4dx%-4d %5d %5d %8.4f %8.4f %10.5f %10.5f%n", names.get(i), r.outFeatures(), r.inFeatures(),
@@ -135,10 +152,19 @@ final class LayersCommand implements Command {
             m.put("mean_functional_error", mean);
             m.put("mean_weight_error", sumWeight / names.size());
             m.put("seconds", seconds);
+            if (quantized) {
+                m.put("mean_functional_error_bf16_dict_14bit_codes", sumQuantized[0] / names.size());
+                m.put("mean_functional_error_bf16_dict_bf16_codes", sumQuantized[1] / names.size());
+                m.put("mean_functional_error_int8_codes", sumQuantized[2] / names.size());
+            }
             out.println(Json.object(m));
         } else {
             out.printf(Locale.ROOT, "mean over %d matrices: functional error %.5f, weight error %.5f (%.1f s)%n", names.size(), mean,
                     sumWeight / names.size(), seconds);
+            if (quantized) {
+                out.printf(Locale.ROOT, "quantized: bf16 dictionary + 14-bit codes %.5f, bf16 + bf16 codes %.5f, float dictionary + int8 codes %.5f%n",
+                        sumQuantized[0] / names.size(), sumQuantized[1] / names.size(), sumQuantized[2] / names.size());
+            }
         }
         return 0;
     }
