@@ -12,6 +12,7 @@ public final class Main {
     static Map<String, Command> commands() {
         final Map<String, Command> commands = new LinkedHashMap<>();
         // one line per command; keep this list sorted by the order users meet them
+        commands.put("demo", new DemoCommand());
         commands.put("layers", new LayersCommand());
         commands.put("compress", new CompressModelCommand(false));
         commands.put("perplexity", new PerplexityCommand());
