@@ -69,34 +69,33 @@ final class PanamaFloatOps implements FloatOps {
 
     @Override
     public void subtractTransposedProduct(float[] a, int aOff, int rows, int cols, float[] x, int xOff, float[] y) {
-        final int step = F.length();
-        int i = 0;
-        for (; i + 4 * step <= cols; i += 4 * step) { // four vectors of y in registers, every row of A streamed once
-            FloatVector y0 = FloatVector.fromArray(F, y, i), y1 = FloatVector.fromArray(F, y, i + step);
-            FloatVector y2 = FloatVector.fromArray(F, y, i + 2 * step), y3 = FloatVector.fromArray(F, y, i + 3 * step);
-            for (int l = 0, row = aOff + i; l < rows; l++, row += cols) {
-                final FloatVector xl = FloatVector.broadcast(F, -x[xOff + l]);
-                y0 = FloatVector.fromArray(F, a, row).fma(xl, y0);
-                y1 = FloatVector.fromArray(F, a, row + step).fma(xl, y1);
-                y2 = FloatVector.fromArray(F, a, row + 2 * step).fma(xl, y2);
-                y3 = FloatVector.fromArray(F, a, row + 3 * step).fma(xl, y3);
+        // rows of A are streamed contiguously, four at a time: y −= x0·a0 + x1·a1 + x2·a2 + x3·a3 per pass, so y is
+        // loaded and stored once per four rows (measured faster than keeping y in registers and striding over rows)
+        final int step = F.length(), bound = F.loopBound(cols);
+        int l = 0;
+        for (; l + 4 <= rows; l += 4) {
+            final int r0 = aOff + l * cols, r1 = r0 + cols, r2 = r1 + cols, r3 = r2 + cols;
+            final float s0 = -x[xOff + l], s1 = -x[xOff + l + 1], s2 = -x[xOff + l + 2], s3 = -x[xOff + l + 3];
+            final FloatVector v0 = FloatVector.broadcast(F, s0), v1 = FloatVector.broadcast(F, s1);
+            final FloatVector v2 = FloatVector.broadcast(F, s2), v3 = FloatVector.broadcast(F, s3);
+            int i = 0;
+            for (; i < bound; i += step) {
+                FloatVector acc = FloatVector.fromArray(F, y, i);
+                acc = FloatVector.fromArray(F, a, r0 + i).fma(v0, acc);
+                acc = FloatVector.fromArray(F, a, r1 + i).fma(v1, acc);
+                acc = FloatVector.fromArray(F, a, r2 + i).fma(v2, acc);
+                acc = FloatVector.fromArray(F, a, r3 + i).fma(v3, acc);
+                acc.intoArray(y, i);
             }
-            y0.intoArray(y, i);
-            y1.intoArray(y, i + step);
-            y2.intoArray(y, i + 2 * step);
-            y3.intoArray(y, i + 3 * step);
+            for (; i < cols; i++) y[i] += s0 * a[r0 + i] + s1 * a[r1 + i] + s2 * a[r2 + i] + s3 * a[r3 + i]; // tail
         }
-        for (; i + step <= cols; i += step) {
-            FloatVector y0 = FloatVector.fromArray(F, y, i);
-            for (int l = 0, row = aOff + i; l < rows; l++, row += cols) {
-                y0 = FloatVector.fromArray(F, a, row).fma(FloatVector.broadcast(F, -x[xOff + l]), y0);
-            }
-            y0.intoArray(y, i);
-        }
-        for (; i < cols; i++) { // tail
-            float acc = y[i];
-            for (int l = 0; l < rows; l++) acc -= x[xOff + l] * a[aOff + l * cols + i];
-            y[i] = acc;
+        for (; l < rows; l++) { // remaining rows
+            final int r0 = aOff + l * cols;
+            final float s0 = -x[xOff + l];
+            final FloatVector v0 = FloatVector.broadcast(F, s0);
+            int i = 0;
+            for (; i < bound; i += step) FloatVector.fromArray(F, a, r0 + i).fma(v0, FloatVector.fromArray(F, y, i)).intoArray(y, i);
+            for (; i < cols; i++) y[i] += s0 * a[r0 + i];
         }
     }
 
