@@ -68,7 +68,7 @@ public class KernelBenchmark {
         final Budget lr = Budget.lowRank(cols, rows, ratio);
         lowRank = new LowRankLinear(random(rows, lr.atoms(), random), random(lr.atoms(), cols, random));
         final Budget b = Budget.forRatio(cols, rows, ratio, 2, Budget.Accounting.EFFECTIVE);
-        compressed = new CompressedLinear(random(cols, b.atoms(), random), codes(b.atoms(), rows, b.nonzerosPerColumn(), random));
+        compressed = new CompressedLinear(random(cols, b.atoms(), random), ColumnSparseMatrix.random(b.atoms(), rows, b.nonzerosPerColumn(), random));
         x = random(batch, cols, random);
         x0 = Arrays.copyOf(x.data, cols);
         y = new float[rows];
@@ -99,27 +99,5 @@ public class KernelBenchmark {
         final FMatrixRMaj m = new FMatrixRMaj(rows, cols);
         for (int i = 0; i < m.data.length; i++) m.data[i] = (float) (random.nextDouble() * 2 - 1);
         return m;
-    }
-
-    static ColumnSparseMatrix codes(int k, int n, int s, SplittableRandom random) {
-        final int[] rows = new int[n * s];
-        final float[] vals = new float[n * s];
-        final int[] perm = new int[k];
-        for (int i = 0; i < k; i++) perm[i] = i;
-        for (int j = 0; j < n; j++) {
-            for (int t = 0; t < s; t++) {
-                final int p = t + random.nextInt(k - t);
-                final int tmp = perm[t];
-                perm[t] = perm[p];
-                perm[p] = tmp;
-            }
-            final int[] pick = Arrays.copyOf(perm, s);
-            Arrays.sort(pick);
-            for (int t = 0; t < s; t++) {
-                rows[j * s + t] = pick[t];
-                vals[j * s + t] = (float) (random.nextDouble() * 2 - 1);
-            }
-        }
-        return new ColumnSparseMatrix(k, n, s, rows, vals);
     }
 }

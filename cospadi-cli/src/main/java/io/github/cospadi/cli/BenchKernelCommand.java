@@ -48,7 +48,7 @@ final class BenchKernelCommand implements Command {
         final LinearOperator dense = new DenseLinear(gaussian(rows, cols, random));
         final LinearOperator lowRank = new LowRankLinear(gaussian(rows, lr.atoms(), random), gaussian(lr.atoms(), cols, random));
         final LinearOperator compressed = new CompressedLinear(gaussian(cols, b.atoms(), random),
-                codes(b.atoms(), rows, b.nonzerosPerColumn(), random));
+                ColumnSparseMatrix.random(b.atoms(), rows, b.nonzerosPerColumn(), random));
         final FMatrixRMaj x = gaussian(batch, cols, random);
         final Parallelism par = Parallelism.threads(threads);
         final int n = calls > 0 ? calls : Math.max(20, (int) Math.min(2000, 4e9 / (8.0 * rows * cols * batch)));
@@ -109,27 +109,5 @@ final class BenchKernelCommand implements Command {
         final FMatrixRMaj m = new FMatrixRMaj(rows, cols);
         for (int i = 0; i < m.data.length; i++) m.data[i] = (float) (random.nextDouble() * 2 - 1);
         return m;
-    }
-
-    static ColumnSparseMatrix codes(int k, int n, int s, SplittableRandom random) {
-        final int[] rowsOut = new int[n * s];
-        final float[] vals = new float[n * s];
-        final int[] perm = new int[k];
-        for (int i = 0; i < k; i++) perm[i] = i;
-        for (int j = 0; j < n; j++) {
-            for (int t = 0; t < s; t++) { // partial Fisher–Yates: s distinct atoms
-                final int p = t + random.nextInt(k - t);
-                final int tmp = perm[t];
-                perm[t] = perm[p];
-                perm[p] = tmp;
-            }
-            final int[] pick = Arrays.copyOf(perm, s);
-            Arrays.sort(pick);
-            for (int t = 0; t < s; t++) {
-                rowsOut[j * s + t] = pick[t];
-                vals[j * s + t] = (float) (random.nextDouble() * 2 - 1);
-            }
-        }
-        return new ColumnSparseMatrix(k, n, s, rowsOut, vals);
     }
 }

@@ -27,6 +27,22 @@ final class CodingChecks {
     }
 
     /**
+     * The warm-start rule of docs/design.md §5.2: when the previous code of column j fits it better than the new code
+     * already written to slots [j·s, (j+1)·s) of rows/values, copy the previous code over it.
+     */
+    static void keepBetter(double[] gram, int k, FMatrixRMaj correlations, int j, double targetNorm, int s, int[] rows,
+                           float[] values, ColumnSparseMatrix warmStart) {
+        if (warmStart == null) return;
+        final int off = j * s;
+        final double mine = residual(gram, k, correlations, j, targetNorm, rows, values, off, s);
+        final double warm = residual(gram, k, correlations, j, targetNorm, warmStart.rowIndices(), warmStart.values(), off, s);
+        if (warm < mine) {
+            System.arraycopy(warmStart.rowIndices(), off, rows, off, s);
+            System.arraycopy(warmStart.values(), off, values, off, s);
+        }
+    }
+
+    /**
      * ‖y_j − D c‖² = ‖y_j‖² − 2 cᵀ(Dᵀy_j) + cᵀΓc for the code c stored in slots [off, off+s), from Γ = DᵀD and
      * the correlations Dᵀy_j (column j of correlations).
      */

@@ -53,15 +53,7 @@ final class IhtCoder implements SparseCoder {
                 codeColumn(gram.data, k, correlations, j, s, warmStart, w);
                 final int off = j * s;
                 w.emit(rows, values, off);
-                if (warmStart != null) {
-                    final double mine = CodingChecks.residual(gram.data, k, correlations, j, norms[j], rows, values, off, s);
-                    final double warm = CodingChecks.residual(gram.data, k, correlations, j, norms[j],
-                            warmStart.rowIndices(), warmStart.values(), off, s);
-                    if (warm < mine) {
-                        System.arraycopy(warmStart.rowIndices(), off, rows, off, s);
-                        System.arraycopy(warmStart.values(), off, values, off, s);
-                    }
-                }
+                CodingChecks.keepBetter(gram.data, k, correlations, j, norms[j], s, rows, values, warmStart);
             }
         });
         return new ColumnSparseMatrix(k, n, s, rows, values);

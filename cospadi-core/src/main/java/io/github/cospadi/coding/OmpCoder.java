@@ -54,15 +54,7 @@ final class OmpCoder implements SparseCoder {
                 codeColumn(gram.data, gramF, k, correlations, j, s, ws, ops);
                 final int off = j * s;
                 ws.emit(rows, values, off);
-                if (warmStart != null) {
-                    final double mine = CodingChecks.residual(gram.data, k, correlations, j, targetNorms[j], rows, values, off, s);
-                    final double warm = CodingChecks.residual(gram.data, k, correlations, j, targetNorms[j],
-                            warmStart.rowIndices(), warmStart.values(), off, s);
-                    if (warm < mine) {
-                        System.arraycopy(warmStart.rowIndices(), off, rows, off, s);
-                        System.arraycopy(warmStart.values(), off, values, off, s);
-                    }
-                }
+                CodingChecks.keepBetter(gram.data, k, correlations, j, targetNorms[j], s, rows, values, warmStart);
             }
         });
         return new ColumnSparseMatrix(k, n, s, rows, values);

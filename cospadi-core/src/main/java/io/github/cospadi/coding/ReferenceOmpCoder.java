@@ -45,18 +45,8 @@ final class ReferenceOmpCoder implements SparseCoder {
             final Workspace ws = new Workspace(k, s);
             for (int j = from; j < to; j++) {
                 codeColumn(gram.data, k, correlations, j, s, ws);
-                double residual = targetNorms[j] - ws.explained;
-                int off = j * s;
-                if (warmStart != null) {
-                    final double warm = CodingChecks.residual(gram.data, k, correlations, j, targetNorms[j],
-                            warmStart.rowIndices(), warmStart.values(), off, s);
-                    if (warm < residual) {
-                        System.arraycopy(warmStart.rowIndices(), off, rows, off, s);
-                        System.arraycopy(warmStart.values(), off, values, off, s);
-                        continue;
-                    }
-                }
-                ws.emit(rows, values, off);
+                ws.emit(rows, values, j * s);
+                CodingChecks.keepBetter(gram.data, k, correlations, j, targetNorms[j], s, rows, values, warmStart);
             }
         });
         return new ColumnSparseMatrix(k, n, s, rows, values);
@@ -68,7 +58,6 @@ final class ReferenceOmpCoder implements SparseCoder {
         final int n = correlations.numCols;
         for (int i = 0; i < k; i++) alpha[i] = correlations.data[i * n + j];
         Arrays.fill(ws.state, (byte) 0);
-        ws.explained = 0;
         final double[][] panel = ws.panel;
         final double[] L = ws.lower; // (s x s) row-major lower triangle
         final double[] z = ws.z;
@@ -113,7 +102,6 @@ final class ReferenceOmpCoder implements SparseCoder {
             final double zt = alpha[best] * inv;
             z[t] = zt;
             for (int i = 0; i < k; i++) alpha[i] -= zt * p[i];
-            ws.explained += zt * zt;
             ws.state[best] = 1;
             ws.support[t] = best;
             t++;
@@ -146,7 +134,6 @@ final class ReferenceOmpCoder implements SparseCoder {
         final double[] gamma;
         final int[] support;
         final long[] order;
-        double explained;
 
         Workspace(int k, int s) {
             alpha = new double[k];

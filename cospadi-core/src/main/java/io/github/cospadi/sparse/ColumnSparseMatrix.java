@@ -132,6 +132,30 @@ public final class ColumnSparseMatrix {
         return new ColumnSparseMatrix(k, n, s, rows, vals);
     }
 
+    /**
+     * Random codes for tests and benchmarks: every column gets s distinct rows drawn uniformly (sorted) and values
+     * uniform in [−1, 1).
+     */
+    public static ColumnSparseMatrix random(int numRows, int numCols, int s, java.util.SplittableRandom random) {
+        if (s < 1 || s > numRows) throw new IllegalArgumentException("s must be in [1, " + numRows + "], got " + s);
+        final int[] rows = new int[numCols * s];
+        final float[] vals = new float[numCols * s];
+        final int[] perm = new int[numRows];
+        for (int i = 0; i < numRows; i++) perm[i] = i;
+        for (int j = 0; j < numCols; j++) {
+            for (int t = 0; t < s; t++) { // partial Fisher–Yates: s distinct rows
+                final int p = t + random.nextInt(numRows - t);
+                final int tmp = perm[t];
+                perm[t] = perm[p];
+                perm[p] = tmp;
+            }
+            System.arraycopy(perm, 0, rows, j * s, s);
+            Arrays.sort(rows, j * s, (j + 1) * s);
+            for (int t = 0; t < s; t++) vals[j * s + t] = (float) (random.nextDouble() * 2 - 1);
+        }
+        return new ColumnSparseMatrix(numRows, numCols, s, rows, vals);
+    }
+
     /** EJML compressed-sparse-column copy (double values, explicit zeros kept). */
     public DMatrixSparseCSC toCsc() {
         final DMatrixSparseCSC out = new DMatrixSparseCSC(numRows, numCols, rowIndices.length);

@@ -39,19 +39,6 @@ class KernelTest {
         return b.build();
     }
 
-    static ColumnSparseMatrix randomCodes(int k, int n, int s, SplittableRandom random) {
-        final int[] rows = new int[n * s];
-        final float[] vals = new float[n * s];
-        for (int j = 0; j < n; j++) {
-            final int[] pick = random.ints(0, k).distinct().limit(s).sorted().toArray();
-            for (int t = 0; t < s; t++) {
-                rows[j * s + t] = pick[t];
-                vals[j * s + t] = (float) TestData.gaussian(random);
-            }
-        }
-        return new ColumnSparseMatrix(k, n, s, rows, vals);
-    }
-
     /** Y = X·Wᵀ in double. */
     static double[] oracle(FMatrixRMaj w, FMatrixRMaj x) {
         final double[] y = new double[x.numRows * w.numRows];
@@ -77,7 +64,7 @@ class KernelTest {
     void compressedDenseAndLowRankOperatorsMatchTheOracle(Case c) {
         final SplittableRandom random = new SplittableRandom(c.seed);
         final FMatrixRMaj d = TestData.gaussian(c.in, c.k, random);
-        final ColumnSparseMatrix codes = randomCodes(c.k, c.out, c.s, random);
+        final ColumnSparseMatrix codes = ColumnSparseMatrix.random(c.k, c.out, c.s, random);
         final CompressedMatrix cm = new CompressedMatrix(d, codes, null);
         final FMatrixRMaj w = cm.reconstruct(); // (out x in)
         final FMatrixRMaj x = TestData.gaussian(5, c.in, random);
@@ -107,7 +94,7 @@ class KernelTest {
     @MethodSource("cases")
     void sparseFormatsRoundTrip(Case c) {
         final SplittableRandom random = new SplittableRandom(c.seed);
-        final ColumnSparseMatrix codes = randomCodes(c.k, c.out, c.s, random);
+        final ColumnSparseMatrix codes = ColumnSparseMatrix.random(c.k, c.out, c.s, random);
         final CsrMatrix csr = CsrMatrix.of(codes);
         assertArrayEquals(codes.toDense().data, csr.toDense().data, c.toString());
         final ColumnSparseMatrix back = csr.toColumnSparse();
