@@ -26,7 +26,8 @@ import java.util.Map;
  * {@code cospadi compress}: calibrates a byte-level Llama checkpoint on the SOTU addresses before 2000 (256 random
  * windows of 128 bytes, seed 42), compresses every q, k, v, o, gate, up and down projection at one ratio and writes
  * {@code OUT/config.json} and {@code OUT/model.safetensors} with the reconstructed dense weights under the original
- * names, so any Llama loader reads it. {@code capture-grams} writes only the calibration Grams.
+ * names, so any Llama loader reads it, plus the factors themselves (bf16 dictionary and codes) in
+ * {@code OUT/compressed.cspd} (docs/format.md). {@code capture-grams} writes only the calibration Grams.
  */
 final class CompressModelCommand implements Command {
     private final boolean captureOnly;
@@ -93,12 +94,14 @@ final class CompressModelCommand implements Command {
         final Compressor compressor = b.build();
         final List<String> names = model.projections();
         final FMatrixRMaj[] reconstructed = new FMatrixRMaj[names.size()];
+        final CompressedMatrix[] factors = new CompressedMatrix[names.size()];
         final double[] errors = new double[names.size()];
         final int[] done = {0};
         Parallelism.threads(threads).forEachBlock(names.size(), 1, (from, to) -> {
             final String name = names.get(from);
             final CompressedMatrix c = compressor.compress(model.weight(name), grams.get(name.substring(0, name.length() - ".weight".length())));
             reconstructed[from] = c.reconstruct();
+            factors[from] = c;
             errors[from] = c.report().functionalError();
             synchronized (done) {
                 err.printf(Locale.ROOT, "[%d/%d] %s functional error %.4f (%.1f s)%n", ++done[0], names.size(), name, errors[from],
@@ -121,6 +124,9 @@ final class CompressModelCommand implements Command {
             }
         }
         w.write(outPath.resolve("model.safetensors"));
+        final Map<String, CompressedMatrix> compact = new LinkedHashMap<>();
+        for (int i = 0; i < names.size(); i++) compact.put(names.get(i), factors[i]);
+        io.github.cospadi.io.CompressedFormat.write(outPath.resolve("compressed.cspd"), compact, io.github.cospadi.io.CompressedFormat.Precision.BF16);
         Files.copy(modelDir.resolve("config.json"), outPath.resolve("config.json"), StandardCopyOption.REPLACE_EXISTING);
         double mean = 0;
         for (double e : errors) mean += e;

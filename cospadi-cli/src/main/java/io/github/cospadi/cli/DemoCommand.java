@@ -79,12 +79,9 @@ final class DemoCommand implements Command {
                 model.layers(), model.hidden(), model.heads(), calibration.size(), heldOut.size());
 
         // calibration Grams of every projection input (non-padding tokens of the calibration sentences)
-        final Map<String, CalibrationStats.Accumulator> acc = new LinkedHashMap<>();
-        for (int[] s : calibration) {
-            model.encode(s, (name, input) -> acc.computeIfAbsent(name, n -> CalibrationStats.accumulator(input.numCols)).add(input));
-        }
-        final Map<String, CalibrationStats> grams = new LinkedHashMap<>();
-        acc.forEach((name, a) -> grams.put(name, a.build()));
+        final Map<String, CalibrationStats> grams = io.github.cospadi.models.GramCapture.capture(sink -> {
+            for (int[] s : calibration) model.encode(s, sink::onInput);
+        });
         final float[][] reference = embedAll(model, heldOut, par);
         final int[] referenceNeighbours = neighbours(reference);
         err.printf(Locale.ROOT, "demo: calibration and reference embeddings done (%.1f s)%n", seconds(start));

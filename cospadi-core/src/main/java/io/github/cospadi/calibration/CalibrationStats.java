@@ -96,15 +96,17 @@ public final class CalibrationStats {
 
     /** Accumulates G = Σ xᵀx over token rows in double. */
     public static final class Accumulator {
+        /** Tokens per rank-k update of G. */
+        static final int TOKEN_BLOCK = 16;
         private final int inFeatures;
         private final double[] lower; // (inFeatures x inFeatures) row-major, lower triangle filled
-        private final double[] row;
+        private final double[] tokenBlock; // (TOKEN_BLOCK x inFeatures) the current tokens in double
         private long tokens;
 
         private Accumulator(int inFeatures) {
             this.inFeatures = inFeatures;
             this.lower = new double[inFeatures * inFeatures];
-            this.row = new double[inFeatures];
+            this.tokenBlock = new double[TOKEN_BLOCK * inFeatures];
         }
 
         /** Adds a batch of activations, one token per row (tokens × inFeatures). */
@@ -117,17 +119,26 @@ public final class CalibrationStats {
             return this;
         }
 
-        /** Adds {@code count} token rows stored contiguously in {@code rows} from {@code offset}. */
+        /**
+         * Adds {@code count} token rows stored contiguously in {@code rows} from {@code offset}. Tokens are taken
+         * {@value #TOKEN_BLOCK} at a time: each row of G receives the whole block's rank-1 updates while it is in cache,
+         * so G is streamed once per block instead of once per token.
+         */
         public Accumulator add(float[] rows, int offset, int count) {
             final FloatOps ops = FloatOps.get();
             final int d = inFeatures;
-            for (int t = 0; t < count; t++) {
-                final int base = offset + t * d;
-                for (int i = 0; i < d; i++) row[i] = rows[base + i];
-                // G[i, 0..i] += x_i * x[0..i]
+            for (int t0 = 0; t0 < count; t0 += TOKEN_BLOCK) {
+                final int block = Math.min(TOKEN_BLOCK, count - t0);
+                for (int b = 0; b < block; b++) {
+                    final int base = offset + (t0 + b) * d;
+                    for (int i = 0; i < d; i++) tokenBlock[b * d + i] = rows[base + i];
+                }
+                // G[i, 0..i] += Σ_b x_b[i] · x_b[0..i]
                 for (int i = 0; i < d; i++) {
-                    final double xi = row[i];
-                    if (xi != 0) ops.axpy(xi, row, 0, lower, i * d, i + 1);
+                    for (int b = 0; b < block; b++) {
+                        final double xi = tokenBlock[b * d + i];
+                        if (xi != 0) ops.axpy(xi, tokenBlock, b * d, lower, i * d, i + 1);
+                    }
                 }
             }
             tokens += count;

@@ -1,9 +1,9 @@
 package io.github.cospadi.models.llama;
 
 import io.github.cospadi.calibration.CalibrationStats;
+import io.github.cospadi.models.GramCapture;
 import org.ejml.data.FMatrixRMaj;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Held-out loss and calibration capture for a {@link LlamaModel}. */
@@ -31,12 +31,8 @@ public final class Evaluation {
 
     /** The Gram XᵀX of every projection's input over all positions of the windows, by projection name. */
     public static Map<String, CalibrationStats> captureGrams(LlamaModel model, int[][] windows) {
-        final Map<String, CalibrationStats.Accumulator> acc = new LinkedHashMap<>();
-        for (int[] w : windows) {
-            model.forward(w, (name, input) -> acc.computeIfAbsent(name, n -> CalibrationStats.accumulator(input.numCols)).add(input));
-        }
-        final Map<String, CalibrationStats> out = new LinkedHashMap<>();
-        acc.forEach((name, a) -> out.put(name, a.build()));
-        return out;
+        return GramCapture.capture(listener -> {
+            for (int[] w : windows) model.forward(w, listener::onInput);
+        });
     }
 }
