@@ -35,6 +35,7 @@ public final class BertModel {
     private final FMatrixRMaj wordEmbeddings, positionEmbeddings, tokenTypeEmbeddings;
     private final Map<String, float[]> vectors;     // biases and LayerNorm parameters by HF name
     private final Map<String, FMatrixRMaj> weights; // projection weights (out x in) by projection name
+    private final Map<String, float[]> transposed = new java.util.concurrent.ConcurrentHashMap<>(); // (in x out) for the GEMM
     private final Parallelism parallelism;
 
     private BertModel(int layers, int hidden, int heads, FMatrixRMaj word, FMatrixRMaj position, FMatrixRMaj tokenType,
@@ -180,17 +181,21 @@ public final class BertModel {
         if (listener != null) listener.onInput(name, input);
     }
 
-    /** y = x·Wᵀ + b. */
+    /** y = x·Wᵀ + b through the register-tiled GEMM on Wᵀ (in × out, the ONNX layout, kept beside W). */
     private FMatrixRMaj linear(FMatrixRMaj x, String projection) {
-        final FMatrixRMaj w = weights.get(projection);
+        final float[] wt = transposed.computeIfAbsent(projection, p -> transpose(weights.get(p)));
         final float[] bias = vectors.get(projection + ".bias");
-        final int n = x.numRows, in = x.numCols, out = w.numRows;
+        final int n = x.numRows, in = x.numCols, out = bias.length;
         final FMatrixRMaj y = new FMatrixRMaj(n, out);
-        parallelism.forEachBlock(out, 32, (from, to) -> {
-            final FloatOps ops = FloatOps.get();
-            for (int t = 0; t < n; t++) for (int o = from; o < to; o++) y.data[t * out + o] = ops.dot(x.data, t * in, w.data, o * in, in) + bias[o];
-        });
+        FloatOps.get().gemmTransposedA(x.data, in, wt, out, y.data, 0, n);
+        for (int t = 0; t < n; t++) for (int o = 0; o < out; o++) y.data[t * out + o] += bias[o];
         return y;
+    }
+
+    private static float[] transpose(FMatrixRMaj w) {
+        final float[] t = new float[w.numRows * w.numCols];
+        for (int o = 0; o < w.numRows; o++) for (int i = 0; i < w.numCols; i++) t[i * w.numRows + o] = w.data[o * w.numCols + i];
+        return t;
     }
 
     private FMatrixRMaj layerNorm(FMatrixRMaj x, String name) {
