@@ -46,7 +46,7 @@ final class CompressModelCommand implements Command {
     public String usage() {
         return captureOnly ? "--model DIR [--calibration TEXT_DIR] [--windows N] --out FILE"
                 : "--model DIR [--calibration TEXT_DIR | --grams FILE] --ratio G [--method cospadi|svd-llm|svd] [--coder omp|iht] "
-                + "[--iterations T] [--coding-interval C] [--threads N] --out DIR";
+                + "[--iterations T] [--coding-interval C] [--threads N] [--dtype F32|F16|BF16] --out DIR";
     }
 
     @Override
@@ -62,8 +62,16 @@ final class CompressModelCommand implements Command {
         final String coder = captureOnly ? "omp" : o.string("coder", "omp");
         final int iterations = captureOnly ? 60 : o.integer("iterations", 60);
         final int codingInterval = captureOnly ? 1 : o.integer("coding-interval", 1);
+        final String dtypeName = captureOnly ? "F32" : o.string("dtype", "F32");
         o.finish();
         if (!captureOnly && Double.isNaN(ratio)) throw new Options.UsageException("missing --ratio");
+        final DType dtype;
+        switch (dtypeName) {
+            case "F32": dtype = DType.F32; break;
+            case "F16": dtype = DType.F16; break;
+            case "BF16": dtype = DType.BF16; break;
+            default: throw new Options.UsageException("--dtype must be F32, F16 or BF16, got '" + dtypeName + "'");
+        }
 
         final LlamaModel model = LlamaModel.load(modelDir, Parallelism.threads(threads));
         final long start = System.nanoTime();
@@ -117,10 +125,10 @@ final class CompressModelCommand implements Command {
         for (Map.Entry<String, Object> e : compressed.tensors().entrySet()) {
             if (e.getValue() instanceof FMatrixRMaj) {
                 final FMatrixRMaj m = (FMatrixRMaj) e.getValue();
-                w.add(e.getKey(), DType.F32, new long[]{m.numRows, m.numCols}, m.data);
+                w.add(e.getKey(), dtype, new long[]{m.numRows, m.numCols}, m.data);
             } else {
                 final float[] v = (float[]) e.getValue();
-                w.add(e.getKey(), DType.F32, new long[]{v.length}, v);
+                w.add(e.getKey(), dtype, new long[]{v.length}, v);
             }
         }
         w.write(outPath.resolve("model.safetensors"));

@@ -52,6 +52,7 @@ public final class CompressedFormat {
         final Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         final Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+        AtomicFiles.makeReadable(tmp);
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 b.flip();

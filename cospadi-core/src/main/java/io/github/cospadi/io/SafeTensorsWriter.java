@@ -101,6 +101,7 @@ public final class SafeTensorsWriter {
         final Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         final Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+        AtomicFiles.makeReadable(tmp);
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 final ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length);
