@@ -10,8 +10,7 @@ public final class TestData {
     private TestData() {}
 
     public static double gaussian(SplittableRandom random) {
-        final double u1 = random.nextDouble(), u2 = random.nextDouble();
-        return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
+        return io.github.cospadi.internal.Randoms.gaussian(random);
     }
 
     public static FMatrixRMaj gaussian(int rows, int cols, SplittableRandom random) {

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import io.github.cospadi.internal.Randoms;
 
 /**
  * {@code cospadi bench-matrix}: times the compression of one synthetic matrix (PyTorch layout, rows = outFeatures,
@@ -94,7 +95,7 @@ final class BenchMatrixCommand implements Command {
     static FMatrixRMaj syntheticWeight(int rows, int cols, SplittableRandom random) {
         final FMatrixRMaj w = new FMatrixRMaj(rows, cols);
         for (int i = 0; i < rows; i++) {
-            for (int j = 0; j < cols; j++) w.data[i * cols + j] = (float) (gaussian(random) / Math.sqrt(1 + j) * 0.05);
+            for (int j = 0; j < cols; j++) w.data[i * cols + j] = (float) (Randoms.gaussian(random) / Math.sqrt(1 + j) * 0.05);
         }
         return w;
     }
@@ -103,7 +104,7 @@ final class BenchMatrixCommand implements Command {
     static CalibrationStats syntheticCalibration(int d, SplittableRandom random) {
         final int q = 64;
         final double[] mix = new double[q * d];
-        for (int i = 0; i < mix.length; i++) mix[i] = gaussian(random);
+        for (int i = 0; i < mix.length; i++) mix[i] = Randoms.gaussian(random);
         final DMatrixRMaj g = new DMatrixRMaj(d, d);
         for (int a = 0; a < d; a++) {
             for (int b = 0; b <= a; b++) {
@@ -117,8 +118,4 @@ final class BenchMatrixCommand implements Command {
         return CalibrationStats.ofGram(g, 4096);
     }
 
-    private static double gaussian(SplittableRandom random) {
-        final double u1 = random.nextDouble(), u2 = random.nextDouble();
-        return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
-    }
 }

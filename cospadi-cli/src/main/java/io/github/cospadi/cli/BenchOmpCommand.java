@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import io.github.cospadi.internal.Randoms;
 
 /**
  * {@code cospadi bench-omp}: times the OMP coder on a random problem (Gaussian unit-norm dictionary m × k, Gaussian
@@ -52,14 +53,14 @@ final class BenchOmpCommand implements Command {
 
         final SplittableRandom random = new SplittableRandom(seed);
         final FMatrixRMaj d = new FMatrixRMaj(m, k), x = new FMatrixRMaj(m, n);
-        for (int i = 0; i < d.data.length; i++) d.data[i] = (float) gaussian(random);
+        for (int i = 0; i < d.data.length; i++) d.data[i] = (float) Randoms.gaussian(random);
         for (int c = 0; c < k; c++) {
             double norm = 0;
             for (int r = 0; r < m; r++) norm += (double) d.data[r * k + c] * d.data[r * k + c];
             final double inv = 1 / Math.sqrt(norm);
             for (int r = 0; r < m; r++) d.data[r * k + c] = (float) (d.data[r * k + c] * inv);
         }
-        for (int i = 0; i < x.data.length; i++) x.data[i] = (float) gaussian(random);
+        for (int i = 0; i < x.data.length; i++) x.data[i] = (float) Randoms.gaussian(random);
         if (write != null) write(Path.of(write), m, k, n, s, d, x);
 
         final Parallelism par = Parallelism.threads(threads);
@@ -138,8 +139,4 @@ final class BenchOmpCommand implements Command {
         }
     }
 
-    private static double gaussian(SplittableRandom random) {
-        final double u1 = random.nextDouble(), u2 = random.nextDouble();
-        return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
-    }
 }

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import io.github.cospadi.internal.Randoms;
 import java.util.concurrent.CancellationException;
 
 /**
@@ -207,7 +208,7 @@ public final class DictionaryLearner {
         if (!(norm > 0)) {
             norm = 0;
             for (int r = 0; r < m; r++) {
-                final double g = gaussian(random);
+                final double g = Randoms.gaussian(random);
                 dt[off + r] = (float) g;
                 norm += g * g;
             }
@@ -216,10 +217,6 @@ public final class DictionaryLearner {
         for (int r = 0; r < m; r++) dt[off + r] = (float) (dt[off + r] * inv);
     }
 
-    private static double gaussian(SplittableRandom random) {
-        double u1 = random.nextDouble(), u2 = random.nextDouble();
-        return Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(2 * Math.PI * u2);
-    }
 
     // ---------------------------------------------------------------------------------------------------------
     // K-SVD
