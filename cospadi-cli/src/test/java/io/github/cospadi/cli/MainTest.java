@@ -1,0 +1,89 @@
+package io.github.cospadi.cli;
+
+import io.github.cospadi.io.JsonParser;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** The command line: usage errors, and small real runs whose JSON output is parsed back. */
+class MainTest {
+    static final Path MODEL = Path.of("..", "..", "shared", "models", "tinyllama-sotu");
+
+    record Run(int code, String out, String err) {}
+
+    static Run run(String... args) {
+        final ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        final int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void helpListsEveryCommand() {
+        final Run r = run("help");
+        assertEquals(0, r.code());
+        for (String c : List.of("demo", "layers", "compress", "perplexity", "capture-grams", "bench-matrix", "bench-omp", "bench-kernel")) {
+            assertTrue(r.out().contains(c), "help lacks " + c);
+        }
+    }
+
+    @Test
+    void usageErrorsNameTheProblem() {
+        Run r = run("nope");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("unknown command 'nope'"), r.err());
+        r = run("bench-omp", "--m", "8", "--k", "4", "--n", "3", "--s", "2", "--bogus", "1");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("unknown option --bogus"), r.err());
+        r = run("bench-omp", "--m", "x");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--m must be an integer, got 'x'"), r.err());
+        r = run("bench-omp", "--m", "8", "--k", "4", "--n", "3", "--s", "5");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("s <= k"), r.err());
+        r = run("layers", "--model", "/nonexistent");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("no model.safetensors in /nonexistent"), r.err());
+    }
+
+    @Test
+    void benchOmpPrintsOneJsonObject() {
+        final Run r = run("bench-omp", "--m", "24", "--k", "16", "--n", "20", "--s", "3", "--repeat", "1", "--json");
+        assertEquals(0, r.code(), r.err());
+        final Map<String, Object> m = JsonParser.parseObject(r.out().trim(), "bench-omp output");
+        assertTrue(((Number) m.get("seconds")).doubleValue() > 0);
+        final double residual = ((Number) m.get("relative_residual")).doubleValue();
+        assertTrue(residual > 0 && residual < 1, "relative residual " + residual);
+    }
+
+    @Test
+    void benchKernelPrintsTheThreeMedians() {
+        final Run r = run("bench-kernel", "--rows", "64", "--cols", "48", "--ratio", "0.3", "--calls", "5", "--json");
+        assertEquals(0, r.code(), r.err());
+        final Map<String, Object> m = JsonParser.parseObject(r.out().trim(), "bench-kernel output");
+        for (String k : List.of("dense_seconds", "lowrank_seconds", "compressed_seconds")) assertTrue(((Number) m.get(k)).doubleValue() > 0, k);
+    }
+
+    @Test
+    void layersReportsPerMatrixJsonAndASummary() {
+        assumeTrue(Files.isDirectory(MODEL), "shared model assets absent");
+        final Run r = run("layers", "--model", MODEL.toString(), "--ratio", "0.4", "--filter", "layers.5.self_attn.k_proj",
+                "--iterations", "3", "--json");
+        assertEquals(0, r.code(), r.err());
+        final String[] lines = r.out().trim().split("\n");
+        assertEquals(2, lines.length, r.out());
+        final Map<String, Object> matrix = JsonParser.parseObject(lines[0], "matrix line");
+        assertEquals("model.layers.5.self_attn.k_proj.weight", matrix.get("matrix"));
+        assertTrue(((Number) matrix.get("ratio")).doubleValue() >= 0.4);
+        final Map<String, Object> summary = JsonParser.parseObject(lines[1], "summary line");
+        assertEquals(matrix.get("functional_error"), summary.get("mean_functional_error"));
+    }
+}
