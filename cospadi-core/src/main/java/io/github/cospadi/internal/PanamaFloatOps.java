@@ -73,6 +73,32 @@ final class PanamaFloatOps implements FloatOps {
         // loaded and stored once per four rows (measured faster than keeping y in registers and striding over rows)
         final int step = F.length(), bound = F.loopBound(cols);
         int l = 0;
+        for (; l + 8 <= rows; l += 8) {
+            final int r0 = aOff + l * cols;
+            final FloatVector v0 = FloatVector.broadcast(F, -x[xOff + l]), v1 = FloatVector.broadcast(F, -x[xOff + l + 1]);
+            final FloatVector v2 = FloatVector.broadcast(F, -x[xOff + l + 2]), v3 = FloatVector.broadcast(F, -x[xOff + l + 3]);
+            final FloatVector v4 = FloatVector.broadcast(F, -x[xOff + l + 4]), v5 = FloatVector.broadcast(F, -x[xOff + l + 5]);
+            final FloatVector v6 = FloatVector.broadcast(F, -x[xOff + l + 6]), v7 = FloatVector.broadcast(F, -x[xOff + l + 7]);
+            int i = 0;
+            for (; i < bound; i += step) {
+                FloatVector acc = FloatVector.fromArray(F, y, i);
+                int r = r0 + i;
+                acc = FloatVector.fromArray(F, a, r).fma(v0, acc);
+                acc = FloatVector.fromArray(F, a, r += cols).fma(v1, acc);
+                acc = FloatVector.fromArray(F, a, r += cols).fma(v2, acc);
+                acc = FloatVector.fromArray(F, a, r += cols).fma(v3, acc);
+                acc = FloatVector.fromArray(F, a, r += cols).fma(v4, acc);
+                acc = FloatVector.fromArray(F, a, r += cols).fma(v5, acc);
+                acc = FloatVector.fromArray(F, a, r += cols).fma(v6, acc);
+                acc = FloatVector.fromArray(F, a, r + cols).fma(v7, acc);
+                acc.intoArray(y, i);
+            }
+            for (; i < cols; i++) {
+                float acc = y[i];
+                for (int q = 0; q < 8; q++) acc -= x[xOff + l + q] * a[r0 + q * cols + i];
+                y[i] = acc;
+            }
+        }
         for (; l + 4 <= rows; l += 4) {
             final int r0 = aOff + l * cols, r1 = r0 + cols, r2 = r1 + cols, r3 = r2 + cols;
             final float s0 = -x[xOff + l], s1 = -x[xOff + l + 1], s2 = -x[xOff + l + 2], s3 = -x[xOff + l + 3];
