@@ -34,6 +34,8 @@ import java.util.stream.Stream;
  */
 final class DemoCommand implements Command {
     static final double[] RATIOS = {0.2, 0.3, 0.4};
+    /** Calibration sentences per parallel capture block. */
+    private static final int CAPTURE_BLOCK = 32;
 
     @Override
     public String summary() {
@@ -79,9 +81,15 @@ final class DemoCommand implements Command {
                 model.layers(), model.hidden(), model.heads(), calibration.size(), heldOut.size());
 
         // calibration Grams of every projection input (non-padding tokens of the calibration sentences)
-        final Map<String, CalibrationStats> grams = io.github.cospadi.models.GramCapture.capture(sink -> {
-            for (int[] s : calibration) model.encode(s, sink::onInput);
-        });
+        // calibration Grams in fixed blocks of sentences captured in parallel, merged in block order (deterministic)
+        final int blocks = (calibration.size() + CAPTURE_BLOCK - 1) / CAPTURE_BLOCK;
+        final List<Map<String, CalibrationStats>> parts = new ArrayList<>(java.util.Collections.nCopies(blocks, null));
+        par.forEachBlock(calibration.size(), CAPTURE_BLOCK, (from, to) -> parts.set(from / CAPTURE_BLOCK,
+                io.github.cospadi.models.GramCapture.capture(sink -> {
+                    for (int i = from; i < to; i++) model.encode(calibration.get(i), sink::onInput);
+                })));
+        final Map<String, CalibrationStats> grams = new LinkedHashMap<>(parts.get(0));
+        for (int b = 1; b < blocks; b++) parts.get(b).forEach((name, stats) -> grams.merge(name, stats, CalibrationStats::merge));
         final float[][] reference = embedAll(model, heldOut, par);
         final int[] referenceNeighbours = neighbours(reference);
         err.printf(Locale.ROOT, "demo: calibration and reference embeddings done (%.1f s)%n", seconds(start));
