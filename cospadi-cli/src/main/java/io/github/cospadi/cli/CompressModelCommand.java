@@ -27,7 +27,8 @@ import java.util.Map;
  * windows of 128 bytes, seed 42), compresses every q, k, v, o, gate, up and down projection at one ratio and writes
  * {@code OUT/config.json} and {@code OUT/model.safetensors} with the reconstructed dense weights under the original
  * names, so any Llama loader reads it, plus the factors themselves (bf16 dictionary and codes) in
- * {@code OUT/compressed.cspd} (docs/format.md). {@code capture-grams} writes only the calibration Grams.
+ * {@code OUT/compressed/layer-N.cspd} (docs/format.md). Layers are processed one at a time and each reconstruction
+ * overwrites the loaded weight, so memory beyond the model is one layer's factors. {@code capture-grams} writes only the calibration Grams.
  */
 final class CompressModelCommand implements Command {
     private final boolean captureOnly;
@@ -101,28 +102,35 @@ final class CompressModelCommand implements Command {
         if (method == Method.COSPADI) b.codingInterval(codingInterval);
         final Compressor compressor = b.build();
         final List<String> names = model.projections();
-        final FMatrixRMaj[] reconstructed = new FMatrixRMaj[names.size()];
-        final CompressedMatrix[] factors = new CompressedMatrix[names.size()];
         final double[] errors = new double[names.size()];
+        final int perLayer = LlamaModel.PROJECTIONS.size();
         final int[] done = {0};
-        Parallelism.threads(threads).forEachBlock(names.size(), 1, (from, to) -> {
-            final String name = names.get(from);
-            final CompressedMatrix c = compressor.compress(model.weight(name), grams.get(name.substring(0, name.length() - ".weight".length())));
-            reconstructed[from] = c.reconstruct();
-            factors[from] = c;
-            errors[from] = c.report().functionalError();
-            synchronized (done) {
-                err.printf(Locale.ROOT, "[%d/%d] %s functional error %.4f (%.1f s)%n", ++done[0], names.size(), name, errors[from],
-                        (System.nanoTime() - start) / 1e9);
+        Files.createDirectories(outPath.resolve("compressed"));
+        // layer by layer: the extra memory is one layer's factors; each reconstruction overwrites its weight in place
+        for (int l = 0; l < model.config().layers(); l++) {
+            final int first = l * perLayer;
+            final CompressedMatrix[] factors = new CompressedMatrix[perLayer];
+            Parallelism.threads(threads).forEachBlock(perLayer, 1, (from, to) -> {
+                final String name = names.get(first + from);
+                final CompressedMatrix c = compressor.compress(model.weight(name), grams.get(name.substring(0, name.length() - ".weight".length())));
+                factors[from] = c;
+                errors[first + from] = c.report().functionalError();
+                synchronized (done) {
+                    err.printf(Locale.ROOT, "[%d/%d] %s functional error %.4f (%.1f s)%n", ++done[0], names.size(), name,
+                            errors[first + from], (System.nanoTime() - start) / 1e9);
+                }
+            });
+            final Map<String, CompressedMatrix> compact = new LinkedHashMap<>();
+            for (int p = 0; p < perLayer; p++) {
+                model.replaceWeight(names.get(first + p), factors[p].reconstruct());
+                compact.put(names.get(first + p), factors[p]);
             }
-        });
-        final Map<String, FMatrixRMaj> replaced = new LinkedHashMap<>();
-        for (int i = 0; i < names.size(); i++) replaced.put(names.get(i), reconstructed[i]);
-        final LlamaModel compressed = model.withWeights(replaced);
-        Files.createDirectories(outPath);
+            io.github.cospadi.io.CompressedFormat.write(outPath.resolve("compressed").resolve("layer-" + l + ".cspd"), compact,
+                    io.github.cospadi.io.CompressedFormat.Precision.BF16);
+        }
         final SafeTensorsWriter w = new SafeTensorsWriter().metadata("format", "pt")
                 .metadata("cospadi", method.name().toLowerCase(Locale.ROOT) + " ratio=" + ratio + " iterations=" + iterations);
-        for (Map.Entry<String, Object> e : compressed.tensors().entrySet()) {
+        for (Map.Entry<String, Object> e : model.tensors().entrySet()) {
             if (e.getValue() instanceof FMatrixRMaj) {
                 final FMatrixRMaj m = (FMatrixRMaj) e.getValue();
                 w.add(e.getKey(), dtype, new long[]{m.numRows, m.numCols}, m.data);
@@ -132,9 +140,6 @@ final class CompressModelCommand implements Command {
             }
         }
         w.write(outPath.resolve("model.safetensors"));
-        final Map<String, CompressedMatrix> compact = new LinkedHashMap<>();
-        for (int i = 0; i < names.size(); i++) compact.put(names.get(i), factors[i]);
-        io.github.cospadi.io.CompressedFormat.write(outPath.resolve("compressed.cspd"), compact, io.github.cospadi.io.CompressedFormat.Precision.BF16);
         Files.copy(modelDir.resolve("config.json"), outPath.resolve("config.json"), StandardCopyOption.REPLACE_EXISTING);
         double mean = 0;
         for (double e : errors) mean += e;

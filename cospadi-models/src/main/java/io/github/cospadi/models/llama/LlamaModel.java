@@ -102,6 +102,19 @@ public final class LlamaModel {
         return out;
     }
 
+    /**
+     * Overwrites a weight in place with a same-shape replacement (e.g. its compressed reconstruction), so a pipeline
+     * can work layer by layer without a second copy of the model. Not thread-safe with a concurrent forward pass.
+     */
+    public void replaceWeight(String name, FMatrixRMaj replacement) {
+        final FMatrixRMaj old = weight(name);
+        if (old.numRows != replacement.numRows || old.numCols != replacement.numCols) {
+            throw new IllegalArgumentException("replacement for '" + name + "' is " + replacement.numRows + "x" + replacement.numCols
+                    + ", expected " + old.numRows + "x" + old.numCols);
+        }
+        System.arraycopy(replacement.data, 0, old.data, 0, old.data.length);
+    }
+
     /** A model sharing everything but the replaced weights (same shapes required). */
     public LlamaModel withWeights(Map<String, FMatrixRMaj> replacements) {
         final Map<String, FMatrixRMaj> w = new LinkedHashMap<>(weights);
