@@ -22,7 +22,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 
 /**
  * {@code cospadi demo}, the main job: compresses the 36 projections of a real pretrained sentence encoder
@@ -171,16 +170,7 @@ final class DemoCommand implements Command {
     /** {@code count} seeded sentences (8 to 60 words) from the addresses of years [from, to), tokenized. */
     static List<int[]> sentences(Path dir, int from, int to, int count, WordPieceTokenizer tokenizer, long seed) throws IOException {
         final List<String> all = new ArrayList<>();
-        final List<Path> files;
-        try (Stream<Path> s = Files.list(dir)) {
-            files = s.filter(p -> {
-                final String n = p.getFileName().toString();
-                if (!n.endsWith(".txt") || n.length() < 5 || !n.substring(0, 4).chars().allMatch(Character::isDigit)) return false;
-                final int y = Integer.parseInt(n.substring(0, 4));
-                return y >= from && y < to;
-            }).sorted().collect(java.util.stream.Collectors.toList());
-        }
-        if (files.isEmpty()) throw new IOException("no address of the years [" + from + ", " + to + ") in " + dir);
+        final List<Path> files = io.github.cospadi.models.llama.ByteCorpus.addresses(dir, from, to);
         for (Path p : files) {
             for (String s : Files.readString(p).split("(?<=[.!?])\\s+")) {
                 final String t = s.trim().replaceAll("\\s+", " ");

@@ -81,29 +81,6 @@ public final class DenseOps {
         return C;
     }
 
-    /** C = A·B (float), A is m × k, B is k × n. */
-    public static FMatrixRMaj mult(FMatrixRMaj A, FMatrixRMaj B, Parallelism parallelism) {
-        if (A.numCols != B.numRows) {
-            throw new IllegalArgumentException("A (" + Checks.shape(A) + ") and B (" + Checks.shape(B) + ") do not conform");
-        }
-        final int m = A.numRows, k = A.numCols, n = B.numCols;
-        final float[] a = A.data, b = B.data;
-        final FMatrixRMaj C = new FMatrixRMaj(m, n);
-        final float[] c = C.data;
-        parallelism.forEachBlock(m, 8, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                final int crow = i * n;
-                for (int p = 0; p < k; p++) {
-                    final float aip = a[i * k + p];
-                    if (aip == 0f) continue;
-                    final int brow = p * n;
-                    for (int j = 0; j < n; j++) c[crow + j] += aip * b[brow + j];
-                }
-            }
-        });
-        return C;
-    }
-
     /** Squared Euclidean norm of every column, in double. */
     public static double[] columnNormsSquared(FMatrixRMaj A) {
         final int m = A.numRows, n = A.numCols;

@@ -7,12 +7,9 @@ import org.ejml.data.FMatrixRMaj;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.CRC32C;
@@ -49,20 +46,10 @@ public final class CompressedFormat {
         final CRC32C crc = new CRC32C();
         crc.update(b.array(), 0, b.position());
         b.putInt((int) crc.getValue()).putLong(size).put(END);
-        final Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        final Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
-        AtomicFiles.makeReadable(tmp);
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                b.flip();
-                while (b.hasRemaining()) ch.write(b);
-                ch.force(true);
-            }
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        b.flip();
+        AtomicFiles.write(target, ch -> {
+            while (b.hasRemaining()) ch.write(b);
+        });
     }
 
     /** Reads every matrix of a file (their reports are null: reports are not stored). */

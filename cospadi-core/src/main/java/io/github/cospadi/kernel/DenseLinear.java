@@ -14,8 +14,7 @@ public final class DenseLinear implements LinearOperator {
     public DenseLinear(FMatrixRMaj weight) {
         Checks.nonEmpty("weight", weight);
         this.w = weight.copy();
-        this.wt = new float[weight.numRows * weight.numCols];
-        for (int i = 0; i < weight.numRows; i++) for (int j = 0; j < weight.numCols; j++) wt[j * weight.numRows + i] = weight.data[i * weight.numCols + j];
+        this.wt = Kernels.transpose(weight);
     }
 
     @Override public int inFeatures() { return w.numCols; }

@@ -22,8 +22,11 @@ public final class ByteCorpus {
         this.files = files;
     }
 
-    /** The files whose leading year is in [fromYear, toYear), concatenated with a newline between files. */
-    public static ByteCorpus years(Path dir, int fromYear, int toYear) throws IOException {
+    /**
+     * The address files {@code YYYY_*.txt} of {@code dir} whose leading year is in [fromYear, toYear), in name order;
+     * throws when there is none.
+     */
+    public static List<Path> addresses(Path dir, int fromYear, int toYear) throws IOException {
         if (!Files.isDirectory(dir)) throw new IOException("text directory " + dir + " does not exist");
         final List<Path> chosen;
         try (Stream<Path> s = Files.list(dir)) {
@@ -35,6 +38,12 @@ public final class ByteCorpus {
             }).sorted().collect(Collectors.toList());
         }
         if (chosen.isEmpty()) throw new IOException("no YYYY_*.txt file of the years [" + fromYear + ", " + toYear + ") in " + dir);
+        return chosen;
+    }
+
+    /** The files whose leading year is in [fromYear, toYear), concatenated with a newline between files. */
+    public static ByteCorpus years(Path dir, int fromYear, int toYear) throws IOException {
+        final List<Path> chosen = addresses(dir, fromYear, toYear);
         final ByteArrayOutputStream out = new ByteArrayOutputStream();
         for (Path p : chosen) {
             if (out.size() > 0) out.write('\n');
