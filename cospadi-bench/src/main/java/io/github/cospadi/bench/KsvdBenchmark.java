@@ -66,7 +66,7 @@ public class KsvdBenchmark {
                 return "frozen";
             }
         };
-        learner = new DictionaryLearner(frozen, update, Initialization.RANDOM_COLUMNS, 1, 8, 0, 0, 1, 1,
+        learner = new DictionaryLearner(frozen, update, Initialization.RANDOM_COLUMNS, 1, 8, 0, 0, 1, 1, 0, 1,
                 Parallelism.sequential(), ProgressListener.none());
     }
 

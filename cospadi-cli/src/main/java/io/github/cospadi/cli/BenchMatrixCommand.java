@@ -28,7 +28,7 @@ final class BenchMatrixCommand implements Command {
 
     @Override
     public String usage() {
-        return "--rows R --cols C [--ratio G] [--iterations T] [--coding-interval C] [--threads N] [--coder omp|iht] [--power-tolerance P] "
+        return "--rows R --cols C [--ratio G] [--iterations T] [--coding-interval C] [--warmup W] [--refresh-steps R] [--power-iterations P] [--fast] [--threads N] [--coder omp|iht] [--power-tolerance P] "
                 + "[--seed S] [--json]";
     }
 
@@ -42,7 +42,11 @@ final class BenchMatrixCommand implements Command {
         final String coder = o.string("coder", "omp");
         final double powerTolerance = o.real("power-tolerance", 1e-6);
         final long seed = o.integer("seed", 42);
-        final int codingInterval = o.integer("coding-interval", 1);
+        final int codingInterval = o.integer("coding-interval", o.flag("fast") ? Integer.MAX_VALUE : 1);
+        final boolean fast = o.flag("fast");
+        final int warmup = o.integer("warmup", fast ? 0 : 5);
+        final int refreshSteps = o.integer("refresh-steps", fast ? 2 : 0);
+        final int powerIterations = o.integer("power-iterations", fast ? 1 : 8);
         final boolean json = o.flag("json");
         o.finish();
 
@@ -50,7 +54,8 @@ final class BenchMatrixCommand implements Command {
         final FMatrixRMaj weight = syntheticWeight(rows, cols, random);
         final CalibrationStats calibration = syntheticCalibration(cols, random);
         final Compressor compressor = Compressor.builder().ratio(ratio).iterations(iterations).coder(LayersCommand.coder(coder))
-                .powerTolerance(powerTolerance).codingInterval(codingInterval).parallelism(Parallelism.threads(threads)).seed(seed)
+                .powerTolerance(powerTolerance).codingInterval(codingInterval)
+                .codingWarmup(warmup).refreshSteps(refreshSteps).powerIterations(powerIterations).parallelism(Parallelism.threads(threads)).seed(seed)
                 .progress(e -> {
                     if (!json && e.phase().equals("iteration")) {
                         err.printf(Locale.ROOT, "iteration %d/%d objective %.6g (%.1f s)%n", e.iteration(), e.totalIterations(),

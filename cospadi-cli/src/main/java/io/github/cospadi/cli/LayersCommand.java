@@ -35,7 +35,7 @@ final class LayersCommand implements Command {
     @Override
     public String usage() {
         return "[--model DIR] [--grams FILE] [--ratio G] [--method cospadi|svd-llm|svd] [--coder omp|iht] "
-                + "[--iterations T] [--coding-interval C] [--rho R] [--threads N] [--filter TEXT] [--quantized] [--json]";
+                + "[--iterations T] [--coding-interval C] [--warmup W] [--refresh-steps R] [--power-iterations P] [--fast] [--rho R] [--threads N] [--filter TEXT] [--quantized] [--json]";
     }
 
     @Override
@@ -47,9 +47,13 @@ final class LayersCommand implements Command {
         final String coderName = o.string("coder", "omp");
         final int iterations = o.integer("iterations", 60);
         final double rho = o.real("rho", 2.0);
-        final int codingInterval = o.integer("coding-interval", 1);
+        final int codingInterval = o.integer("coding-interval", o.flag("fast") ? Integer.MAX_VALUE : 1);
         final int threads = o.integer("threads", Runtime.getRuntime().availableProcessors());
         final String filter = o.string("filter", "");
+        final boolean fast = o.flag("fast");
+        final int warmup = o.integer("warmup", fast ? 0 : 5);
+        final int refreshSteps = o.integer("refresh-steps", fast ? 2 : 0);
+        final int powerIterations = o.integer("power-iterations", fast ? 1 : 8);
         final boolean json = o.flag("json");
         final boolean quantized = o.flag("quantized");
         o.finish();
@@ -59,7 +63,9 @@ final class LayersCommand implements Command {
 
         final Compressor.Builder builder = Compressor.builder().method(method).ratio(ratio).iterations(iterations)
                 .coder(coder(coderName)).parallelism(Parallelism.sequential());
-        if (method == Method.COSPADI) builder.codingInterval(codingInterval);
+        if (method == Method.COSPADI) {
+            builder.codingInterval(codingInterval).codingWarmup(warmup).refreshSteps(refreshSteps).powerIterations(powerIterations);
+        }
         if (method == Method.COSPADI) builder.atomsPerNonzero(rho);
         final Compressor compressor = builder.build();
 

@@ -1,9 +1,10 @@
 package io.github.cospadi.calibration;
 
 import io.github.cospadi.CompressionException;
+import io.github.cospadi.Parallelism;
+import io.github.cospadi.internal.Cholesky;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
-import org.ejml.interfaces.decomposition.CholeskyDecomposition_F64;
 import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
 
 /** G = LᵀL with L upper triangular, shifted when G is not numerically positive definite (docs/design.md §3). */
@@ -28,6 +29,11 @@ final class CholeskyWhitening implements Whitening {
 
     @Override
     public WhiteningFactor factor(CalibrationStats stats) {
+        return factor(stats, Parallelism.sequential());
+    }
+
+    @Override
+    public WhiteningFactor factor(CalibrationStats stats, Parallelism parallelism) {
         final DMatrixRMaj g = stats.gram(); // copy
         final int n = g.numRows;
         // symmetrize
@@ -46,8 +52,8 @@ final class CholeskyWhitening implements Whitening {
                     + "): the calibration activations are all zero");
         }
         final double minPivot2 = epsilon * meanDiag;
-        DMatrixRMaj upper = tryCholesky(g, 0, minPivot2);
-        if (upper != null) return new WhiteningFactor(upper, 0);
+        DMatrixRMaj upper = Cholesky.upper(g, 0, minPivot2, parallelism);
+        if (upper != null) return new WhiteningFactor(upper, 0, stats);
 
         final EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(n, false, true);
         if (!eig.decompose(g.copy())) throw new CompressionException("eigen-decomposition of the " + n + "x" + n + " Gram failed");
@@ -56,27 +62,11 @@ final class CholeskyWhitening implements Whitening {
         double eps = epsilon;
         for (int attempt = 0; attempt < MAX_ATTEMPTS; attempt++, eps *= 10) {
             final double shift = Math.max(0, -lambdaMin) + eps * meanDiag;
-            upper = tryCholesky(g, shift, 0.1 * eps * meanDiag);
-            if (upper != null) return new WhiteningFactor(upper, shift);
+            upper = Cholesky.upper(g, shift, 0.1 * eps * meanDiag, parallelism);
+            if (upper != null) return new WhiteningFactor(upper, shift, stats);
         }
         throw new CompressionException("calibration Gram (" + n + "x" + n + ", lambda_min=" + lambdaMin + ", mean diagonal "
                 + meanDiag + ") stays indefinite after shifting by up to " + (Math.max(0, -lambdaMin) + eps / 10 * meanDiag));
     }
 
-    /** Upper L with Lᵀ L = G + shift·I, or null when it fails or a pivot² falls below minPivot2. */
-    private static DMatrixRMaj tryCholesky(DMatrixRMaj g, double shift, double minPivot2) {
-        final int n = g.numRows;
-        final DMatrixRMaj a = g.copy();
-        for (int i = 0; i < n; i++) a.data[i * n + i] += shift;
-        final CholeskyDecomposition_F64<DMatrixRMaj> chol = DecompositionFactory_DDRM.chol(n, false);
-        if (!chol.decompose(a)) return null;
-        final DMatrixRMaj upper = chol.getT(null);
-        for (int i = 0; i < n; i++) {
-            final double p = upper.data[i * n + i];
-            if (!(p * p >= minPivot2)) return null;
-        }
-        // EJML may leave garbage below the diagonal of the returned matrix; zero it
-        for (int i = 0; i < n; i++) for (int j = 0; j < i; j++) upper.data[i * n + j] = 0;
-        return upper;
-    }
 }

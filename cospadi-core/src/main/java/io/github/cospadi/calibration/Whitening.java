@@ -9,6 +9,11 @@ public interface Whitening {
     /** The factor for these statistics. */
     WhiteningFactor factor(CalibrationStats stats);
 
+    /** The factor for these statistics, computed with the given parallelism (the same result for any). */
+    default WhiteningFactor factor(CalibrationStats stats, io.github.cospadi.Parallelism parallelism) {
+        return factor(stats);
+    }
+
     /** A short name for reports. */
     String name();
 

@@ -13,20 +13,25 @@ import org.ejml.data.FMatrixRMaj;
 public final class WhiteningFactor {
     /** Rows of W (or columns of D_L) per pass over L; 16 vectors of a few thousand doubles stay in L2. */
     private static final int BLOCK = 16;
+    /** Rows of L per parallel block of the whitening product (a multiple of the kernel's 4-row tile). */
+    private static final int ROW_BLOCK = 64;
     private final DMatrixRMaj upper; // (d1 x d1) or null for the identity
     private final int size;
     private final double shift;
+    private final CalibrationStats source; // the statistics L factors (LᵀL = G + δI), or null
 
-    WhiteningFactor(DMatrixRMaj upper, double shift) {
+    WhiteningFactor(DMatrixRMaj upper, double shift, CalibrationStats source) {
         this.upper = upper;
         this.size = upper.numRows;
         this.shift = shift;
+        this.source = source;
     }
 
     private WhiteningFactor(int size) {
         this.upper = null;
         this.size = size;
         this.shift = 0;
+        this.source = null;
     }
 
     static WhiteningFactor identity(int size) {
@@ -41,6 +46,11 @@ public final class WhiteningFactor {
     /** δ, the multiple of I added to G before factoring (0 when G was positive definite). */
     public double shift() {
         return shift;
+    }
+
+    /** Whether LᵀL = G + δ·I for the Gram G of exactly these statistics (the same object). */
+    public boolean factors(CalibrationStats stats) {
+        return source != null && source == stats;
     }
 
     public boolean isIdentity() {
@@ -69,16 +79,14 @@ public final class WhiteningFactor {
             return out;
         }
         final double[] l = upper.data;
-        // out[i, j] = sum_{p >= i} L[i, p] * W[j, p]; a block of rows of W shares each pass over L
-        parallelism.forEachBlock(d2, BLOCK, (from, to) -> {
-            final FloatOps ops = FloatOps.get();
-            final int rows = to - from;
-            final double[][] w = new double[rows][d1];
-            for (int b = 0; b < rows; b++) for (int p = 0; p < d1; p++) w[b][p] = weight.data[(from + b) * d1 + p];
-            for (int i = 0; i < d1; i++) {
-                for (int b = 0; b < rows; b++) out.data[i * d2 + from + b] = (float) ops.dot(l, i * d1 + i, w[b], i, d1 - i);
-            }
-        });
+        // W_L = L·Wᵀ as one blocked double product over row blocks of L; row i of L is zero before column i, so a
+        // block starting at row i0 only multiplies columns p ≥ i0 (half the work of a full product)
+        final double[] wt = new double[d1 * d2];
+        for (int j = 0; j < d2; j++) for (int p = 0; p < d1; p++) wt[p * d2 + j] = weight.data[j * d1 + p];
+        final double[] neg = new double[d1 * d2]; // −L·Wᵀ, accumulated by the subtracting kernel
+        parallelism.forEachBlock(d1, ROW_BLOCK, (from, to) -> FloatOps.get().subtractProduct(
+                l, from * d1 + from, d1, wt, from * d2, d2, neg, from * d2, d2, to - from, d2, d1 - from));
+        for (int i = 0; i < out.data.length; i++) out.data[i] = (float) -neg[i];
         return out;
     }
 

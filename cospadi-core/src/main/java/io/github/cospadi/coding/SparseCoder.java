@@ -37,6 +37,14 @@ public interface SparseCoder {
         return new IhtCoder(30);
     }
 
+    /**
+     * Warm-started hard-thresholding steps without a least-squares refit: the cheap support update between OMP passes
+     * (see {@code Compressor.Builder#refreshSteps}).
+     */
+    static SparseCoder refresh(int steps) {
+        return new RefreshCoder(steps);
+    }
+
     /** Iterative hard thresholding with the given number of iterations per call. */
     static SparseCoder iht(int iterations) {
         return new IhtCoder(iterations);

@@ -37,7 +37,7 @@ public final class DictionaryLearner {
     /** Below this many multiply-adds per power step, an atom update runs on one thread. */
     static final long PARALLEL_WORK = 1L << 18;
     /** Iterations that always run the sparse coder before {@code codingInterval} applies. */
-    static final int CODING_WARMUP = 5;
+    public static final int CODING_WARMUP = 5;
 
     /** The learned dictionary and codes with the learning history. */
     public record Result(FMatrixRMaj dictionary, ColumnSparseMatrix codes, List<Double> objective, int unusedAtomReseeds,
@@ -51,6 +51,8 @@ public final class DictionaryLearner {
     private final double tolerance;
     private final double powerTolerance;
     private final int codingInterval;
+    private final int codingWarmup;
+    private final SparseCoder refresher; // null: no refresh steps
     private final long seed;
     private final Parallelism parallelism;
     private final ProgressListener listener;
@@ -60,13 +62,19 @@ public final class DictionaryLearner {
      * @param powerIterations power steps per K-SVD atom update (≥ 1)
      * @param tolerance       stop when the relative improvement of the objective in one iteration is below this (0: never)
      * @param powerTolerance  stop an atom's power iteration early once 1 − cos(u_new, u_old) is below this (0: never)
-     * @param codingInterval  after the first {@link #CODING_WARMUP} iterations, run the sparse coder only every this
+     * @param codingInterval  after the first {@code codingWarmup} iterations, run the sparse coder only every this
      *                        many iterations (1: every iteration, the reference); the others update the dictionary
      *                        and the values on fixed supports
+     * @param codingWarmup    iterations (≥ 0) that always run the sparse coder, {@link #CODING_WARMUP} by default; with
+     *                        0 and refresh steps the first codes come from thresholding the correlations (exactly
+     *                        OMP's result when the initial dictionary is orthonormal, as the SVD initialization is)
+     * @param refreshSteps    on iterations that skip the sparse coder, this many warm hard-thresholding steps
+     *                        ({@link SparseCoder#refresh}) move the supports first; 0: none
      */
     public DictionaryLearner(SparseCoder coder, DictionaryUpdate update, Initialization initialization, int iterations,
-                             int powerIterations, double tolerance, double powerTolerance, int codingInterval, long seed,
-                             Parallelism parallelism, ProgressListener listener) {
+                             int powerIterations, double tolerance, double powerTolerance, int codingInterval,
+                             int codingWarmup, int refreshSteps, long seed, Parallelism parallelism,
+                             ProgressListener listener) {
         this.coder = java.util.Objects.requireNonNull(coder, "coder");
         this.update = java.util.Objects.requireNonNull(update, "update");
         this.initialization = java.util.Objects.requireNonNull(initialization, "initialization");
@@ -81,6 +89,10 @@ public final class DictionaryLearner {
         }
         this.powerTolerance = powerTolerance;
         this.codingInterval = Checks.positive("codingInterval", codingInterval);
+        if (codingWarmup < 0) throw new IllegalArgumentException("codingWarmup must be >= 0, got " + codingWarmup);
+        this.codingWarmup = codingWarmup;
+        if (refreshSteps < 0) throw new IllegalArgumentException("refreshSteps must be >= 0, got " + refreshSteps);
+        this.refresher = refreshSteps == 0 ? null : SparseCoder.refresh(refreshSteps);
         this.seed = seed;
         this.parallelism = java.util.Objects.requireNonNull(parallelism, "parallelism");
         this.listener = java.util.Objects.requireNonNull(listener, "listener");
@@ -129,8 +141,12 @@ public final class DictionaryLearner {
         for (int it = 1; it <= iterations; it++) {
             checkCancelled(null);
             long t0 = System.nanoTime();
-            if (codes == null || codesThisIteration(it)) {
+            if ((codes == null && refresher == null) || codesThisIteration(it)) {
                 codes = coder.encode(st.dictionary(), targets, s, codes, parallelism);
+                st.loadCodes(codes);
+                st.recomputeResidual(parallelism);
+            } else if (refresher != null) { // from a cold start (no codes yet) it begins with H_s(α⁰ / diag Γ)
+                codes = refresher.encode(st.dictionary(), targets, s, codes, parallelism);
                 st.loadCodes(codes);
                 st.recomputeResidual(parallelism);
             }
@@ -151,9 +167,9 @@ public final class DictionaryLearner {
         return new Result(st.dictionary(), codes, history, reseeds, codingSeconds, updateSeconds, initSeconds);
     }
 
-    /** Iterations 1..{@link #CODING_WARMUP} always code; later ones every {@code codingInterval}-th. */
+    /** Iterations 1..codingWarmup always code; later ones every {@code codingInterval}-th. */
     private boolean codesThisIteration(int it) {
-        return it <= CODING_WARMUP || (it - 1) % codingInterval == 0;
+        return it <= codingWarmup || (it > 1 && (it - 1) % codingInterval == 0);
     }
 
     private static void checkCancelled(ProgressEvent event) {
@@ -327,28 +343,20 @@ public final class DictionaryLearner {
             if (1 - cos < powerTolerance) break; // converged: further steps cannot move the atom measurably
         }
         if (degenerate) System.arraycopy(d, 0, u, 0, m);
-        // new coefficients c' = Rᵀu, residual e_q ← e_q + c_q d − c'_q u
-        project(st, from, users, d, u, c, v, par);
+        // new coefficients c'_q = r_qᵀu = e_qᵀu + c_q·(dᵀu) and residual e_q ← e_q + c_q d − c'_q u, in one pass over
+        // each user's column while it is in cache (the coefficient only reads e_q before its own update)
+        final float duNew = FloatOps.get().dot(d, 0, u, 0, m);
         par.forEachBlock(users, USER_BLOCK, (a, b) -> {
             final FloatOps ops = FloatOps.get();
             for (int q = a; q < b; q++) {
                 final int off = st.userCol[from + q] * m;
+                final float vq = ops.dot(st.et, off, u, 0, m) + c[q] * duNew;
                 ops.axpy(c[q], d, 0, st.et, off, m);
-                ops.axpy(-v[q], u, 0, st.et, off, m);
-                st.values[st.userSlot[from + q]] = v[q];
+                ops.axpy(-vq, u, 0, st.et, off, m);
+                st.values[st.userSlot[from + q]] = vq;
             }
         });
         System.arraycopy(u, 0, st.dt, i * m, m);
-    }
-
-    /** v_q = r_qᵀu = e_qᵀu + c_q·(dᵀu) for every user q. */
-    private static void project(State st, int from, int users, float[] d, float[] u, float[] c, float[] v, Parallelism par) {
-        final int m = st.m;
-        final float du = FloatOps.get().dot(d, 0, u, 0, m);
-        par.forEachBlock(users, USER_BLOCK, (a, b) -> {
-            final FloatOps ops = FloatOps.get();
-            for (int q = a; q < b; q++) v[q] = ops.dot(st.et, st.userCol[from + q] * m, u, 0, m) + c[q] * du;
-        });
     }
 
     // ---------------------------------------------------------------------------------------------------------

@@ -27,11 +27,14 @@ public interface FloatOps {
      * Batch-OMP: each row of A is streamed once and y stays in registers.
      */
     default void subtractTransposedProduct(float[] a, int rows, int cols, float[] x, float[] y) {
-        subtractTransposedProduct(a, 0, rows, cols, x, 0, y);
+        subtractTransposedProduct(a, 0, rows, cols, cols, x, 0, y);
     }
 
-    /** As above for the panel starting at {@code a[aOff]} and the coefficients starting at {@code x[xOff]}. */
-    void subtractTransposedProduct(float[] a, int aOff, int rows, int cols, float[] x, int xOff, float[] y);
+    /**
+     * As above for the panel starting at {@code a[aOff]} whose rows are {@code stride} apart (only their first
+     * {@code cols} entries are read), and the coefficients starting at {@code x[xOff]}.
+     */
+    void subtractTransposedProduct(float[] a, int aOff, int rows, int stride, int cols, float[] x, int xOff, float[] y);
 
     /**
      * Rows [iFrom, iTo) of C = Aᵀ·B, given Aᵀ row-major as {@code at} (k × m) and B row-major (m × n); C is k × n
@@ -40,8 +43,19 @@ public interface FloatOps {
      */
     void gemmTransposedA(float[] at, int m, float[] b, int n, float[] c, int iFrom, int iTo);
 
+    /**
+     * C −= A·B in double for row-major blocks: C (rows × cols at c[cOff], leading dimension ldc), A (rows × depth at
+     * a[aOff], lda), B (depth × cols at b[bOff], ldb). Each element is accumulated over r = 0..depth−1 in order, so the
+     * result does not depend on how rows are split. The trailing update of the blocked Cholesky.
+     */
+    void subtractProduct(double[] a, int aOff, int lda, double[] b, int bOff, int ldb, double[] c, int cOff, int ldc,
+                         int rows, int cols, int depth);
+
     /** Σ_{t<n} u[uOff + idx[off+t]]·val[off+t]: the gather step of a column-sparse product (u stays in L1). */
     float gatherDot(float[] u, int uOff, int[] idx, float[] val, int off, int n);
+
+    /** Floats per vector register (1 for the scalar implementation). */
+    int lanes();
 
     /** "scalar" or "vector-&lt;bits&gt;". */
     String name();

@@ -68,13 +68,13 @@ final class PanamaFloatOps implements FloatOps {
     }
 
     @Override
-    public void subtractTransposedProduct(float[] a, int aOff, int rows, int cols, float[] x, int xOff, float[] y) {
+    public void subtractTransposedProduct(float[] a, int aOff, int rows, int stride, int cols, float[] x, int xOff, float[] y) {
         // rows of A are streamed contiguously, four at a time: y −= x0·a0 + x1·a1 + x2·a2 + x3·a3 per pass, so y is
         // loaded and stored once per four rows (measured faster than keeping y in registers and striding over rows)
         final int step = F.length(), bound = F.loopBound(cols);
         int l = 0;
         for (; l + 8 <= rows; l += 8) {
-            final int r0 = aOff + l * cols;
+            final int r0 = aOff + l * stride;
             final FloatVector v0 = FloatVector.broadcast(F, -x[xOff + l]), v1 = FloatVector.broadcast(F, -x[xOff + l + 1]);
             final FloatVector v2 = FloatVector.broadcast(F, -x[xOff + l + 2]), v3 = FloatVector.broadcast(F, -x[xOff + l + 3]);
             final FloatVector v4 = FloatVector.broadcast(F, -x[xOff + l + 4]), v5 = FloatVector.broadcast(F, -x[xOff + l + 5]);
@@ -84,23 +84,23 @@ final class PanamaFloatOps implements FloatOps {
                 FloatVector acc = FloatVector.fromArray(F, y, i);
                 int r = r0 + i;
                 acc = FloatVector.fromArray(F, a, r).fma(v0, acc);
-                acc = FloatVector.fromArray(F, a, r += cols).fma(v1, acc);
-                acc = FloatVector.fromArray(F, a, r += cols).fma(v2, acc);
-                acc = FloatVector.fromArray(F, a, r += cols).fma(v3, acc);
-                acc = FloatVector.fromArray(F, a, r += cols).fma(v4, acc);
-                acc = FloatVector.fromArray(F, a, r += cols).fma(v5, acc);
-                acc = FloatVector.fromArray(F, a, r += cols).fma(v6, acc);
-                acc = FloatVector.fromArray(F, a, r + cols).fma(v7, acc);
+                acc = FloatVector.fromArray(F, a, r += stride).fma(v1, acc);
+                acc = FloatVector.fromArray(F, a, r += stride).fma(v2, acc);
+                acc = FloatVector.fromArray(F, a, r += stride).fma(v3, acc);
+                acc = FloatVector.fromArray(F, a, r += stride).fma(v4, acc);
+                acc = FloatVector.fromArray(F, a, r += stride).fma(v5, acc);
+                acc = FloatVector.fromArray(F, a, r += stride).fma(v6, acc);
+                acc = FloatVector.fromArray(F, a, r + stride).fma(v7, acc);
                 acc.intoArray(y, i);
             }
             for (; i < cols; i++) {
                 float acc = y[i];
-                for (int q = 0; q < 8; q++) acc -= x[xOff + l + q] * a[r0 + q * cols + i];
+                for (int q = 0; q < 8; q++) acc -= x[xOff + l + q] * a[r0 + q * stride + i];
                 y[i] = acc;
             }
         }
         for (; l + 4 <= rows; l += 4) {
-            final int r0 = aOff + l * cols, r1 = r0 + cols, r2 = r1 + cols, r3 = r2 + cols;
+            final int r0 = aOff + l * stride, r1 = r0 + stride, r2 = r1 + stride, r3 = r2 + stride;
             final float s0 = -x[xOff + l], s1 = -x[xOff + l + 1], s2 = -x[xOff + l + 2], s3 = -x[xOff + l + 3];
             final FloatVector v0 = FloatVector.broadcast(F, s0), v1 = FloatVector.broadcast(F, s1);
             final FloatVector v2 = FloatVector.broadcast(F, s2), v3 = FloatVector.broadcast(F, s3);
@@ -116,13 +116,80 @@ final class PanamaFloatOps implements FloatOps {
             for (; i < cols; i++) y[i] += s0 * a[r0 + i] + s1 * a[r1 + i] + s2 * a[r2 + i] + s3 * a[r3 + i]; // tail
         }
         for (; l < rows; l++) { // remaining rows
-            final int r0 = aOff + l * cols;
+            final int r0 = aOff + l * stride;
             final float s0 = -x[xOff + l];
             final FloatVector v0 = FloatVector.broadcast(F, s0);
             int i = 0;
             for (; i < bound; i += step) FloatVector.fromArray(F, a, r0 + i).fma(v0, FloatVector.fromArray(F, y, i)).intoArray(y, i);
             for (; i < cols; i++) y[i] += s0 * a[r0 + i];
         }
+    }
+
+    @Override
+    public void subtractProduct(double[] a, int aOff, int lda, double[] b, int bOff, int ldb, double[] c, int cOff, int ldc,
+                                int rows, int cols, int depth) {
+        final int step = D.length(), width = 2 * step;
+        int j0 = 0;
+        for (; j0 + width <= cols; j0 += width) { // 4 rows × 2 vectors in registers
+            int i = 0;
+            for (; i + 4 <= rows; i += 4) {
+                DoubleVector c00 = DoubleVector.zero(D), c01 = DoubleVector.zero(D), c10 = DoubleVector.zero(D), c11 = DoubleVector.zero(D);
+                DoubleVector c20 = DoubleVector.zero(D), c21 = DoubleVector.zero(D), c30 = DoubleVector.zero(D), c31 = DoubleVector.zero(D);
+                final int a0 = aOff + i * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+                for (int r = 0, brow = bOff + j0; r < depth; r++, brow += ldb) {
+                    final DoubleVector b0 = DoubleVector.fromArray(D, b, brow), b1 = DoubleVector.fromArray(D, b, brow + step);
+                    DoubleVector x = DoubleVector.broadcast(D, a[a0 + r]);
+                    c00 = b0.fma(x, c00);
+                    c01 = b1.fma(x, c01);
+                    x = DoubleVector.broadcast(D, a[a1 + r]);
+                    c10 = b0.fma(x, c10);
+                    c11 = b1.fma(x, c11);
+                    x = DoubleVector.broadcast(D, a[a2 + r]);
+                    c20 = b0.fma(x, c20);
+                    c21 = b1.fma(x, c21);
+                    x = DoubleVector.broadcast(D, a[a3 + r]);
+                    c30 = b0.fma(x, c30);
+                    c31 = b1.fma(x, c31);
+                }
+                subtractInto(c, cOff + i * ldc + j0, c00, c01, step);
+                subtractInto(c, cOff + (i + 1) * ldc + j0, c10, c11, step);
+                subtractInto(c, cOff + (i + 2) * ldc + j0, c20, c21, step);
+                subtractInto(c, cOff + (i + 3) * ldc + j0, c30, c31, step);
+            }
+            for (; i < rows; i++) {
+                DoubleVector c0 = DoubleVector.zero(D), c1 = DoubleVector.zero(D);
+                final int a0 = aOff + i * lda;
+                for (int r = 0, brow = bOff + j0; r < depth; r++, brow += ldb) {
+                    final DoubleVector x = DoubleVector.broadcast(D, a[a0 + r]);
+                    c0 = DoubleVector.fromArray(D, b, brow).fma(x, c0);
+                    c1 = DoubleVector.fromArray(D, b, brow + step).fma(x, c1);
+                }
+                subtractInto(c, cOff + i * ldc + j0, c0, c1, step);
+            }
+        }
+        for (; j0 + step <= cols; j0 += step) { // one vector of columns
+            for (int i = 0; i < rows; i++) {
+                DoubleVector c0 = DoubleVector.zero(D);
+                final int a0 = aOff + i * lda;
+                for (int r = 0, brow = bOff + j0; r < depth; r++, brow += ldb) {
+                    c0 = DoubleVector.fromArray(D, b, brow).fma(DoubleVector.broadcast(D, a[a0 + r]), c0);
+                }
+                final int o = cOff + i * ldc + j0;
+                DoubleVector.fromArray(D, c, o).sub(c0).intoArray(c, o);
+            }
+        }
+        for (int i = 0; i < rows && j0 < cols; i++) { // tail columns, scalar, same summation order
+            for (int j = j0; j < cols; j++) {
+                double acc = 0;
+                for (int r = 0; r < depth; r++) acc += a[aOff + i * lda + r] * b[bOff + r * ldb + j];
+                c[cOff + i * ldc + j] -= acc;
+            }
+        }
+    }
+
+    private static void subtractInto(double[] c, int o, DoubleVector v0, DoubleVector v1, int step) {
+        DoubleVector.fromArray(D, c, o).sub(v0).intoArray(c, o);
+        DoubleVector.fromArray(D, c, o + step).sub(v1).intoArray(c, o + step);
     }
 
     @Override
@@ -172,6 +239,31 @@ final class PanamaFloatOps implements FloatOps {
                 c1.intoArray(c, i * n + j0 + step);
             }
         }
+        for (; j0 + step <= n; j0 += step) { // one remaining vector of columns: a 4 × 1-vector tile
+            int i = iFrom;
+            for (; i + 4 <= iTo; i += 4) {
+                FloatVector c0 = FloatVector.zero(F), c1 = FloatVector.zero(F), c2 = FloatVector.zero(F), c3 = FloatVector.zero(F);
+                final int a0 = i * m, a1 = a0 + m, a2 = a1 + m, a3 = a2 + m;
+                for (int r = 0, brow = j0; r < m; r++, brow += n) {
+                    final FloatVector b0 = FloatVector.fromArray(F, b, brow);
+                    c0 = b0.fma(FloatVector.broadcast(F, at[a0 + r]), c0);
+                    c1 = b0.fma(FloatVector.broadcast(F, at[a1 + r]), c1);
+                    c2 = b0.fma(FloatVector.broadcast(F, at[a2 + r]), c2);
+                    c3 = b0.fma(FloatVector.broadcast(F, at[a3 + r]), c3);
+                }
+                c0.intoArray(c, i * n + j0);
+                c1.intoArray(c, (i + 1) * n + j0);
+                c2.intoArray(c, (i + 2) * n + j0);
+                c3.intoArray(c, (i + 3) * n + j0);
+            }
+            for (; i < iTo; i++) {
+                FloatVector c0 = FloatVector.zero(F);
+                for (int r = 0, brow = j0; r < m; r++, brow += n) {
+                    c0 = FloatVector.fromArray(F, b, brow).fma(FloatVector.broadcast(F, at[i * m + r]), c0);
+                }
+                c0.intoArray(c, i * n + j0);
+            }
+        }
         if (j0 < n) { // tail columns, scalar, same summation order
             for (int i = iFrom; i < iTo; i++) {
                 for (int j = j0; j < n; j++) {
@@ -194,6 +286,11 @@ final class PanamaFloatOps implements FloatOps {
         float sum = acc.reduceLanes(VectorOperators.ADD);
         for (; t < n; t++) sum += u[uOff + idx[off + t]] * val[off + t]; // tail
         return sum;
+    }
+
+    @Override
+    public int lanes() {
+        return F.length();
     }
 
     @Override

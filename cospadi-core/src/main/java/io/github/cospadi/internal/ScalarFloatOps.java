@@ -46,11 +46,23 @@ final class ScalarFloatOps implements FloatOps {
     }
 
     @Override
-    public void subtractTransposedProduct(float[] a, int aOff, int rows, int cols, float[] x, int xOff, float[] y) {
+    public void subtractTransposedProduct(float[] a, int aOff, int rows, int stride, int cols, float[] x, int xOff, float[] y) {
         for (int l = 0; l < rows; l++) {
             final float xl = x[xOff + l];
-            final int row = aOff + l * cols;
+            final int row = aOff + l * stride;
             for (int i = 0; i < cols; i++) y[i] -= xl * a[row + i];
+        }
+    }
+
+    @Override
+    public void subtractProduct(double[] a, int aOff, int lda, double[] b, int bOff, int ldb, double[] c, int cOff, int ldc,
+                                int rows, int cols, int depth) {
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                double acc = 0;
+                for (int r = 0; r < depth; r++) acc += a[aOff + i * lda + r] * b[bOff + r * ldb + j];
+                c[cOff + i * ldc + j] -= acc;
+            }
         }
     }
 
@@ -77,6 +89,11 @@ final class ScalarFloatOps implements FloatOps {
         }
         if (t < n) s0 += u[uOff + idx[off + t]] * val[off + t];
         return s0 + s1;
+    }
+
+    @Override
+    public int lanes() {
+        return 1;
     }
 
     @Override

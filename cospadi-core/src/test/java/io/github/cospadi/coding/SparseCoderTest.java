@@ -205,4 +205,64 @@ class SparseCoderTest {
         for (double x : v) s += x;
         return s;
     }
+
+    @ParameterizedTest
+    @MethodSource("seeds")
+    void refreshNeverFitsWorseThanItsWarmStartAndKeepsExactlySNonzeros(long seed) {
+        final SplittableRandom random = new SplittableRandom(seed);
+        final int m = 8 + random.nextInt(30), k = 4 + random.nextInt(40), n = 1 + random.nextInt(12);
+        final int s = 1 + random.nextInt(Math.min(k, m));
+        final FMatrixRMaj d = dictionary(m, k, random), y = TestData.gaussian(m, n, random);
+        // a poor warm start: random supports with values from a few IHT-free random draws
+        final int[] rows = new int[n * s];
+        final float[] values = new float[n * s];
+        for (int j = 0; j < n; j++) {
+            final int[] perm = random.ints(0, k).distinct().limit(s).sorted().toArray();
+            for (int t = 0; t < s; t++) {
+                rows[j * s + t] = perm[t];
+                values[j * s + t] = (float) (0.1 * TestData.gaussian(random));
+            }
+        }
+        final ColumnSparseMatrix warm = new ColumnSparseMatrix(k, n, s, rows, values);
+        final ColumnSparseMatrix refreshed = SparseCoder.refresh(1 + random.nextInt(4)).encode(d, y, s, warm,
+                seed % 2 == 0 ? Parallelism.sequential() : Parallelism.threads(2));
+        assertEquals(s, refreshed.nonzerosPerColumn(), "seed " + seed);
+        final double[] before = residuals(d, y, warm), after = residuals(d, y, refreshed);
+        double sumBefore = 0, sumAfter = 0;
+        for (int j = 0; j < n; j++) {
+            final int[] support = java.util.Arrays.copyOfRange(refreshed.rowIndices(), j * s, (j + 1) * s);
+            assertEquals(s, java.util.Arrays.stream(support).distinct().count(), "seed " + seed + " column " + j);
+            assertTrue(after[j] <= before[j] * (1 + 1e-5) + 1e-6, "seed " + seed + " column " + j + ": " + after[j] + " > " + before[j]);
+            sumBefore += before[j];
+            sumAfter += after[j];
+        }
+        if (s < k) assertTrue(sumAfter < sumBefore, "seed " + seed + ": refresh did not improve a random warm start");
+    }
+
+    @ParameterizedTest
+    @MethodSource("seeds")
+    void refreshThresholdKeepsTheLargestMagnitudesWithLowIndicesOnTies(long seed) {
+        final SplittableRandom random = new SplittableRandom(seed);
+        final int k = 1 + random.nextInt(200), s = 1 + random.nextInt(k);
+        final float[] v = new float[k];
+        // few distinct values, so ties are common
+        for (int i = 0; i < k; i++) v[i] = (float) (random.nextInt(7) - 3) * (random.nextBoolean() ? 1 : 0.5f);
+        final Integer[] order = new Integer[k];
+        for (int i = 0; i < k; i++) order[i] = i;
+        java.util.Arrays.sort(order, (a, b) -> {
+            final int c = Float.compare(Math.abs(v[b]), Math.abs(v[a]));
+            return c != 0 ? c : Integer.compare(a, b);
+        });
+        final int[] expected = new int[s];
+        for (int t = 0; t < s; t++) expected[t] = order[t];
+        java.util.Arrays.sort(expected);
+        final float[] w = v.clone();
+        final int[] support = new int[s];
+        RefreshCoder.threshold(w, s, new RefreshCoder.Work(k, s), support, 0);
+        assertArrayEquals(expected, support, "seed " + seed);
+        for (int i = 0; i < k; i++) {
+            final boolean kept = java.util.Arrays.binarySearch(expected, i) >= 0;
+            assertEquals(kept ? v[i] : 0f, w[i], "seed " + seed + " index " + i);
+        }
+    }
 }

@@ -21,7 +21,7 @@ class DictionaryLearnerTest {
     }
 
     private static DictionaryLearner learner(long seed, Initialization init, DictionaryUpdate update) {
-        return new DictionaryLearner(SparseCoder.omp(), update, init, 8, 4, 0, 0, 1, seed, Parallelism.sequential(),
+        return new DictionaryLearner(SparseCoder.omp(), update, init, 8, 4, 0, 0, 1, 5, 0, seed, Parallelism.sequential(),
                 ProgressListener.none());
     }
 

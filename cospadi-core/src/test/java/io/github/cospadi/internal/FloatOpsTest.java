@@ -42,6 +42,27 @@ class FloatOpsTest {
             SCALAR.subtractTransposedProduct(panel, rows, n, x, p1);
             FAST.subtractTransposedProduct(panel, rows, n, x, p2);
             assertArrayEquals(p1, p2, 1e-4f, "panel product rows=" + rows + " n=" + n);
+            // strided panel (rows n + 5 apart), only the first n entries of each row read
+            final float[] wide = randomArray(rows * (n + 5), random);
+            final float[] q1 = randomArray(n, random), q2 = q1.clone();
+            SCALAR.subtractTransposedProduct(wide, 0, rows, n + 5, n, x, 0, q1);
+            FAST.subtractTransposedProduct(wide, 0, rows, n + 5, n, x, 0, q2);
+            assertArrayEquals(q1, q2, 1e-4f, "strided panel product rows=" + rows + " n=" + n);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, 15, 16, 17, 31, 32, 33, 47, 48, 49, 65, 97})
+    void gemmAgreesWithTheScalarTwinOnEveryTileAndTailShape(int n) {
+        final SplittableRandom random = new SplittableRandom(31L * n);
+        for (int rows : new int[]{1, 3, 4, 5, 9}) {
+            final int m = 1 + random.nextInt(40);
+            final float[] at = randomArray(rows * m, random), b = randomArray(m * n, random);
+            final float[] c1 = new float[rows * n], c2 = new float[rows * n];
+            final int from = random.nextInt(rows);
+            SCALAR.gemmTransposedA(at, m, b, n, c1, from, rows);
+            FAST.gemmTransposedA(at, m, b, n, c2, from, rows);
+            assertArrayEquals(c1, c2, 1e-4f * m, "gemm rows=" + rows + " from=" + from + " m=" + m + " n=" + n);
         }
     }
 

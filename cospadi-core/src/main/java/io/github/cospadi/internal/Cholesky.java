@@ -1,0 +1,73 @@
+package io.github.cospadi.internal;
+
+import io.github.cospadi.Parallelism;
+import org.ejml.data.DMatrixRMaj;
+
+/**
+ * Blocked right-looking Cholesky factorization in double, G + δI = C·Cᵀ with C lower triangular, returned as the upper
+ * factor L = Cᵀ (LᵀL = G + δI, docs/design.md §3). Per panel of {@link #PANEL} columns: the diagonal block is
+ * factored unblocked, the rows below it are solved against it, and the trailing lower triangle is updated by
+ * {@link FloatOps#subtractProduct} in fixed blocks of rows — parallel, and bit-identical for any thread count because
+ * every element is reduced in the same order. EJML's blocked Cholesky is the oracle in tests.
+ */
+public final class Cholesky {
+    /** Columns per panel. */
+    static final int PANEL = 128;
+    /** Rows per parallel block of the panel solve and the trailing update (a multiple of the kernel's 4-row tile). */
+    private static final int ROWS = 64;
+
+    private Cholesky() {}
+
+    /**
+     * The upper factor L of G + shift·I, or null when a pivot² is not positive or falls below minPivot2 (G is then not
+     * numerically positive definite). G is not modified; only its lower triangle is read.
+     */
+    public static DMatrixRMaj upper(DMatrixRMaj g, double shift, double minPivot2, Parallelism parallelism) {
+        final int n = g.numRows;
+        final double[] a = new double[n * n];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(g.data, i * n, a, i * n, i + 1);
+            a[i * n + i] += shift;
+        }
+        final double[] panelT = new double[PANEL * n];
+        for (int start = 0; start < n; start += PANEL) {
+            final int kb = start;
+            final int e = Math.min(kb + PANEL, n), w = e - kb;
+            // 1. diagonal block, unblocked
+            for (int j = kb; j < e; j++) {
+                double d = a[j * n + j];
+                for (int p = kb; p < j; p++) d -= a[j * n + p] * a[j * n + p];
+                if (!(d > 0) || d < minPivot2) return null;
+                final double pivot = Math.sqrt(d);
+                a[j * n + j] = pivot;
+                for (int i = j + 1; i < e; i++) {
+                    double v = a[i * n + j];
+                    for (int p = kb; p < j; p++) v -= a[i * n + p] * a[j * n + p];
+                    a[i * n + j] = v / pivot;
+                }
+            }
+            if (e == n) break;
+            // 2. the rows below: a[i, kb:e] ← a[i, kb:e]·C11⁻ᵀ, and the panel transposed for the update
+            final int below = n - e;
+            parallelism.forEachBlock(below, ROWS, (from, to) -> {
+                for (int q = from; q < to; q++) {
+                    final int i = e + q;
+                    for (int j = kb; j < e; j++) {
+                        double v = a[i * n + j];
+                        for (int p = kb; p < j; p++) v -= a[i * n + p] * a[j * n + p];
+                        v /= a[j * n + j];
+                        a[i * n + j] = v;
+                        panelT[(j - kb) * below + q] = v;
+                    }
+                }
+            });
+            // 3. trailing lower triangle: a[i, e:i] −= a[i, kb:e]·a[e:i, kb:e]ᵀ (whole tiles; entries above the diagonal
+            //    of A22 are written too and never read)
+            parallelism.forEachBlock(below, ROWS, (from, to) -> FloatOps.get().subtractProduct(
+                    a, (e + from) * n + kb, n, panelT, 0, below, a, (e + from) * n + e, n, to - from, to, w));
+        }
+        final DMatrixRMaj upper = new DMatrixRMaj(n, n);
+        for (int i = 0; i < n; i++) for (int j = 0; j <= i; j++) upper.data[j * n + i] = a[i * n + j];
+        return upper;
+    }
+}
