@@ -137,6 +137,34 @@ class CompressorTest {
         assertEquals(one.report().objective(), two.report().objective(), "seed " + seed);
     }
 
+    @ParameterizedTest
+    @MethodSource("seeds")
+    void fastScheduleNeverRaisesTheObjectiveIsThreadIndependentAndStaysWithinHalfAgainOfTheReference(long seed) {
+        final SplittableRandom random = new SplittableRandom(seed);
+        // wide enough for several 32-column blocks of the refresh coder; d1 > d2 for odd seeds (column-space reduction)
+        final int d2 = 70 + random.nextInt(60), d1 = seed % 2 == 1 ? d2 + 20 : 30 + random.nextInt(30);
+        final FMatrixRMaj w = TestData.gaussian(d2, d1, random);
+        for (int i = 0; i < d2; i++) for (int j = 0; j < d1; j++) w.data[i * d1 + j] /= (float) (1 + 0.2 * j);
+        final CalibrationStats stats = CalibrationStats.of(TestData.activations(3 * d1, d1, random));
+        final Compressor.Builder fast = Compressor.builder().ratio(0.3).iterations(60).seed(seed).fast();
+        final CompressedMatrix one = fast.parallelism(Parallelism.sequential()).build().compress(w, stats);
+        final CompressedMatrix two = fast.parallelism(Parallelism.threads(2)).build().compress(w, stats);
+        assertArrayEquals(one.codes().rowIndices(), two.codes().rowIndices(), "seed " + seed);
+        assertArrayEquals(one.codes().values(), two.codes().values(), "seed " + seed);
+        assertArrayEquals(one.dictionary().data, two.dictionary().data, "seed " + seed);
+        final List<Double> objective = one.report().objective();
+        for (int t = 1; t < objective.size(); t++) {
+            assertTrue(objective.get(t) <= objective.get(t - 1) * (1 + 1e-5), "seed " + seed + ": objective rose at iteration "
+                    + (t + 1) + " " + objective);
+        }
+        final CompressedMatrix reference = Compressor.builder().ratio(0.3).iterations(60).seed(seed).build().compress(w, stats);
+        final double f = objective.get(objective.size() - 1);
+        final double r = reference.report().objective().get(reference.report().objective().size() - 1);
+        // on small unstructured matrices the OMP-free schedule can end up to ~35 % above the reference (measured; on the
+        // large and real matrices of docs/benchmarks.md §5 it is within 1 %), so this only guards against breakage
+        assertTrue(f <= 1.5 * r, "seed " + seed + ": fast objective " + f + " vs reference " + r);
+    }
+
     /** Learns a planted union of subspaces; returns how many planted atoms were found (|cos| > 0.99). */
     private static int plantedAtomsFound(long seed) {
         final SplittableRandom random = new SplittableRandom(seed);

@@ -93,13 +93,16 @@ final class OmpCoder implements SparseCoder {
         int retired = 0; // retired positions among [0, live)
         int t = 0;
         while (t < s && retired < live) {
-            int p = -1;
-            float bestAbs = -1;
-            for (int i = 0; i < live; i++) {
-                final float a = Math.abs(alpha[i]);
-                if (a > bestAbs && !dead[i]) {
-                    bestAbs = a;
-                    p = i;
+            // retired positions hold α = 0, so the vector argmax can only land on one when every live |α| is 0
+            int p = ops.argMaxAbs(alpha, live);
+            if (dead[p]) {
+                float bestAbs = -1;
+                for (int i = 0; i < live; i++) {
+                    final float a = Math.abs(alpha[i]);
+                    if (a > bestAbs && !dead[i]) {
+                        bestAbs = a;
+                        p = i;
+                    }
                 }
             }
             final int best = atomAt[p];
@@ -113,6 +116,8 @@ final class OmpCoder implements SparseCoder {
             final float alphaBest = alpha[p];
             // retire position p; compact the active positions once enough have retired
             ws.dead[p] = true;
+            alpha[p] = 0f;
+            ws.pending[retired] = p;
             if (++retired >= Math.max(MIN_COMPACTION, live >> 4) && compacting) {
                 live = compact(ws, ws.stride, t, live, retired);
                 retired = 0;
@@ -143,6 +148,7 @@ final class OmpCoder implements SparseCoder {
             final double zt = alphaBest / d;
             z[t] = zt;
             ops.axpy((float) -zt, panel, pt, alpha, 0, width);
+            for (int q = 0; q < retired; q++) alpha[ws.pending[q]] = 0f;
             ws.state[best] = 1;
             ws.support[t] = best;
             t++;
@@ -200,7 +206,7 @@ final class OmpCoder implements SparseCoder {
         final double[] lower, z, gamma;
         final byte[] state;
         final boolean[] dead;
-        final int[] support, atomAt, gaps;
+        final int[] support, atomAt, gaps, pending;
         /** Panel row stride: k rounded up to whole vectors, so the panel GEMV never needs a scalar tail. */
         final int stride, lanes;
         final long[] order;
@@ -209,6 +215,7 @@ final class OmpCoder implements SparseCoder {
             this.lanes = lanes;
             stride = (k + lanes - 1) / lanes * lanes;
             gaps = new int[k];
+            pending = new int[k];
             alpha = new float[stride];
             panel = new float[s * stride];
             w = new float[s];

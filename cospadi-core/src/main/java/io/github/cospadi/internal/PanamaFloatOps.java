@@ -289,6 +289,24 @@ final class PanamaFloatOps implements FloatOps {
     }
 
     @Override
+    public int argMaxAbs(float[] a, int n) {
+        // pass 1: the largest magnitude, lane-wise; pass 2: the first index that holds it
+        final int step = F.length(), bound = F.loopBound(n);
+        FloatVector max = FloatVector.broadcast(F, -1f);
+        int i = 0;
+        for (; i < bound; i += step) max = max.max(FloatVector.fromArray(F, a, i).abs());
+        float m = max.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) m = Math.max(m, Math.abs(a[i]));
+        i = 0;
+        for (; i < bound; i += step) {
+            final int lane = FloatVector.fromArray(F, a, i).abs().compare(VectorOperators.EQ, m).firstTrue();
+            if (lane < step) return i + lane;
+        }
+        for (; i < n; i++) if (Math.abs(a[i]) == m) return i;
+        return 0;
+    }
+
+    @Override
     public int lanes() {
         return F.length();
     }

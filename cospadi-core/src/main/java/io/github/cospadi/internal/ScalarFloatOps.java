@@ -92,6 +92,20 @@ final class ScalarFloatOps implements FloatOps {
     }
 
     @Override
+    public int argMaxAbs(float[] a, int n) {
+        int best = 0;
+        float bestAbs = Math.abs(a[0]);
+        for (int i = 1; i < n; i++) {
+            final float v = Math.abs(a[i]);
+            if (v > bestAbs) {
+                bestAbs = v;
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    @Override
     public int lanes() {
         return 1;
     }

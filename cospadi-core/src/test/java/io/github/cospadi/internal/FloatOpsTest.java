@@ -66,6 +66,20 @@ class FloatOpsTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 7, 15, 16, 17, 31, 63, 64, 65, 127, 257, 1021})
+    void argMaxAbsAgreesWithTheScalarTwinIncludingTies(int n) {
+        final SplittableRandom random = new SplittableRandom(7L * n);
+        for (int round = 0; round < 20; round++) {
+            final float[] a = new float[n];
+            // small integers: many ties, signs mixed, sometimes all zero
+            for (int i = 0; i < n; i++) a[i] = round == 0 ? 0f : (float) (random.nextInt(9) - 4);
+            assertEquals(SCALAR.argMaxAbs(a, n), FAST.argMaxAbs(a, n), "n=" + n + " round " + round);
+            final int len = 1 + random.nextInt(n);
+            assertEquals(SCALAR.argMaxAbs(a, len), FAST.argMaxAbs(a, len), "n=" + len + " round " + round);
+        }
+    }
+
     private static float[] randomArray(int n, SplittableRandom random) {
         final float[] a = new float[n];
         for (int i = 0; i < n; i++) a[i] = (float) (random.nextDouble() * 2 - 1);
