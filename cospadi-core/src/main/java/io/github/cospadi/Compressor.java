@@ -161,7 +161,7 @@ public final class Compressor {
         phases.put("evaluation", seconds(t));
         emit("done", start, objective.isEmpty() ? Double.NaN : objective.get(objective.size() - 1));
 
-        final CompressionReport report = new CompressionReport(method, method == Method.COSPADI ? coder.name() : "svd",
+        final CompressionReport report = new CompressionReport(method, method == Method.COSPADI ? coderName() : "svd",
                 d1, d2, budget.atoms(), budget.nonzerosPerColumn(), budget.effectiveRatio(), budget.fullRatio(),
                 weightError, functionalError, objective, method == Method.COSPADI ? objective.size() : 0,
                 factor.shift(), reseeds, phases);
@@ -179,6 +179,13 @@ public final class Compressor {
         final double energy = wl - shift * w2;
         // guard against cancellation when the shift dominates (a nearly zero Gram): fall back to the GEMM
         return energy > 1e-3 * wl ? energy : Double.NaN;
+    }
+
+    /** The coder as the schedule uses it: "omp", "omp+refresh2", or "refresh2" when the full coder never runs. */
+    private String coderName() {
+        if (refreshSteps == 0) return coder.name();
+        final boolean fullCoderRuns = codingWarmup > 0 || codingInterval < iterations;
+        return (fullCoderRuns ? coder.name() + "+" : "") + "refresh" + refreshSteps;
     }
 
     private static CalibrationStats identityStats(int d1) {

@@ -34,16 +34,8 @@ final class CholeskyWhitening implements Whitening {
 
     @Override
     public WhiteningFactor factor(CalibrationStats stats, Parallelism parallelism) {
-        final DMatrixRMaj g = stats.gram(); // copy
+        final DMatrixRMaj g = stats.gramView(); // not modified: the factorization symmetrizes as it copies
         final int n = g.numRows;
-        // symmetrize
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < i; j++) {
-                final double v = 0.5 * (g.data[i * n + j] + g.data[j * n + i]);
-                g.data[i * n + j] = v;
-                g.data[j * n + i] = v;
-            }
-        }
         double meanDiag = 0;
         for (int i = 0; i < n; i++) meanDiag += g.data[i * n + i];
         meanDiag /= n;
@@ -56,7 +48,15 @@ final class CholeskyWhitening implements Whitening {
         if (upper != null) return new WhiteningFactor(upper, 0, stats);
 
         final EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(n, false, true);
-        if (!eig.decompose(g.copy())) throw new CompressionException("eigen-decomposition of the " + n + "x" + n + " Gram failed");
+        final DMatrixRMaj sym = g.copy();
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < i; j++) {
+                final double v = 0.5 * (sym.data[i * n + j] + sym.data[j * n + i]);
+                sym.data[i * n + j] = v;
+                sym.data[j * n + i] = v;
+            }
+        }
+        if (!eig.decompose(sym)) throw new CompressionException("eigen-decomposition of the " + n + "x" + n + " Gram failed");
         double lambdaMin = Double.POSITIVE_INFINITY;
         for (int i = 0; i < n; i++) lambdaMin = Math.min(lambdaMin, eig.getEigenvalue(i).real);
         double eps = epsilon;

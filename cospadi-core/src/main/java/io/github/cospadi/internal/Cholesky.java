@@ -20,14 +20,14 @@ public final class Cholesky {
 
     /**
      * The upper factor L of G + shift·I, or null when a pivot² is not positive or falls below minPivot2 (G is then not
-     * numerically positive definite). G is not modified; only its lower triangle is read.
+     * numerically positive definite). G is not modified; its symmetric part (G + Gᵀ)/2 is factored.
      */
     public static DMatrixRMaj upper(DMatrixRMaj g, double shift, double minPivot2, Parallelism parallelism) {
         final int n = g.numRows;
         final double[] a = new double[n * n];
         for (int i = 0; i < n; i++) {
-            System.arraycopy(g.data, i * n, a, i * n, i + 1);
-            a[i * n + i] += shift;
+            for (int j = 0; j < i; j++) a[i * n + j] = 0.5 * (g.data[i * n + j] + g.data[j * n + i]); // (G + Gᵀ)/2
+            a[i * n + i] = g.data[i * n + i] + shift;
         }
         final double[] panelT = new double[PANEL * n];
         for (int start = 0; start < n; start += PANEL) {
@@ -66,8 +66,13 @@ public final class Cholesky {
             parallelism.forEachBlock(below, ROWS, (from, to) -> FloatOps.get().subtractProduct(
                     a, (e + from) * n + kb, n, panelT, 0, below, a, (e + from) * n + e, n, to - from, to, w));
         }
-        final DMatrixRMaj upper = new DMatrixRMaj(n, n);
-        for (int i = 0; i < n; i++) for (int j = 0; j <= i; j++) upper.data[j * n + i] = a[i * n + j];
-        return upper;
+        // L = Cᵀ in place (the strict upper part of a holds trailing-update leftovers): one n² array in all
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < i; j++) {
+                a[j * n + i] = a[i * n + j];
+                a[i * n + j] = 0;
+            }
+        }
+        return DMatrixRMaj.wrap(n, n, a);
     }
 }
