@@ -21,8 +21,8 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The hot kernels of compression on one thread: the Gram/correlation GEMM (C = AᵀB) and Batch-OMP on a block of 64
- * signals (m × k unit-norm Gaussian dictionary, s nonzeros).
+ * The hot kernels of compression on one thread: the Gram/correlation GEMM (C = AᵀB), Batch-OMP and two warm
+ * refresh steps on a block of 64 signals (m × k unit-norm Gaussian dictionary, s nonzeros).
  *
  * <pre>java -jar cospadi-bench/target/benchmarks.jar SolverBenchmark -f 1 -wi 2 -i 3</pre>
  */
@@ -37,6 +37,7 @@ public class SolverBenchmark {
     public String problem; // m x k x s
 
     private FMatrixRMaj dictionary, signals;
+    private io.github.cospadi.sparse.ColumnSparseMatrix warm;
     private int s;
 
     @Setup(Level.Trial)
@@ -52,11 +53,18 @@ public class SolverBenchmark {
             for (int r = 0; r < m; r++) dictionary.set(r, c, (float) (dictionary.get(r, c) / Math.sqrt(norm)));
         }
         signals = KernelBenchmark.random(m, 64, random);
+        warm = SparseCoder.omp().encode(dictionary, signals, s, null, Parallelism.sequential());
     }
 
     @Benchmark
     public Object gramProduct() {
         return DenseOps.multTransA(dictionary, dictionary, Parallelism.sequential());
+    }
+
+    /** Two warm refresh steps from the OMP codes (the coding step of {@code Builder.fast()}) on the same 64 signals. */
+    @Benchmark
+    public Object refreshBlockOf64() {
+        return SparseCoder.refresh(2).encode(dictionary, signals, s, warm, Parallelism.sequential());
     }
 
     @Benchmark
