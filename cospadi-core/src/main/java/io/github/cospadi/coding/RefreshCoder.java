@@ -13,8 +13,9 @@ import java.util.Arrays;
  * Warm-started hard-thresholding steps without a least-squares refit (docs/design.md §5.2, "support refresh"): per
  * column, from the previous code c, the gradient g = α⁰ − Γc and the step c ← H_s(c + μg) with μ = 1/max Γ_ii,
  * halved until the residual decreases. It is meant for the iterations of the alternation that do not run OMP: it
- * moves supports towards better atoms at the cost of one or two passes of k·s multiply-adds per column (OMP costs
- * k·s²/2), and the dictionary update that follows refits the values.
+ * moves supports towards better atoms at the cost of about one gradient per step and trial — k·s multiply-adds per
+ * column, done as one GEMM of k² per column for a block of 32 (OMP costs k·s²/2) — and the dictionary update that
+ * follows refits the values.
  *
  * <p>The residual is tracked through the gradient, ‖y − Dc‖² − ‖y‖² = −cᵀ(α⁰ + g), so a trial costs one gradient
  * and no s × s products. A step is only taken when it lowers the residual, so the result never fits worse than the
