@@ -139,7 +139,7 @@ final class OmpCoder implements SparseCoder {
             if (live == k) {
                 System.arraycopy(gf, gRow, row, 0, k); // nothing compacted yet: the identity permutation
             } else {
-                for (int i = 0; i < live; i++) row[i] = gf[gRow + atomAt[i]];
+                ops.gather(gf, gRow, atomAt, row, live);
             }
             Arrays.fill(row, live, width, 0f);
             if (t > 0) ops.subtractTransposedProduct(panel, 0, t, ld, width, w, 0, row);
@@ -155,10 +155,13 @@ final class OmpCoder implements SparseCoder {
         }
         // γ = L⁻ᵀ z
         final double[] gamma = ws.gamma;
-        for (int a = t - 1; a >= 0; a--) {
-            double v = z[a];
-            for (int b = a + 1; b < t; b++) v -= lower[b * s + a] * gamma[b];
-            gamma[a] = v / lower[a * s + a];
+        // column-oriented back substitution: row b of L (contiguous) is subtracted once γ_b is known
+        System.arraycopy(z, 0, gamma, 0, t);
+        for (int b = t - 1; b >= 0; b--) {
+            final double gb = gamma[b] / lower[b * s + b];
+            gamma[b] = gb;
+            final int row = b * s;
+            for (int a = 0; a < b; a++) gamma[a] -= lower[row + a] * gb;
         }
         int filled = t;
         for (int i = 0; filled < s && i < k; i++) {

@@ -54,6 +54,9 @@ public interface FloatOps {
     /** Σ_{t<n} u[uOff + idx[off+t]]·val[off+t]: the gather step of a column-sparse product (u stays in L1). */
     float gatherDot(float[] u, int uOff, int[] idx, float[] val, int off, int n);
 
+    /** dst[i] = src[off + idx[i]] for i < n. */
+    void gather(float[] src, int off, int[] idx, float[] dst, int n);
+
     /** The first index of the largest |a[i]| for i < n (n ≥ 1); NaN-free input. */
     int argMaxAbs(float[] a, int n);
 

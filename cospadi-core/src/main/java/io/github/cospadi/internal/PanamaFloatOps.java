@@ -289,6 +289,14 @@ final class PanamaFloatOps implements FloatOps {
     }
 
     @Override
+    public void gather(float[] src, int off, int[] idx, float[] dst, int n) {
+        final int step = F.length(), bound = F.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += step) FloatVector.fromArray(F, src, off, idx, i).intoArray(dst, i);
+        for (; i < n; i++) dst[i] = src[off + idx[i]];
+    }
+
+    @Override
     public int argMaxAbs(float[] a, int n) {
         // pass 1: the largest magnitude, lane-wise; pass 2: the first index that holds it
         final int step = F.length(), bound = F.loopBound(n);

@@ -92,6 +92,11 @@ final class ScalarFloatOps implements FloatOps {
     }
 
     @Override
+    public void gather(float[] src, int off, int[] idx, float[] dst, int n) {
+        for (int i = 0; i < n; i++) dst[i] = src[off + idx[i]];
+    }
+
+    @Override
     public int argMaxAbs(float[] a, int n) {
         int best = 0;
         float bestAbs = Math.abs(a[0]);

@@ -77,6 +77,11 @@ class FloatOpsTest {
             assertEquals(SCALAR.argMaxAbs(a, n), FAST.argMaxAbs(a, n), "n=" + n + " round " + round);
             final int len = 1 + random.nextInt(n);
             assertEquals(SCALAR.argMaxAbs(a, len), FAST.argMaxAbs(a, len), "n=" + len + " round " + round);
+            final int[] idx = random.ints(n, 0, n).toArray();
+            final float[] g1 = new float[n], g2 = new float[n];
+            SCALAR.gather(a, 0, idx, g1, n);
+            FAST.gather(a, 0, idx, g2, n);
+            assertArrayEquals(g1, g2, "gather n=" + n + " round " + round);
         }
     }
 
