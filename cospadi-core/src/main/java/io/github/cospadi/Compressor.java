@@ -41,6 +41,11 @@ public final class Compressor {
     private final DictionaryUpdate dictionaryUpdate;
     private final Initialization initialization;
     private final int iterations, powerIterations, codingInterval, codingWarmup, refreshSteps;
+    private final boolean adaptiveCoding;
+    /** With {@link Builder#fast()}: OMP every this many iterations when a pass is cheap (see {@link #scheduledInterval}). */
+    static final int FAST_OMP_INTERVAL = 10;
+    /** With {@link Builder#fast()}: an OMP pass counts as cheap up to this many times the cost of a refresh pass. */
+    static final double FAST_OMP_COST = 10;
     private final double tolerance, powerTolerance;
     private final Whitening whitening;
     private final long seed;
@@ -61,6 +66,7 @@ public final class Compressor {
         powerIterations = b.powerIterations;
         codingInterval = b.codingInterval;
         codingWarmup = b.codingWarmup;
+        adaptiveCoding = b.adaptiveCoding;
         refreshSteps = b.refreshSteps;
         tolerance = b.tolerance;
         powerTolerance = b.powerTolerance;
@@ -128,7 +134,8 @@ public final class Compressor {
         int reseeds = 0;
         if (method == Method.COSPADI) {
             final DictionaryLearner learner = new DictionaryLearner(coder, dictionaryUpdate, initialization, iterations,
-                    powerIterations, tolerance, powerTolerance, codingInterval, codingWarmup, refreshSteps, seed, parallelism,
+                    powerIterations, tolerance, powerTolerance,
+                    scheduledInterval(budget.atoms(), budget.nonzerosPerColumn()), codingWarmup, refreshSteps, seed, parallelism,
                     progress);
             final DictionaryLearner.Result result = learner.learn(whitened, budget.atoms(), budget.nonzerosPerColumn());
             dictionaryL = result.dictionary();
@@ -161,7 +168,7 @@ public final class Compressor {
         phases.put("evaluation", seconds(t));
         emit("done", start, objective.isEmpty() ? Double.NaN : objective.get(objective.size() - 1));
 
-        final CompressionReport report = new CompressionReport(method, method == Method.COSPADI ? coderName() : "svd",
+        final CompressionReport report = new CompressionReport(method, method == Method.COSPADI ? coderName(budget.atoms(), budget.nonzerosPerColumn()) : "svd",
                 d1, d2, budget.atoms(), budget.nonzerosPerColumn(), budget.effectiveRatio(), budget.fullRatio(),
                 weightError, functionalError, objective, method == Method.COSPADI ? objective.size() : 0,
                 factor.shift(), reseeds, phases);
@@ -181,10 +188,20 @@ public final class Compressor {
         return energy > 1e-3 * wl ? energy : Double.NaN;
     }
 
+    /**
+     * The coding interval for this budget: the configured one, or with {@link Builder#fast()} an OMP pass every
+     * {@link #FAST_OMP_INTERVAL}th iteration when a pass is cheap — when k·s²/2 (OMP per column) is at most
+     * {@link #FAST_OMP_COST} times 3k² (two refresh steps per column) — else none.
+     */
+    private int scheduledInterval(int k, int s) {
+        if (!adaptiveCoding) return codingInterval;
+        return (double) s * s / (6.0 * k) <= FAST_OMP_COST ? FAST_OMP_INTERVAL : Integer.MAX_VALUE;
+    }
+
     /** The coder as the schedule uses it: "omp", "omp+refresh2", or "refresh2" when the full coder never runs. */
-    private String coderName() {
+    private String coderName(int k, int s) {
         if (refreshSteps == 0) return coder.name();
-        final boolean fullCoderRuns = codingWarmup > 0 || codingInterval < iterations;
+        final boolean fullCoderRuns = codingWarmup > 0 || scheduledInterval(k, s) < iterations;
         return (fullCoderRuns ? coder.name() + "+" : "") + "refresh" + refreshSteps;
     }
 
@@ -230,6 +247,7 @@ public final class Compressor {
         private Initialization initialization = Initialization.SVD;
         private int iterations = 60, powerIterations = 8, codingInterval = 1;
         private int codingWarmup = DictionaryLearner.CODING_WARMUP, refreshSteps = 0;
+        private boolean adaptiveCoding = false;
         private double tolerance = 0;
         private double powerTolerance = 1e-6;
         private Whitening whitening = Whitening.cholesky();
@@ -322,6 +340,7 @@ public final class Compressor {
          */
         public Builder codingInterval(int interval) {
             this.codingInterval = Checks.positive("codingInterval", interval);
+            this.adaptiveCoding = false;
             return this;
         }
 
@@ -348,15 +367,18 @@ public final class Compressor {
         }
 
         /**
-         * The fast schedule of docs/benchmarks.md §5: no OMP pass at all — the first codes come from thresholding the
-         * correlations (OMP's own result on the orthonormal SVD initialization) and every iteration then takes 2
-         * refresh steps ({@link #refreshSteps}) before an approximate K-SVD update with one power step per atom
-         * (Rubinstein's approximate K-SVD). Within 1 % of the reference objective on the measured matrices in a small
-         * fraction of its time. Later setters override it; {@link #codingInterval} brings OMP passes back.
+         * The fast schedule of docs/benchmarks.md §5: the first codes come from thresholding the correlations (OMP's
+         * own result on the orthonormal SVD initialization), every iteration takes 2 refresh steps
+         * ({@link #refreshSteps}) before an approximate K-SVD update with one power step per atom (Rubinstein's
+         * approximate K-SVD), and OMP runs only every 10th iteration, and only when a pass is cheap (k·s²/2 at most
+         * 10 × 3k² per column: small layers, where the OMP-free schedule can stall); large layers never run OMP. Within
+         * 1 % of the reference objective on the measured matrices in a small fraction of its time. Later setters
+         * override it ({@link #codingInterval} fixes the interval).
          */
         public Builder fast() {
             this.codingWarmup = 0;
             this.codingInterval = Integer.MAX_VALUE;
+            this.adaptiveCoding = true;
             this.refreshSteps = 2;
             this.powerIterations = 1;
             return this;

@@ -139,7 +139,7 @@ class CompressorTest {
 
     @ParameterizedTest
     @MethodSource("seeds")
-    void fastScheduleNeverRaisesTheObjectiveIsThreadIndependentAndStaysWithinHalfAgainOfTheReference(long seed) {
+    void fastScheduleNeverRaisesTheObjectiveIsThreadIndependentAndStaysNearTheReference(long seed) {
         final SplittableRandom random = new SplittableRandom(seed);
         // wide enough for several 32-column blocks of the refresh coder; d1 > d2 for odd seeds (column-space reduction)
         final int d2 = 70 + random.nextInt(60), d1 = seed % 2 == 1 ? d2 + 20 : 30 + random.nextInt(30);
@@ -160,9 +160,9 @@ class CompressorTest {
         final CompressedMatrix reference = Compressor.builder().ratio(0.3).iterations(60).seed(seed).build().compress(w, stats);
         final double f = objective.get(objective.size() - 1);
         final double r = reference.report().objective().get(reference.report().objective().size() - 1);
-        // on small unstructured matrices the OMP-free schedule can end up to ~35 % above the reference (measured; on the
-        // large and real matrices of docs/benchmarks.md §5 it is within 1 %), so this only guards against breakage
-        assertTrue(f <= 1.5 * r, "seed " + seed + ": fast objective " + f + " vs reference " + r);
+        // small layers get an OMP pass every 10th iteration (without it: up to 35 % above the reference here); on the
+        // large and real matrices of docs/benchmarks.md §5 the schedule is within 1 %
+        assertTrue(f <= 1.15 * r, "seed " + seed + ": fast objective " + f + " vs reference " + r);
     }
 
     /** Learns a planted union of subspaces; returns how many planted atoms were found (|cos| > 0.99). */

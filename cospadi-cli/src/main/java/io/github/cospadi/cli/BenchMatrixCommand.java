@@ -42,20 +42,17 @@ final class BenchMatrixCommand implements Command {
         final String coder = o.string("coder", "omp");
         final double powerTolerance = o.real("power-tolerance", 1e-6);
         final long seed = o.integer("seed", 42);
-        final int codingInterval = o.integer("coding-interval", o.flag("fast") ? Integer.MAX_VALUE : 1);
-        final boolean fast = o.flag("fast");
-        final int warmup = o.integer("warmup", fast ? 0 : 5);
-        final int refreshSteps = o.integer("refresh-steps", fast ? 2 : 0);
-        final int powerIterations = o.integer("power-iterations", fast ? 1 : 8);
+        final java.util.function.Consumer<Compressor.Builder> schedule = LayersCommand.schedule(o);
         final boolean json = o.flag("json");
         o.finish();
 
         final SplittableRandom random = new SplittableRandom(seed);
         final FMatrixRMaj weight = syntheticWeight(rows, cols, random);
         final CalibrationStats calibration = syntheticCalibration(cols, random);
-        final Compressor compressor = Compressor.builder().ratio(ratio).iterations(iterations).coder(LayersCommand.coder(coder))
-                .powerTolerance(powerTolerance).codingInterval(codingInterval)
-                .codingWarmup(warmup).refreshSteps(refreshSteps).powerIterations(powerIterations).parallelism(Parallelism.threads(threads)).seed(seed)
+        final Compressor.Builder builder = Compressor.builder().ratio(ratio).iterations(iterations).coder(LayersCommand.coder(coder))
+                .powerTolerance(powerTolerance);
+        schedule.accept(builder);
+        final Compressor compressor = builder.parallelism(Parallelism.threads(threads)).seed(seed)
                 .progress(e -> {
                     if (!json && e.phase().equals("iteration")) {
                         err.printf(Locale.ROOT, "iteration %d/%d objective %.6g (%.1f s)%n", e.iteration(), e.totalIterations(),

@@ -47,13 +47,9 @@ final class LayersCommand implements Command {
         final String coderName = o.string("coder", "omp");
         final int iterations = o.integer("iterations", 60);
         final double rho = o.real("rho", 2.0);
-        final int codingInterval = o.integer("coding-interval", o.flag("fast") ? Integer.MAX_VALUE : 1);
         final int threads = o.integer("threads", Runtime.getRuntime().availableProcessors());
         final String filter = o.string("filter", "");
-        final boolean fast = o.flag("fast");
-        final int warmup = o.integer("warmup", fast ? 0 : 5);
-        final int refreshSteps = o.integer("refresh-steps", fast ? 2 : 0);
-        final int powerIterations = o.integer("power-iterations", fast ? 1 : 8);
+        final java.util.function.Consumer<Compressor.Builder> schedule = schedule(o);
         final boolean json = o.flag("json");
         final boolean quantized = o.flag("quantized");
         o.finish();
@@ -63,9 +59,7 @@ final class LayersCommand implements Command {
 
         final Compressor.Builder builder = Compressor.builder().method(method).ratio(ratio).iterations(iterations)
                 .coder(coder(coderName)).parallelism(Parallelism.sequential());
-        if (method == Method.COSPADI) {
-            builder.codingInterval(codingInterval).codingWarmup(warmup).refreshSteps(refreshSteps).powerIterations(powerIterations);
-        }
+        if (method == Method.COSPADI) schedule.accept(builder);
         if (method == Method.COSPADI) builder.atomsPerNonzero(rho);
         final Compressor compressor = builder.build();
 
@@ -182,6 +176,26 @@ final class LayersCommand implements Command {
             case "svd": return Method.SVD;
             default: throw new Options.UsageException("--method must be cospadi, svd-llm or svd, got '" + name + "'");
         }
+    }
+
+    /**
+     * The schedule options shared by {@code layers} and {@code bench-matrix}: {@code --fast} applies
+     * {@link Compressor.Builder#fast()}, and {@code --coding-interval}, {@code --warmup}, {@code --refresh-steps} and
+     * {@code --power-iterations}, when given, override it (or the defaults).
+     */
+    static java.util.function.Consumer<Compressor.Builder> schedule(Options o) {
+        final boolean fast = o.flag("fast");
+        final Integer interval = o.string("coding-interval", null) == null ? null : o.integer("coding-interval", 1);
+        final Integer warmup = o.string("warmup", null) == null ? null : o.integer("warmup", 5);
+        final Integer refresh = o.string("refresh-steps", null) == null ? null : o.integer("refresh-steps", 0);
+        final Integer power = o.string("power-iterations", null) == null ? null : o.integer("power-iterations", 8);
+        return b -> {
+            if (fast) b.fast();
+            if (interval != null) b.codingInterval(interval);
+            if (warmup != null) b.codingWarmup(warmup);
+            if (refresh != null) b.refreshSteps(refresh);
+            if (power != null) b.powerIterations(power);
+        };
     }
 
     static SparseCoder coder(String name) {
