@@ -41,8 +41,7 @@ final class Errors {
                                           Parallelism parallelism) {
         final boolean both = Double.isNaN(denominator);
         final int d2 = w.numRows, d1 = w.numCols, n = both ? 2 * d2 : d2;
-        final float[] g = new float[d1 * d1];
-        for (int i = 0; i < g.length; i++) g[i] = (float) gram.data[i];
+        final float[] g = io.github.cospadi.internal.DenseOps.toFloat(gram.data);
         final float[] b = new float[d1 * n]; // [Δᵀ | Wᵀ] or Δᵀ, d1 × n
         for (int j = 0; j < d2; j++) {
             for (int p = 0; p < d1; p++) {

@@ -43,8 +43,7 @@ final class OmpCoder implements SparseCoder {
         CodingChecks.check(dictionary, targets, s, warmStart);
         final int k = dictionary.numCols, n = targets.numCols;
         final DMatrixRMaj gram = DenseOps.gram(dictionary, parallelism);
-        final float[] gramF = new float[k * k];
-        for (int i = 0; i < gramF.length; i++) gramF[i] = (float) gram.data[i];
+        final float[] gramF = DenseOps.toFloat(gram.data);
         final FMatrixRMaj correlations = DenseOps.multTransA(dictionary, targets, parallelism); // (k x n)
         final double[] targetNorms = DenseOps.columnNormsSquared(targets);
         final int[] rows = new int[n * s];

@@ -49,9 +49,8 @@ final class RefreshCoder implements SparseCoder {
         CodingChecks.check(dictionary, targets, s, warmStart);
         final int k = dictionary.numCols, n = targets.numCols;
         final DMatrixRMaj gram = DenseOps.gram(dictionary, parallelism);
-        final float[] gf = new float[k * k];
+        final float[] gf = DenseOps.toFloat(gram.data);
         double maxDiag = 0;
-        for (int i = 0; i < gf.length; i++) gf[i] = (float) gram.data[i];
         for (int i = 0; i < k; i++) maxDiag = Math.max(maxDiag, gram.data[i * k + i]);
         final float mu0 = (float) (maxDiag > 0 ? 1 / maxDiag : 1);
         // one code per row (n × k, dense), so that the gradients of a block of columns are one GEMM: Gᵀ = A⁰ᵀ − CᵀΓ

@@ -141,12 +141,11 @@ public final class DictionaryLearner {
         for (int it = 1; it <= iterations; it++) {
             checkCancelled(null);
             long t0 = System.nanoTime();
-            if ((codes == null && refresher == null) || codesThisIteration(it)) {
-                codes = coder.encode(st.dictionary(), targets, s, codes, parallelism);
-                st.loadCodes(codes);
-                st.recomputeResidual(parallelism);
-            } else if (refresher != null) { // from a cold start (no codes yet) it begins with H_s(α⁰ / diag Γ)
-                codes = refresher.encode(st.dictionary(), targets, s, codes, parallelism);
+            // the full coder on its schedule (and first, unless there are refresh steps); else the refresher, which from a
+            // cold start (no codes yet) begins with H_s(α⁰ / diag Γ); else nothing (the update refits on fixed supports)
+            final SparseCoder step = (codes == null && refresher == null) || codesThisIteration(it) ? coder : refresher;
+            if (step != null) {
+                codes = step.encode(st.dictionary(), targets, s, codes, parallelism);
                 st.loadCodes(codes);
                 st.recomputeResidual(parallelism);
             }

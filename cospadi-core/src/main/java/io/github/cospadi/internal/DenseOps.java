@@ -81,6 +81,13 @@ public final class DenseOps {
         return C;
     }
 
+    /** A float copy of a double array (rounded to nearest). */
+    public static float[] toFloat(double[] a) {
+        final float[] out = new float[a.length];
+        for (int i = 0; i < a.length; i++) out[i] = (float) a[i];
+        return out;
+    }
+
     /** Squared Euclidean norm of every column, in double. */
     public static double[] columnNormsSquared(FMatrixRMaj A) {
         final int m = A.numRows, n = A.numCols;
