@@ -54,6 +54,16 @@ public interface FloatOps {
     /** Σ_{t<n} u[uOff + idx[off+t]]·val[off+t]: the gather step of a column-sparse product (u stays in L1). */
     float gatherDot(float[] u, int uOff, int[] idx, float[] val, int off, int n);
 
+    /** Columns per tile of {@link #int8TileProduct}: 4 registers of 16 floats, 8 of 8. */
+    int INT8_TILE = 64;
+
+    /**
+     * One tile of an int8 code product: y[yOff+l] = scale[scaleOff+l] · Σ_{a<k} u[uOff+a]·q[qOff + a·64 + l] for
+     * l < 64, where the tile stores the 64 columns' entries of atom a contiguously. Each sum is one fma chain over
+     * a = 0..k−1 in order, so every implementation gives the same bits.
+     */
+    void int8TileProduct(float[] u, int uOff, byte[] q, int qOff, int k, float[] scale, int scaleOff, float[] y, int yOff);
+
     /** dst[i] = src[off + idx[i]] for i < n. */
     void gather(float[] src, int off, int[] idx, float[] dst, int n);
 

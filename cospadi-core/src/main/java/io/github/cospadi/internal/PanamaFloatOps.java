@@ -1,5 +1,6 @@
 package io.github.cospadi.internal;
 
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -12,6 +13,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class PanamaFloatOps implements FloatOps {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Byte> B16 = ByteVector.SPECIES_128, B8 = ByteVector.SPECIES_64;
 
     @Override
     public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
@@ -286,6 +288,53 @@ final class PanamaFloatOps implements FloatOps {
         float sum = acc.reduceLanes(VectorOperators.ADD);
         for (; t < n; t++) sum += u[uOff + idx[off + t]] * val[off + t]; // tail
         return sum;
+    }
+
+    @Override
+    public void int8TileProduct(float[] u, int uOff, byte[] q, int qOff, int k, float[] scale, int scaleOff, float[] y, int yOff) {
+        if (F.length() == 16) {
+            int8Tile16(u, uOff, q, qOff, k, scale, scaleOff, y, yOff);
+        } else if (F.length() == 8) {
+            for (int half = 0; half < INT8_TILE; half += 32) int8Tile8x4(u, uOff, q, qOff + half, k, scale, scaleOff + half, y, yOff + half);
+        } else {
+            ScalarFloatOps.INSTANCE.int8TileProduct(u, uOff, q, qOff, k, scale, scaleOff, y, yOff);
+        }
+    }
+
+    /** 512-bit registers: the 64 columns in 4 accumulators; each atom's 64 bytes are 4 sign-extending loads. */
+    private static void int8Tile16(float[] u, int uOff, byte[] q, int qOff, int k, float[] scale, int scaleOff, float[] y, int yOff) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int a = 0, o = qOff; a < k; a++, o += INT8_TILE) {
+            final FloatVector ua = FloatVector.broadcast(F, u[uOff + a]);
+            a0 = bytesToFloats(B16, q, o).fma(ua, a0);
+            a1 = bytesToFloats(B16, q, o + 16).fma(ua, a1);
+            a2 = bytesToFloats(B16, q, o + 32).fma(ua, a2);
+            a3 = bytesToFloats(B16, q, o + 48).fma(ua, a3);
+        }
+        a0.mul(FloatVector.fromArray(F, scale, scaleOff)).intoArray(y, yOff);
+        a1.mul(FloatVector.fromArray(F, scale, scaleOff + 16)).intoArray(y, yOff + 16);
+        a2.mul(FloatVector.fromArray(F, scale, scaleOff + 32)).intoArray(y, yOff + 32);
+        a3.mul(FloatVector.fromArray(F, scale, scaleOff + 48)).intoArray(y, yOff + 48);
+    }
+
+    /** 256-bit registers: 32 of the tile's columns (at q[qOff], atom stride 64) in 4 accumulators. */
+    private static void int8Tile8x4(float[] u, int uOff, byte[] q, int qOff, int k, float[] scale, int scaleOff, float[] y, int yOff) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        for (int a = 0, o = qOff; a < k; a++, o += INT8_TILE) {
+            final FloatVector ua = FloatVector.broadcast(F, u[uOff + a]);
+            a0 = bytesToFloats(B8, q, o).fma(ua, a0);
+            a1 = bytesToFloats(B8, q, o + 8).fma(ua, a1);
+            a2 = bytesToFloats(B8, q, o + 16).fma(ua, a2);
+            a3 = bytesToFloats(B8, q, o + 24).fma(ua, a3);
+        }
+        a0.mul(FloatVector.fromArray(F, scale, scaleOff)).intoArray(y, yOff);
+        a1.mul(FloatVector.fromArray(F, scale, scaleOff + 8)).intoArray(y, yOff + 8);
+        a2.mul(FloatVector.fromArray(F, scale, scaleOff + 16)).intoArray(y, yOff + 16);
+        a3.mul(FloatVector.fromArray(F, scale, scaleOff + 24)).intoArray(y, yOff + 24);
+    }
+
+    private static FloatVector bytesToFloats(VectorSpecies<Byte> species, byte[] q, int off) {
+        return (FloatVector) ByteVector.fromArray(species, q, off).convertShape(VectorOperators.B2F, F, 0);
     }
 
     @Override

@@ -92,6 +92,16 @@ final class ScalarFloatOps implements FloatOps {
     }
 
     @Override
+    public void int8TileProduct(float[] u, int uOff, byte[] q, int qOff, int k, float[] scale, int scaleOff, float[] y, int yOff) {
+        final float[] acc = new float[INT8_TILE];
+        for (int a = 0, o = qOff; a < k; a++, o += INT8_TILE) {
+            final float ua = u[uOff + a];
+            for (int l = 0; l < INT8_TILE; l++) acc[l] = Math.fma(q[o + l], ua, acc[l]);
+        }
+        for (int l = 0; l < INT8_TILE; l++) y[yOff + l] = acc[l] * scale[scaleOff + l];
+    }
+
+    @Override
     public void gather(float[] src, int off, int[] idx, float[] dst, int n) {
         for (int i = 0; i < n; i++) dst[i] = src[off + idx[i]];
     }

@@ -4,25 +4,56 @@ import io.github.cospadi.CompressedMatrix;
 import io.github.cospadi.Parallelism;
 import io.github.cospadi.internal.FloatOps;
 import io.github.cospadi.sparse.ColumnSparseMatrix;
+import io.github.cospadi.sparse.Int8ColumnCodes;
 import org.ejml.data.FMatrixRMaj;
 
 /**
- * A CoSpaDi layer at run time: y = Ŵx = Sᵀ(Dᵀx) without forming Ŵ (docs/design.md §1). Step 1, u = Dᵀx (k), streams the
- * dictionary D (inFeatures × k, row-major) once, row by row, over fixed row blocks of D whose partial sums are
- * added in block order; step 2 gathers y_j = Σ_t u[row_{j,t}]·S_{j,t} from the L1-resident u. Batches compute
- * (X·D)·S with the register-tiled GEMM. Atoms that no column uses are dropped at construction (K_active ≤ k).
+ * A CoSpaDi layer at run time: y = Ŵx = Sᵀ(Dᵀx) without forming Ŵ (docs/design.md §1, §6). Step 1, u = Dᵀx (k),
+ * streams the dictionary once, atom by atom (stored as Dᵀ, K_active × inFeatures), as one dot product per atom
+ * with the L1-resident x. Step 2 depends on the {@link CodePrecision}:
+ * <ul>
+ *   <li>{@code FLOAT32} (exact): y_j = Σ_t u[row_{j,t}]·S_{j,t}, gathered from the L1-resident u; 8 bytes per stored
+ *       entry (int32 row + float value);</li>
+ *   <li>{@code INT8}: the codes quantized per column ({@link Int8ColumnCodes}) and laid out as dense tiles of 64
+ *       columns × K_active atoms, one byte per (atom, column) with zeros off the support, so y = scale ⊙ (Qᵀu) is a
+ *       gather-free streaming product: k·d2 bytes, i.e. ρ bytes per stored entry (2 at the paper's ρ = 2, against 3
+ *       for a 16-bit index + int8 value; the vector gather it would need runs at ~3 entries/ns here, the tile
+ *       product at cache speed).</li>
+ * </ul>
+ * Batches compute (X·D)·S with the register-tiled GEMM. Atoms that no column uses are dropped at construction
+ * (K_active ≤ k).
  */
 public final class CompressedLinear implements LinearOperator {
-    /** Rows of D per partial sum of u = Dᵀx; fixed so the sum order does not depend on the thread count. */
-    static final int DICTIONARY_ROW_BLOCK = 256;
+    /** How step 2 stores the codes. */
+    public enum CodePrecision {
+        /** Float values and int32 rows: the exact product of the factors. */
+        FLOAT32,
+        /** Int8 values with one scale per column (adds the quantization error of {@link Int8ColumnCodes}). */
+        INT8
+    }
+
+    /** Atoms per parallel block of u = Dᵀx. */
+    static final int ATOM_BLOCK = 64;
     static final int COLUMN_BLOCK = 256;
+    /** Int8 tiles per parallel block of step 2. */
+    static final int TILE_BLOCK = 4;
+    private static final int TILE = FloatOps.INT8_TILE;
 
     private final int inFeatures, outFeatures, atoms, s;
-    private final float[] dictionary; // (inFeatures x atoms) active atoms only
+    private final float[] atomsByRow; // Dᵀ (atoms x inFeatures): active atom a is row a
     private final int[] rows;         // (outFeatures * s) atom of each entry, remapped to active atoms
     private final float[] values;     // (outFeatures * s)
+    private final CodePrecision precision;
+    private final byte[] tiles;       // INT8: tile c, atom a, lane l at (c·atoms + a)·64 + l; else null
+    private final float[] scales;     // INT8: (tiles · 64) column scales, zero-padded; else null
 
+    /** The exact ({@link CodePrecision#FLOAT32}) layer. */
     public CompressedLinear(FMatrixRMaj dictionary, ColumnSparseMatrix codes) {
+        this(dictionary, codes, CodePrecision.FLOAT32);
+    }
+
+    public CompressedLinear(FMatrixRMaj dictionary, ColumnSparseMatrix codes, CodePrecision precision) {
+        java.util.Objects.requireNonNull(precision, "precision");
         if (dictionary.numCols != codes.numRows()) {
             throw new IllegalArgumentException("dictionary has " + dictionary.numCols + " atoms but codes have " + codes.numRows() + " rows");
         }
@@ -41,9 +72,9 @@ public final class CompressedLinear implements LinearOperator {
         this.outFeatures = codes.numCols();
         this.atoms = active;
         this.s = codes.nonzerosPerColumn();
-        this.dictionary = new float[inFeatures * active];
+        this.atomsByRow = new float[inFeatures * active];
         for (int r = 0; r < inFeatures; r++) {
-            for (int i = 0; i < k; i++) if (map[i] >= 0) this.dictionary[r * active + map[i]] = dictionary.data[r * k + i];
+            for (int i = 0; i < k; i++) if (map[i] >= 0) this.atomsByRow[map[i] * inFeatures + r] = dictionary.data[r * k + i];
         }
         this.rows = new int[codes.rowIndices().length];
         this.values = codes.values().clone();
@@ -52,11 +83,39 @@ public final class CompressedLinear implements LinearOperator {
             rows[t] = m >= 0 ? m : 0;
             if (m < 0) values[t] = 0f; // a stored zero on an inactive atom
         }
+        this.precision = precision;
+        if (precision == CodePrecision.INT8) {
+            if (outFeatures > 0 && (long) ((outFeatures + TILE - 1) / TILE) * active * TILE > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("int8 tiles of " + active + " atoms x " + outFeatures + " columns exceed one Java array");
+            }
+            final Int8ColumnCodes q = Int8ColumnCodes.of(codes);
+            final int tileCount = (outFeatures + TILE - 1) / TILE;
+            this.tiles = new byte[tileCount * active * TILE];
+            this.scales = new float[tileCount * TILE];
+            System.arraycopy(q.scales(), 0, scales, 0, outFeatures);
+            for (int j = 0; j < outFeatures; j++) {
+                final int base = (j / TILE) * active * TILE + j % TILE;
+                for (int t = j * s; t < (j + 1) * s; t++) {
+                    if (values[t] != 0f) tiles[base + rows[t] * TILE] = q.quantized()[t];
+                }
+            }
+        } else {
+            this.tiles = null;
+            this.scales = null;
+        }
     }
 
+    /** The exact layer of {@code c}. */
     public static CompressedLinear of(CompressedMatrix c) {
         return new CompressedLinear(c.dictionaryView(), c.codes());
     }
+
+    /** The layer of {@code c} with its codes stored at {@code precision}. */
+    public static CompressedLinear of(CompressedMatrix c, CodePrecision precision) {
+        return new CompressedLinear(c.dictionaryView(), c.codes(), precision);
+    }
+
+    public CodePrecision codePrecision() { return precision; }
 
     @Override public int inFeatures() { return inFeatures; }
 
@@ -69,21 +128,19 @@ public final class CompressedLinear implements LinearOperator {
     public float[] multiply(float[] x, float[] y, Parallelism parallelism) {
         Kernels.checkVector(this, x);
         final int k = atoms;
-        final int blocks = (inFeatures + DICTIONARY_ROW_BLOCK - 1) / DICTIONARY_ROW_BLOCK;
-        final float[][] partial = new float[blocks][];
-        // u_b = Σ_{r in block b} x_r·D[r, :]: rows of D streamed contiguously into an L1-resident u (measured 1.9x
-        // faster than the register-blocked panel form, which strides across rows)
-        parallelism.forEachBlock(inFeatures, DICTIONARY_ROW_BLOCK, (from, to) -> {
+        final float[] u = new float[k];
+        // u_a = ⟨D_a, x⟩ with the L1-resident x: the atoms stream contiguously, split between threads without a reduction
+        parallelism.forEachBlock(k, ATOM_BLOCK, (from, to) -> {
             final FloatOps ops = FloatOps.get();
-            final float[] u = new float[k];
-            for (int r = from; r < to; r++) {
-                if (x[r] != 0f) ops.axpy(x[r], dictionary, r * k, u, 0, k);
-            }
-            partial[from / DICTIONARY_ROW_BLOCK] = u;
+            for (int a = from; a < to; a++) u[a] = ops.dot(atomsByRow, a * inFeatures, x, 0, inFeatures);
         });
-        final float[] u = partial[0];
-        for (int b = 1; b < blocks; b++) FloatOps.get().axpy(1f, partial[b], 0, u, 0, k);
         final float[] out = y != null ? y : new float[outFeatures];
+        if (precision == CodePrecision.INT8) {
+            parallelism.forEachBlock(tileCount(), TILE_BLOCK, (from, to) -> {
+                for (int c = from; c < to; c++) tileProduct(u, 0, c, out, 0);
+            });
+            return out;
+        }
         parallelism.forEachBlock(outFeatures, COLUMN_BLOCK, (from, to) -> {
             final FloatOps ops = FloatOps.get();
             for (int j = from; j < to; j++) out[j] = ops.gatherDot(u, 0, rows, values, j * s, s);
@@ -94,9 +151,17 @@ public final class CompressedLinear implements LinearOperator {
     @Override
     public FMatrixRMaj multiply(FMatrixRMaj x, Parallelism parallelism) {
         Kernels.checkBatch(this, x);
-        final FMatrixRMaj xd = Kernels.gemm(x, dictionary, atoms, parallelism); // (batch x k)
+        final FMatrixRMaj xd = Kernels.gemmAtoms(x, atomsByRow, atoms, parallelism); // X·D (batch x k)
         final int batch = x.numRows;
         final FMatrixRMaj y = new FMatrixRMaj(batch, outFeatures);
+        if (precision == CodePrecision.INT8) {
+            parallelism.forEachBlock(tileCount(), TILE_BLOCK, (from, to) -> {
+                for (int c = from; c < to; c++) {
+                    for (int p = 0; p < batch; p++) tileProduct(xd.data, p * atoms, c, y.data, p * outFeatures);
+                }
+            });
+            return y;
+        }
         parallelism.forEachBlock(outFeatures, COLUMN_BLOCK, (from, to) -> {
             final FloatOps ops = FloatOps.get();
             for (int p = 0; p < batch; p++) {
@@ -106,8 +171,27 @@ public final class CompressedLinear implements LinearOperator {
         return y;
     }
 
+    private int tileCount() {
+        return (outFeatures + TILE - 1) / TILE;
+    }
+
+    /** y[yOff + 64c ..] = columns of tile c (only those below outFeatures are written). */
+    private void tileProduct(float[] u, int uOff, int c, float[] y, int yOff) {
+        final FloatOps ops = FloatOps.get();
+        final int j0 = c * TILE, width = Math.min(TILE, outFeatures - j0);
+        if (width == TILE) {
+            ops.int8TileProduct(u, uOff, tiles, c * atoms * TILE, atoms, scales, j0, y, yOff + j0);
+        } else {
+            final float[] last = new float[TILE];
+            ops.int8TileProduct(u, uOff, tiles, c * atoms * TILE, atoms, scales, j0, last, 0);
+            System.arraycopy(last, 0, y, yOff + j0, width);
+        }
+    }
+
+    /** Weight bytes one batch-1 product streams: D, then the float codes or the int8 tiles and their scales. */
     @Override
     public long weightBytes() {
-        return 4L * inFeatures * atoms + 8L * outFeatures * s;
+        final long codes = precision == CodePrecision.INT8 ? tiles.length + 4L * scales.length : 8L * outFeatures * s;
+        return 4L * inFeatures * atoms + codes;
     }
 }

@@ -32,6 +32,20 @@ final class Kernels {
         return c;
     }
 
+    /**
+     * C = X·Bᵀ with X (batch × m) and B given row-major as (n × m), e.g. the atoms of D: computed as Cᵀ = B·Xᵀ by the
+     * same GEMM (rows of B split between threads), then transposed back.
+     */
+    static FMatrixRMaj gemmAtoms(FMatrixRMaj x, float[] b, int n, Parallelism parallelism) {
+        final int rows = x.numRows, m = x.numCols;
+        final float[] xt = transpose(x);   // (m x batch)
+        final float[] ct = new float[n * rows];
+        parallelism.forEachBlock(n, GEMM_ROWS, (from, to) -> FloatOps.get().gemmTransposedA(b, m, xt, rows, ct, from, to));
+        final FMatrixRMaj c = new FMatrixRMaj(rows, n);
+        for (int i = 0; i < n; i++) for (int p = 0; p < rows; p++) c.data[p * n + i] = ct[i * rows + p];
+        return c;
+    }
+
     static float[] transpose(FMatrixRMaj a) {
         final float[] t = new float[a.numRows * a.numCols];
         for (int i = 0; i < a.numRows; i++) for (int j = 0; j < a.numCols; j++) t[j * a.numRows + i] = a.data[i * a.numCols + j];

@@ -21,18 +21,9 @@ public final class Quantization {
         return new CompressedMatrix(bf16(c.dictionaryView()), withValues(c.codes(), values), c.report());
     }
 
-    /** D kept in float, codes as int8 with a per-column scale max|v|/127 (round to nearest). */
+    /** D kept in float, codes as int8 with a per-column scale max|v|/127 (round to nearest): {@link Int8ColumnCodes}. */
     public static CompressedMatrix int8Codes(CompressedMatrix c) {
-        final ColumnSparseMatrix s = c.codes();
-        final int per = s.nonzerosPerColumn();
-        final float[] values = s.values().clone();
-        for (int j = 0; j < s.numCols(); j++) {
-            float max = 0;
-            for (int t = j * per; t < (j + 1) * per; t++) max = Math.max(max, Math.abs(values[t]));
-            final float scale = max / 127f;
-            for (int t = j * per; t < (j + 1) * per; t++) values[t] = scale == 0 ? 0 : Math.round(values[t] / scale) * scale;
-        }
-        return new CompressedMatrix(c.dictionaryView(), withValues(s, values), c.report());
+        return new CompressedMatrix(c.dictionaryView(), Int8ColumnCodes.of(c.codes()).dequantize(), c.report());
     }
 
     /** Bytes of the paper's compact form: bf16 dictionary, k × d2 bitmask, {@code bits}-bit values. */

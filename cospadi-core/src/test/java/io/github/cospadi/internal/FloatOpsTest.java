@@ -52,6 +52,30 @@ class FloatOpsTest {
     }
 
     @ParameterizedTest
+    @ValueSource(ints = {0, 1, 2, 7, 16, 63, 64, 131, 1021})
+    void int8TileProductIsBitIdenticalToTheScalarTwinAndToADoubleSum(int k) {
+        final SplittableRandom random = new SplittableRandom(977L * k + 1);
+        final int qOff = 64 * 3, uOff = 5, sOff = 7, yOff = 11;
+        final byte[] q = new byte[qOff + 64 * k];
+        for (int i = 0; i < q.length; i++) q[i] = (byte) (random.nextInt(255) - 127);
+        final float[] u = randomArray(uOff + k, random), scale = randomArray(sOff + 64, random);
+        final float[] y1 = randomArray(yOff + 64 + 3, random), y2 = y1.clone();
+        SCALAR.int8TileProduct(u, uOff, q, qOff, k, scale, sOff, y1, yOff);
+        FAST.int8TileProduct(u, uOff, q, qOff, k, scale, sOff, y2, yOff);
+        assertArrayEquals(y1, y2, "int8 tile k=" + k); // one fma chain per column in both: same bits
+        for (int l = 0; l < 64; l++) {
+            double sum = 0, bound = 0;
+            for (int a = 0; a < k; a++) {
+                sum += (double) u[uOff + a] * q[qOff + 64 * a + l];
+                bound += Math.abs((double) u[uOff + a] * q[qOff + 64 * a + l]);
+            }
+            assertEquals(sum * scale[sOff + l], y1[yOff + l], 1e-6 * bound * Math.abs(scale[sOff + l]) + 1e-30, "k=" + k + " lane " + l);
+        }
+        for (int i = 0; i < yOff; i++) assertEquals(y1[i], y2[i], "untouched before the tile");
+        for (int i = yOff + 64; i < y1.length; i++) assertEquals(y1[i], y2[i], "untouched after the tile");
+    }
+
+    @ParameterizedTest
     @ValueSource(ints = {1, 3, 15, 16, 17, 31, 32, 33, 47, 48, 49, 65, 97})
     void gemmAgreesWithTheScalarTwinOnEveryTileAndTailShape(int n) {
         final SplittableRandom random = new SplittableRandom(31L * n);

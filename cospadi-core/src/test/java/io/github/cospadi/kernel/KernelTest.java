@@ -5,6 +5,7 @@ import io.github.cospadi.Parallelism;
 import io.github.cospadi.TestData;
 import io.github.cospadi.sparse.ColumnSparseMatrix;
 import io.github.cospadi.sparse.CsrMatrix;
+import io.github.cospadi.sparse.Int8ColumnCodes;
 import org.ejml.data.FMatrixRMaj;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -88,6 +89,48 @@ class KernelTest {
             final float[] x0 = java.util.Arrays.copyOf(x.data, c.in);
             assertArrayEquals(op.multiply(x0, null, Parallelism.sequential()), op.multiply(x0, null, Parallelism.threads(2)), c.toString());
         }
+    }
+
+    /** The int8 layer computes the exact product of D and the dequantized codes; its error against the float layer is the quantization's. */
+    @ParameterizedTest
+    @MethodSource("cases")
+    void int8CodesLayerEqualsTheFloatLayerOfItsDequantizedCodes(Case c) {
+        final SplittableRandom random = new SplittableRandom(c.seed + 1000);
+        final FMatrixRMaj d = TestData.gaussian(c.in, c.k, random);
+        final ColumnSparseMatrix codes = ColumnSparseMatrix.random(c.k, c.out, c.s, random);
+        final CompressedLinear int8 = new CompressedLinear(d, codes, CompressedLinear.CodePrecision.INT8);
+        assertEquals(CompressedLinear.CodePrecision.INT8, int8.codePrecision());
+        final ColumnSparseMatrix dequantized = Int8ColumnCodes.of(codes).dequantize();
+        final FMatrixRMaj w = new CompressedMatrix(d, dequantized, null).reconstruct();
+        final FMatrixRMaj x = TestData.gaussian(3, c.in, random);
+        final double[] expected = oracle(w, x);
+        final double scale = Math.sqrt(c.in * c.s) + 1;
+        for (Parallelism par : new Parallelism[]{Parallelism.sequential(), Parallelism.threads(2)}) {
+            final String what = "int8 " + c + " threads=" + par.threads();
+            assertClose(expected, int8.multiply(x, par).data, scale, what + " batch");
+            final float[] y = int8.multiply(java.util.Arrays.copyOf(x.data, c.in), null, par);
+            assertClose(java.util.Arrays.copyOf(expected, c.out), y, scale, what + " gemv");
+        }
+        final float[] x0 = java.util.Arrays.copyOf(x.data, c.in);
+        assertArrayEquals(int8.multiply(x0, null, Parallelism.sequential()), int8.multiply(x0, null, Parallelism.threads(2)), c.toString());
+        // quantization: every entry within half a step of its column's scale
+        final Int8ColumnCodes q = Int8ColumnCodes.of(codes);
+        for (int t = 0; t < codes.values().length; t++) {
+            final float step = q.scales()[t / c.s];
+            assertEquals(codes.values()[t], dequantized.values()[t], 0.5f * step * (1 + 1e-5f) + 1e-30f, c + " entry " + t);
+        }
+        final long tiles = (long) ((c.out + 63) / 64) * 64;
+        assertEquals(4L * c.in * int8.activeAtoms() + tiles * int8.activeAtoms() + 4 * tiles, int8.weightBytes(), c.toString());
+    }
+
+    @Test
+    void int8CodesOfAnAllZeroColumnAreZeroAndNonFiniteCodesAreRejected() {
+        final ColumnSparseMatrix zero = new ColumnSparseMatrix(3, 2, 1, new int[]{0, 2}, new float[]{0f, 5f});
+        final Int8ColumnCodes q = Int8ColumnCodes.of(zero);
+        assertEquals(0f, q.scales()[0]);
+        assertArrayEquals(new float[]{0f, 5f}, q.dequantize().values());
+        final ColumnSparseMatrix bad = new ColumnSparseMatrix(3, 2, 1, new int[]{0, 2}, new float[]{1f, Float.NaN});
+        assertMessage(() -> Int8ColumnCodes.of(bad), "codes column 1 has a non-finite value");
     }
 
     @ParameterizedTest
