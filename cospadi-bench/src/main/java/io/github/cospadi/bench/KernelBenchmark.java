@@ -28,7 +28,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * A layer y = Ŵx (batch × inFeatures inputs) stored four ways at the same ratio γ: dense float (the baseline), the
  * SVD-LLM low-rank pair (r = ⌊(1−γ)d1d2/(d1+d2)⌋), CoSpaDi (D: d1 × k, S: exactly s per column, ρ = 2, Eq. 11 budget)
- * and EJML's {@code CommonOps_FDRM.mult} on the dense weight. Shapes are out × in. Single-threaded kernels.
+ * and EJML's {@code CommonOps_FDRM.mult} on the dense weight. Shapes are out × in. {@code compressed} is the deployed
+ * form (float dictionary, int8 code tiles), {@code compressedFloat32} the exact float codes. {@code threads} sets the
+ * kernels' parallelism (EJML's mult is single-threaded).
  *
  * <pre>
  * mvn -B -pl cospadi-bench -am package -DskipTests
@@ -48,13 +50,15 @@ public class KernelBenchmark {
     public double ratio;
     @Param({"1", "16", "128"})
     public int batch;
+    @Param({"1"})
+    public int threads;
 
     private DenseLinear dense;
     private LowRankLinear lowRank;
-    private CompressedLinear compressed;
+    private CompressedLinear compressed, compressedFloat32;
     private FMatrixRMaj weightT, x, out;
     private float[] x0, y;
-    private final Parallelism sequential = Parallelism.sequential();
+    private Parallelism par;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -68,7 +72,11 @@ public class KernelBenchmark {
         final Budget lr = Budget.lowRank(cols, rows, ratio);
         lowRank = new LowRankLinear(random(rows, lr.atoms(), random), random(lr.atoms(), cols, random));
         final Budget b = Budget.forRatio(cols, rows, ratio, 2, Budget.Accounting.EFFECTIVE);
-        compressed = new CompressedLinear(random(cols, b.atoms(), random), ColumnSparseMatrix.random(b.atoms(), rows, b.nonzerosPerColumn(), random));
+        final FMatrixRMaj dictionary = random(cols, b.atoms(), random);
+        final ColumnSparseMatrix codes = ColumnSparseMatrix.random(b.atoms(), rows, b.nonzerosPerColumn(), random);
+        compressed = new CompressedLinear(dictionary, codes, CompressedLinear.CodePrecision.INT8);
+        compressedFloat32 = new CompressedLinear(dictionary, codes, CompressedLinear.CodePrecision.FLOAT32);
+        par = Parallelism.threads(threads);
         x = random(batch, cols, random);
         x0 = Arrays.copyOf(x.data, cols);
         y = new float[rows];
@@ -77,17 +85,22 @@ public class KernelBenchmark {
 
     @Benchmark
     public Object dense() {
-        return batch == 1 ? dense.multiply(x0, y, sequential) : dense.multiply(x, sequential);
+        return batch == 1 ? dense.multiply(x0, y, par) : dense.multiply(x, par);
     }
 
     @Benchmark
     public Object lowRank() {
-        return batch == 1 ? lowRank.multiply(x0, y, sequential) : lowRank.multiply(x, sequential);
+        return batch == 1 ? lowRank.multiply(x0, y, par) : lowRank.multiply(x, par);
     }
 
     @Benchmark
     public Object compressed() {
-        return batch == 1 ? compressed.multiply(x0, y, sequential) : compressed.multiply(x, sequential);
+        return batch == 1 ? compressed.multiply(x0, y, par) : compressed.multiply(x, par);
+    }
+
+    @Benchmark
+    public Object compressedFloat32() {
+        return batch == 1 ? compressedFloat32.multiply(x0, y, par) : compressedFloat32.multiply(x, par);
     }
 
     @Benchmark

@@ -55,8 +55,8 @@ final class BenchKernelCommand implements Command {
         final FMatrixRMaj x = gaussian(batch, cols, random);
         final Parallelism par = Parallelism.threads(threads);
         final int n = calls > 0 ? calls : Math.max(20, (int) Math.min(2000, 4e9 / (8.0 * rows * cols * batch)));
-        final double td = median(dense, x, par, n), tl = median(lowRank, x, par, n), tc = median(compressed, x, par, n),
-                te = median(exact, x, par, n);
+        final double[] medians = medians(new LinearOperator[]{dense, lowRank, compressed, exact}, x, par, n);
+        final double td = medians[0], tl = medians[1], tc = medians[2], te = medians[3];
         if (json) {
             final Map<String, Object> m = new LinkedHashMap<>();
             m.put("rows", rows);
@@ -93,23 +93,29 @@ final class BenchKernelCommand implements Command {
         out.printf(Locale.ROOT, "  %-11s %10.1f us  %6.1f GB/s of weights  %5.2f x dense%n", name, t * 1e6, op.weightBytes() / t / 1e9, t / dense);
     }
 
-    static double median(LinearOperator op, FMatrixRMaj x, Parallelism par, int n) {
-        final float[] x0 = Arrays.copyOf(x.data, op.inFeatures());
-        final float[] y = new float[op.outFeatures()];
+    /**
+     * Median seconds per call of each operator, the calls interleaved round-robin (op 0, op 1, …, op 0, …) so that
+     * drift of the machine (frequency, other load, memory placement) falls on all of them alike.
+     */
+    static double[] medians(LinearOperator[] ops, FMatrixRMaj x, Parallelism par, int n) {
+        final float[] x0 = Arrays.copyOf(x.data, ops[0].inFeatures());
+        final float[] y = new float[ops[0].outFeatures()];
         final boolean single = x.numRows == 1;
-        for (int i = 0; i < Math.max(10, n / 5); i++) { // warm-up
-            if (single) op.multiply(x0, y, par);
-            else op.multiply(x, par);
+        final double[][] t = new double[ops.length][n];
+        for (int i = -Math.max(10, n / 5); i < n; i++) { // negative i: warm-up
+            for (int o = 0; o < ops.length; o++) {
+                final long t0 = System.nanoTime();
+                if (single) ops[o].multiply(x0, y, par);
+                else ops[o].multiply(x, par);
+                if (i >= 0) t[o][i] = (System.nanoTime() - t0) / 1e9;
+            }
         }
-        final double[] t = new double[n];
-        for (int i = 0; i < n; i++) {
-            final long t0 = System.nanoTime();
-            if (single) op.multiply(x0, y, par);
-            else op.multiply(x, par);
-            t[i] = (System.nanoTime() - t0) / 1e9;
+        final double[] medians = new double[ops.length];
+        for (int o = 0; o < ops.length; o++) {
+            Arrays.sort(t[o]);
+            medians[o] = t[o][n / 2];
         }
-        Arrays.sort(t);
-        return t[n / 2];
+        return medians;
     }
 
     static FMatrixRMaj gaussian(int rows, int cols, SplittableRandom random) {

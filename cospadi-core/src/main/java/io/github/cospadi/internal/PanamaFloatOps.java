@@ -338,6 +338,38 @@ final class PanamaFloatOps implements FloatOps {
     }
 
     @Override
+    public void dotRows(float[] a, int aOff, int stride, int rows, float[] x, int xOff, int n, float[] out, int outOff) {
+        final int step = F.length(), bound = F.loopBound(n);
+        int i = 0;
+        for (; i + 3 < rows; i += 4) {
+            final int r0 = aOff + i * stride, r1 = r0 + stride, r2 = r1 + stride, r3 = r2 + stride;
+            FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0;
+            int j = 0;
+            for (; j < bound; j += step) {
+                final FloatVector xv = FloatVector.fromArray(F, x, xOff + j);
+                c0 = FloatVector.fromArray(F, a, r0 + j).fma(xv, c0);
+                c1 = FloatVector.fromArray(F, a, r1 + j).fma(xv, c1);
+                c2 = FloatVector.fromArray(F, a, r2 + j).fma(xv, c2);
+                c3 = FloatVector.fromArray(F, a, r3 + j).fma(xv, c3);
+            }
+            float s0 = c0.reduceLanes(VectorOperators.ADD), s1 = c1.reduceLanes(VectorOperators.ADD);
+            float s2 = c2.reduceLanes(VectorOperators.ADD), s3 = c3.reduceLanes(VectorOperators.ADD);
+            for (; j < n; j++) {
+                final float xj = x[xOff + j];
+                s0 += a[r0 + j] * xj;
+                s1 += a[r1 + j] * xj;
+                s2 += a[r2 + j] * xj;
+                s3 += a[r3 + j] * xj;
+            }
+            out[outOff + i] = s0;
+            out[outOff + i + 1] = s1;
+            out[outOff + i + 2] = s2;
+            out[outOff + i + 3] = s3;
+        }
+        for (; i < rows; i++) out[outOff + i] = dot(a, aOff + i * stride, x, xOff, n);
+    }
+
+    @Override
     public void gather(float[] src, int off, int[] idx, float[] dst, int n) {
         final int step = F.length(), bound = F.loopBound(n);
         int i = 0;

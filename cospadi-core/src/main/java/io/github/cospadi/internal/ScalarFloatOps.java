@@ -102,6 +102,11 @@ final class ScalarFloatOps implements FloatOps {
     }
 
     @Override
+    public void dotRows(float[] a, int aOff, int stride, int rows, float[] x, int xOff, int n, float[] out, int outOff) {
+        for (int i = 0; i < rows; i++) out[outOff + i] = dot(a, aOff + i * stride, x, xOff, n);
+    }
+
+    @Override
     public void gather(float[] src, int off, int[] idx, float[] dst, int n) {
         for (int i = 0; i < n; i++) dst[i] = src[off + idx[i]];
     }

@@ -130,10 +130,7 @@ public final class CompressedLinear implements LinearOperator {
         final int k = atoms;
         final float[] u = new float[k];
         // u_a = ⟨D_a, x⟩ with the L1-resident x: the atoms stream contiguously, split between threads without a reduction
-        parallelism.forEachBlock(k, ATOM_BLOCK, (from, to) -> {
-            final FloatOps ops = FloatOps.get();
-            for (int a = from; a < to; a++) u[a] = ops.dot(atomsByRow, a * inFeatures, x, 0, inFeatures);
-        });
+        parallelism.forEachBlock(k, ATOM_BLOCK, (from, to) -> FloatOps.get().dotRows(atomsByRow, from * inFeatures, inFeatures, to - from, x, 0, inFeatures, u, from));
         final float[] out = y != null ? y : new float[outFeatures];
         if (precision == CodePrecision.INT8) {
             parallelism.forEachBlock(tileCount(), TILE_BLOCK, (from, to) -> {

@@ -5,7 +5,7 @@ import io.github.cospadi.internal.Checks;
 import io.github.cospadi.internal.FloatOps;
 import org.ejml.data.FMatrixRMaj;
 
-/** The dense baseline: W (outFeatures × inFeatures) row-major float, GEMV as one dot per row (Vector API when present). */
+/** The dense baseline: W (outFeatures × inFeatures) row-major float, GEMV by {@link FloatOps#dotRows} (Vector API when present). */
 public final class DenseLinear implements LinearOperator {
     static final int ROW_BLOCK = 64;
     private final FMatrixRMaj w;  // (out x in)
@@ -26,10 +26,7 @@ public final class DenseLinear implements LinearOperator {
         Kernels.checkVector(this, x);
         final float[] out = y != null ? y : new float[outFeatures()];
         final int n = inFeatures();
-        parallelism.forEachBlock(outFeatures(), ROW_BLOCK, (from, to) -> {
-            final FloatOps ops = FloatOps.get();
-            for (int j = from; j < to; j++) out[j] = ops.dot(w.data, j * n, x, 0, n);
-        });
+        parallelism.forEachBlock(outFeatures(), ROW_BLOCK, (from, to) -> FloatOps.get().dotRows(w.data, from * n, n, to - from, x, 0, n, out, from));
         return out;
     }
 

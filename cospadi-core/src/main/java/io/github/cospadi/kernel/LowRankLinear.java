@@ -33,15 +33,9 @@ public final class LowRankLinear implements LinearOperator {
         Kernels.checkVector(this, x);
         final int r = rank(), n = inFeatures();
         final float[] h = new float[r];
-        parallelism.forEachBlock(r, DenseLinear.ROW_BLOCK, (from, to) -> {
-            final FloatOps ops = FloatOps.get();
-            for (int i = from; i < to; i++) h[i] = ops.dot(v.data, i * n, x, 0, n);
-        });
+        parallelism.forEachBlock(r, DenseLinear.ROW_BLOCK, (from, to) -> FloatOps.get().dotRows(v.data, from * n, n, to - from, x, 0, n, h, from));
         final float[] out = y != null ? y : new float[outFeatures()];
-        parallelism.forEachBlock(outFeatures(), DenseLinear.ROW_BLOCK, (from, to) -> {
-            final FloatOps ops = FloatOps.get();
-            for (int j = from; j < to; j++) out[j] = ops.dot(u.data, j * r, h, 0, r);
-        });
+        parallelism.forEachBlock(outFeatures(), DenseLinear.ROW_BLOCK, (from, to) -> FloatOps.get().dotRows(u.data, from * r, r, to - from, h, 0, r, out, from));
         return out;
     }
 

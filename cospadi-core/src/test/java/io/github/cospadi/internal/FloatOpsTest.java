@@ -52,6 +52,25 @@ class FloatOpsTest {
     }
 
     @ParameterizedTest
+    @ValueSource(ints = {0, 1, 2, 7, 15, 16, 17, 31, 63, 64, 65, 257, 1021})
+    void dotRowsAgreesWithOneDotPerRowForEveryRowCountAndTail(int n) {
+        final SplittableRandom random = new SplittableRandom(53L * n + 3);
+        for (int rows : new int[]{0, 1, 3, 4, 5, 8, 11}) {
+            final int stride = n + random.nextInt(3), aOff = random.nextInt(5), xOff = random.nextInt(5);
+            final float[] a = randomArray(aOff + rows * stride + 1, random), x = randomArray(xOff + n, random);
+            final float[] o1 = randomArray(rows + 2, random), o2 = o1.clone();
+            SCALAR.dotRows(a, aOff, stride, rows, x, xOff, n, o1, 1);
+            FAST.dotRows(a, aOff, stride, rows, x, xOff, n, o2, 1);
+            for (int i = 0; i < rows; i++) {
+                assertEquals(SCALAR.dot(a, aOff + i * stride, x, xOff, n), o1[1 + i], 0f, "scalar dotRows is one dot per row");
+                assertEquals(o1[1 + i], o2[1 + i], 1e-4f * (1 + n), "dotRows n=" + n + " rows=" + rows + " row " + i);
+            }
+            assertEquals(o1[0], o2[0], "untouched before");
+            assertEquals(o1[rows + 1], o2[rows + 1], "untouched after");
+        }
+    }
+
+    @ParameterizedTest
     @ValueSource(ints = {0, 1, 2, 7, 16, 63, 64, 131, 1021})
     void int8TileProductIsBitIdenticalToTheScalarTwinAndToADoubleSum(int k) {
         final SplittableRandom random = new SplittableRandom(977L * k + 1);
