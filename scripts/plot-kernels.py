@@ -1,27 +1,34 @@
 #!/usr/bin/env python3
 """Turns `cospadi bench-kernel --json` lines (stdin) into an SVG of time per call against the ratio γ for the dense,
-low-rank and compressed layers, one panel per shape. No third-party packages.
+low-rank and compressed layers (int8 code tiles, and float32 codes when present), one panel per shape, one row of
+panels per thread count. No third-party packages.
 
-usage: for g in 0.2 0.3 0.4 0.5; do ./cospadi bench-kernel --rows 4096 --cols 4096 --ratio $g --json; done \
-         | scripts/plot-kernels.py > docs/kernel-time-vs-gamma.svg
+usage: scripts/bench-kernels.sh 1 | scripts/plot-kernels.py > docs/kernel-time-vs-gamma.svg
 """
 import json
 import sys
 
 rows = [json.loads(line) for line in sys.stdin if line.strip().startswith("{")]
 shapes = sorted({(r["rows"], r["cols"]) for r in rows})
+threads = sorted({r.get("threads", 1) for r in rows})
 series = [("dense_seconds", "dense", "#444444"), ("lowrank_seconds", "low-rank (SVD-LLM)", "#d62728"),
-          ("compressed_seconds", "CoSpaDi", "#1f77b4")]
+          ("compressed_seconds", "CoSpaDi (int8 codes)", "#1f77b4")]
+if all("compressed_float32_seconds" in r for r in rows):
+    series.append(("compressed_float32_seconds", "CoSpaDi (float32 codes)", "#9ecae1"))
 W, H, PAD = 360, 240, 60
-out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{len(shapes) * (W + PAD) + PAD}" height="{H + 2 * PAD + 30}" '
+ROW = H + 2 * PAD
+out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{len(shapes) * (W + PAD) + PAD}" height="{len(threads) * ROW + 30}" '
        'font-family="sans-serif" font-size="12"><rect width="100%" height="100%" fill="white"/>']
-for p, shape in enumerate(shapes):
-    pts = sorted((r for r in rows if (r["rows"], r["cols"]) == shape), key=lambda r: r["ratio"])
-    x0, y0 = PAD + p * (W + PAD), PAD
+for q, th in enumerate(threads):
+  for p, shape in enumerate(shapes):
+    pts = sorted((r for r in rows if (r["rows"], r["cols"]) == shape and r.get("threads", 1) == th), key=lambda r: r["ratio"])
+    if not pts:
+        continue
+    x0, y0 = PAD + p * (W + PAD), PAD + q * ROW
     hi = max(r[k] for r in pts for k, _, _ in series) * 1e6 * 1.1
     gx = lambda g: x0 + 20 + (g - 0.2) / 0.3 * (W - 40)
     gy = lambda us: y0 + H - us / hi * H
-    out.append(f'<text x="{x0}" y="{y0 - 15}" font-weight="bold">{shape[0]}×{shape[1]} (out×in), batch 1, µs per call</text>')
+    out.append(f'<text x="{x0}" y="{y0 - 15}" font-weight="bold">{shape[0]}×{shape[1]} (out×in), batch 1, {th} thread{"s" if th > 1 else ""}, µs</text>')
     out.append(f'<rect x="{x0}" y="{y0}" width="{W}" height="{H}" fill="none" stroke="#888"/>')
     for t in range(5):
         v = hi * t / 4
@@ -37,8 +44,8 @@ for p, shape in enumerate(shapes):
 lx = PAD
 for key, name, color in series + [("", "target 1.1·(1−γ)·dense", "#1f77b4")]:
     dash = ' stroke-dasharray="4 3"' if key == "" else ""
-    out.append(f'<line x1="{lx}" y1="{H + 2 * PAD + 12}" x2="{lx + 20}" y2="{H + 2 * PAD + 12}" stroke="{color}" stroke-width="2"{dash}/>'
-               f'<text x="{lx + 26}" y="{H + 2 * PAD + 16}">{name}</text>')
+    out.append(f'<line x1="{lx}" y1="{len(threads) * ROW + 12}" x2="{lx + 20}" y2="{len(threads) * ROW + 12}" stroke="{color}" stroke-width="2"{dash}/>'
+               f'<text x="{lx + 26}" y="{len(threads) * ROW + 16}">{name}</text>')
     lx += 190
 out.append("</svg>")
 print("\n".join(out))

@@ -26,7 +26,7 @@ import java.util.Map;
  * {@code cospadi compress}: calibrates a byte-level Llama checkpoint on the SOTU addresses before 2000 (256 random
  * windows of 128 bytes, seed 42), compresses every q, k, v, o, gate, up and down projection at one ratio and writes
  * {@code OUT/config.json} and {@code OUT/model.safetensors} with the reconstructed dense weights under the original
- * names, so any Llama loader reads it, plus the factors themselves (bf16 dictionary and codes) in
+ * names, so any Llama loader reads it, plus the factors themselves (layout {@code --factors}, default bf16) in
  * {@code OUT/compressed/layer-N.cspd} (docs/format.md). Layers are processed one at a time and each reconstruction
  * overwrites the loaded weight, so memory beyond the model is one layer's factors. {@code capture-grams} writes only the calibration Grams.
  */
@@ -47,7 +47,7 @@ final class CompressModelCommand implements Command {
     public String usage() {
         return captureOnly ? "--model DIR [--calibration TEXT_DIR] [--windows N] --out FILE"
                 : "--model DIR [--calibration TEXT_DIR | --grams FILE] --ratio G [--method cospadi|svd-llm|svd] [--coder omp|iht] "
-                + "[--iterations T] [--coding-interval C] [--threads N] [--dtype F32|F16|BF16] --out DIR";
+                + "[--iterations T] [--coding-interval C] [--threads N] [--dtype F32|F16|BF16] [--factors F32|BF16|COMPACT|INT8] --out DIR";
     }
 
     @Override
@@ -64,6 +64,13 @@ final class CompressModelCommand implements Command {
         final int iterations = captureOnly ? 60 : o.integer("iterations", 60);
         final int codingInterval = captureOnly ? 1 : o.integer("coding-interval", 1);
         final String dtypeName = captureOnly ? "F32" : o.string("dtype", "F32");
+        final String factorsName = captureOnly ? "BF16" : o.string("factors", "BF16");
+        final io.github.cospadi.io.CompressedFormat.Precision factorLayout;
+        try {
+            factorLayout = io.github.cospadi.io.CompressedFormat.Precision.valueOf(factorsName);
+        } catch (IllegalArgumentException e) {
+            throw new Options.UsageException("--factors must be F32, BF16, COMPACT or INT8, got '" + factorsName + "'");
+        }
         o.finish();
         if (!captureOnly && Double.isNaN(ratio)) throw new Options.UsageException("missing --ratio");
         final DType dtype;
@@ -125,8 +132,7 @@ final class CompressModelCommand implements Command {
                 model.replaceWeight(names.get(first + p), factors[p].reconstruct());
                 compact.put(names.get(first + p), factors[p]);
             }
-            io.github.cospadi.io.CompressedFormat.write(outPath.resolve("compressed").resolve("layer-" + l + ".cspd"), compact,
-                    io.github.cospadi.io.CompressedFormat.Precision.BF16);
+            io.github.cospadi.io.CompressedFormat.write(outPath.resolve("compressed").resolve("layer-" + l + ".cspd"), compact, factorLayout);
         }
         final SafeTensorsWriter w = new SafeTensorsWriter().metadata("format", "pt")
                 .metadata("cospadi", method.name().toLowerCase(Locale.ROOT) + " ratio=" + ratio + " iterations=" + iterations);

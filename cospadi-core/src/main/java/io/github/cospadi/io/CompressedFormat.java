@@ -2,6 +2,7 @@ package io.github.cospadi.io;
 
 import io.github.cospadi.CompressedMatrix;
 import io.github.cospadi.sparse.ColumnSparseMatrix;
+import io.github.cospadi.sparse.Int8ColumnCodes;
 import org.ejml.data.FMatrixRMaj;
 
 import java.io.IOException;
@@ -15,22 +16,39 @@ import java.util.Map;
 import java.util.zip.CRC32C;
 
 /**
- * The cospadi file format for compressed matrices (docs/format.md): a header with magic {@code CSPD} and a version,
- * named matrices each stored as shapes, the dictionary (F32 or BF16), the code rows (u16 when k ≤ 65535, else u32)
- * and the code values (F32 or BF16), then a trailer with the CRC-32C of everything before it, the total length and
+ * The cospadi file format for compressed matrices (docs/format.md): a header with magic {@code CSPD}, a version and a
+ * layout, named matrices each stored as shapes and then, by layout, the dictionary (F32 or BF16) and the codes as
+ * rows (u16 when k ≤ 65535, else u32) + values, or as a k × d2 bitmask + packed values (the paper's compact form,
+ * int8 codes), then a trailer with the CRC-32C of everything before it, the total length and
  * the closing magic {@code DPSC}. Writes go to a temporary file in the target directory that is moved into place, so
  * an interrupted write never leaves a partial file; reads verify length and checksum before parsing anything.
  */
 public final class CompressedFormat {
-    public static final int VERSION = 1;
+    /** Written version; the reader also accepts version 1 (layouts F32 and BF16, byte-identical bodies). */
+    public static final int VERSION = 2;
     private static final byte[] MAGIC = "CSPD".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] END = "DPSC".getBytes(StandardCharsets.US_ASCII);
     private static final int TRAILER = 4 + 8 + 4;
     /** Whole-file reads are limited to one array. */
     private static final long MAX_BYTES = Integer.MAX_VALUE - 64;
 
-    /** Element type of the stored dictionary and code values. */
-    public enum Precision { F32, BF16 }
+    /** How a file stores the dictionary and the codes (one layout per file; the header's u16 is the ordinal). */
+    public enum Precision {
+        /** D and code values in float32, rows as indices: exact. */
+        F32,
+        /** D and code values rounded to bf16, rows as indices. */
+        BF16,
+        /**
+         * The paper's compact form (paper.md §3): D in bf16, a k × d2 bitmask of the support, each code value as the
+         * top 14 bits of its bf16 (= {@link io.github.cospadi.sparse.Quantization#paperCompact}(c, 14)).
+         */
+        COMPACT,
+        /**
+         * D·diag(r) in float32 and the bitmask, one float32 scale per column and int8 values of diag(r)⁻¹·S
+         * ({@link io.github.cospadi.sparse.Quantization#int8Codes}: atoms balanced, then {@link Int8ColumnCodes}).
+         */
+        INT8
+    }
 
     private CompressedFormat() {}
 
@@ -41,7 +59,7 @@ public final class CompressedFormat {
         size += TRAILER;
         if (size > MAX_BYTES) throw new IllegalArgumentException("model of " + size + " bytes exceeds the 2 GiB limit of format version 1");
         final ByteBuffer b = ByteBuffer.allocate((int) size).order(ByteOrder.LITTLE_ENDIAN);
-        b.put(MAGIC).putShort((short) VERSION).putShort((short) (precision == Precision.BF16 ? 1 : 0)).putInt(matrices.size());
+        b.put(MAGIC).putShort((short) VERSION).putShort((short) precision.ordinal()).putInt(matrices.size());
         for (Map.Entry<String, CompressedMatrix> e : matrices.entrySet()) putEntry(b, e.getKey(), e.getValue(), precision);
         final CRC32C crc = new CRC32C();
         crc.update(b.array(), 0, b.position());
@@ -81,8 +99,14 @@ public final class CompressedFormat {
         }
         b.position(4);
         final int version = b.getShort() & 0xffff;
-        if (version != VERSION) throw new IOException(path + ": cospadi format version " + version + " is not supported (this reader: " + VERSION + ")");
-        final Precision precision = (b.getShort() & 0xffff) == 1 ? Precision.BF16 : Precision.F32;
+        if (version != 1 && version != VERSION) {
+            throw new IOException(path + ": cospadi format version " + version + " is not supported (this reader: 1, " + VERSION + ")");
+        }
+        final int layout = b.getShort() & 0xffff;
+        if (layout >= (version == 1 ? 2 : Precision.values().length)) {
+            throw new IOException(path + ": corrupt cospadi file: unknown layout " + layout + " for version " + version);
+        }
+        final Precision precision = Precision.values()[layout];
         final int count = b.getInt();
         final Map<String, CompressedMatrix> out = new LinkedHashMap<>();
         try {
@@ -100,23 +124,85 @@ public final class CompressedFormat {
     }
 
     private static long entryBytes(String name, CompressedMatrix c, Precision p) {
-        final long d1 = c.inFeatures(), d2 = c.outFeatures(), k = c.atoms(), s = c.nonzerosPerColumn();
-        final int value = p == Precision.BF16 ? 2 : 4, index = k <= 65535 ? 2 : 4;
-        return 2 + name.getBytes(StandardCharsets.UTF_8).length + 16 + d1 * k * value + d2 * s * (index + value);
+        return 2 + name.getBytes(StandardCharsets.UTF_8).length + 16 + bodyBytes(c.inFeatures(), c.outFeatures(), c.atoms(), c.nonzerosPerColumn(), p);
     }
+
+    /** Bytes of one matrix body after its shapes. */
+    private static long bodyBytes(long d1, long d2, long k, long s, Precision p) {
+        final long mask = (k * d2 + 7) / 8;
+        switch (p) {
+            case F32: return d1 * k * 4 + d2 * s * ((k <= 65535 ? 2 : 4) + 4);
+            case BF16: return d1 * k * 2 + d2 * s * ((k <= 65535 ? 2 : 4) + 2);
+            case COMPACT: return d1 * k * 2 + mask + (d2 * s * COMPACT_BITS + 7) / 8;
+            default: return d1 * k * 4 + mask + d2 * 4 + d2 * s;
+        }
+    }
+
+    /** Bits kept of each bf16 code value in the compact layout (sign, 8 exponent, 5 mantissa). */
+    private static final int COMPACT_BITS = 14;
 
     private static void putEntry(ByteBuffer b, String name, CompressedMatrix c, Precision p) {
         final byte[] n = name.getBytes(StandardCharsets.UTF_8);
         if (n.length > 65535) throw new IllegalArgumentException("matrix name longer than 65535 bytes");
         b.putShort((short) n.length).put(n);
         b.putInt(c.inFeatures()).putInt(c.outFeatures()).putInt(c.atoms()).putInt(c.nonzerosPerColumn());
-        for (float v : c.dictionaryView().data) putValue(b, v, p);
-        final boolean shortIndex = c.atoms() <= 65535;
-        for (int r : c.codes().rowIndices()) {
-            if (shortIndex) b.putShort((short) r);
-            else b.putInt(r);
+        if (p == Precision.INT8) c = io.github.cospadi.sparse.Quantization.balanceAtoms(c);
+        final Precision dictionary = p == Precision.BF16 || p == Precision.COMPACT ? Precision.BF16 : Precision.F32;
+        for (float v : c.dictionaryView().data) putValue(b, v, dictionary);
+        final ColumnSparseMatrix codes = c.codes();
+        if (p == Precision.F32 || p == Precision.BF16) {
+            final boolean shortIndex = c.atoms() <= 65535;
+            for (int r : codes.rowIndices()) {
+                if (shortIndex) b.putShort((short) r);
+                else b.putInt(r);
+            }
+            for (float v : codes.values()) putValue(b, v, p);
+            return;
         }
-        for (float v : c.codes().values()) putValue(b, v, p);
+        b.put(mask(codes));
+        if (p == Precision.COMPACT) {
+            final Bits bits = new Bits(new byte[(int) (((long) codes.values().length * COMPACT_BITS + 7) / 8)]);
+            for (float v : codes.values()) bits.write((Half.floatToBf16(v) & 0xffff) >>> (16 - COMPACT_BITS), COMPACT_BITS);
+            b.put(bits.bytes);
+        } else {
+            final Int8ColumnCodes q = Int8ColumnCodes.of(codes);
+            for (float scale : q.scales()) b.putFloat(scale);
+            b.put(q.quantized());
+        }
+    }
+
+    /** The support as a k × d2 bitmask, column-major: bit j·k + row of a little-endian bit stream. */
+    private static byte[] mask(ColumnSparseMatrix codes) {
+        final int k = codes.numRows(), s = codes.nonzerosPerColumn();
+        final byte[] mask = new byte[(int) (((long) k * codes.numCols() + 7) / 8)];
+        final int[] rows = codes.rowIndices();
+        for (int t = 0; t < rows.length; t++) {
+            final long bit = (long) (t / s) * k + rows[t];
+            mask[(int) (bit >>> 3)] |= (byte) (1 << (bit & 7));
+        }
+        return mask;
+    }
+
+    /** A little-endian bit stream over a byte array. */
+    private static final class Bits {
+        final byte[] bytes;
+        long position;
+
+        Bits(byte[] bytes) {
+            this.bytes = bytes;
+        }
+
+        void write(int value, int count) {
+            for (int i = 0; i < count; i++, position++) {
+                if ((value >>> i & 1) != 0) bytes[(int) (position >>> 3)] |= (byte) (1 << (position & 7));
+            }
+        }
+
+        int read(int count) {
+            int v = 0;
+            for (int i = 0; i < count; i++, position++) v |= (bytes[(int) (position >>> 3)] >>> (position & 7) & 1) << i;
+            return v;
+        }
     }
 
     private static CompressedMatrix getMatrix(ByteBuffer b, Precision p, int end) {
@@ -124,15 +210,45 @@ public final class CompressedFormat {
         if (d1 < 1 || d2 < 1 || k < 1 || s < 1 || s > k) {
             throw new IllegalArgumentException("invalid shapes inFeatures=" + d1 + " outFeatures=" + d2 + " k=" + k + " s=" + s);
         }
-        final int value = p == Precision.BF16 ? 2 : 4, index = k <= 65535 ? 2 : 4;
-        final long need = (long) d1 * k * value + (long) d2 * s * (index + value);
+        final long need = bodyBytes(d1, d2, k, s, p);
         if (need > end - b.position()) throw new IllegalArgumentException("matrix of " + need + " bytes runs past the end of the data");
         final FMatrixRMaj d = new FMatrixRMaj(d1, k);
-        for (int i = 0; i < d.data.length; i++) d.data[i] = getValue(b, p);
+        final Precision dictionary = p == Precision.BF16 || p == Precision.COMPACT ? Precision.BF16 : Precision.F32;
+        for (int i = 0; i < d.data.length; i++) d.data[i] = getValue(b, dictionary);
         final int[] rows = new int[d2 * s];
-        for (int i = 0; i < rows.length; i++) rows[i] = index == 2 ? b.getShort() & 0xffff : b.getInt();
         final float[] values = new float[d2 * s];
-        for (int i = 0; i < values.length; i++) values[i] = getValue(b, p);
+        if (p == Precision.F32 || p == Precision.BF16) {
+            final boolean shortIndex = k <= 65535;
+            for (int i = 0; i < rows.length; i++) rows[i] = shortIndex ? b.getShort() & 0xffff : b.getInt();
+            for (int i = 0; i < values.length; i++) values[i] = getValue(b, p);
+            return new CompressedMatrix(d, new ColumnSparseMatrix(k, d2, s, rows, values), null);
+        }
+        final byte[] mask = new byte[(int) (((long) k * d2 + 7) / 8)];
+        b.get(mask);
+        for (int j = 0, t = 0; j < d2; j++) {
+            int count = 0;
+            for (int r = 0; r < k; r++) {
+                final long bit = (long) j * k + r;
+                if ((mask[(int) (bit >>> 3)] >>> (bit & 7) & 1) != 0) {
+                    if (count++ < s) rows[t++] = r;
+                }
+            }
+            if (count != s) throw new IllegalArgumentException("column " + j + " has " + count + " bits set in the support mask, expected s=" + s);
+        }
+        if (p == Precision.COMPACT) {
+            final Bits bits = new Bits(new byte[(int) (((long) values.length * COMPACT_BITS + 7) / 8)]);
+            b.get(bits.bytes);
+            for (int i = 0; i < values.length; i++) values[i] = Half.bf16ToFloat((short) (bits.read(COMPACT_BITS) << (16 - COMPACT_BITS)));
+        } else {
+            final float[] scales = new float[d2];
+            for (int j = 0; j < d2; j++) {
+                scales[j] = b.getFloat();
+                if (!(scales[j] >= 0 && scales[j] < Float.POSITIVE_INFINITY)) {
+                    throw new IllegalArgumentException("column " + j + " has int8 scale " + scales[j] + " (must be finite and non-negative)");
+                }
+            }
+            for (int i = 0; i < values.length; i++) values[i] = scales[i / s] * b.get();
+        }
         return new CompressedMatrix(d, new ColumnSparseMatrix(k, d2, s, rows, values), null);
     }
 

@@ -5,6 +5,7 @@ import io.github.cospadi.Parallelism;
 import io.github.cospadi.internal.FloatOps;
 import io.github.cospadi.sparse.ColumnSparseMatrix;
 import io.github.cospadi.sparse.Int8ColumnCodes;
+import io.github.cospadi.sparse.Quantization;
 import org.ejml.data.FMatrixRMaj;
 
 /**
@@ -14,7 +15,8 @@ import org.ejml.data.FMatrixRMaj;
  * <ul>
  *   <li>{@code FLOAT32} (exact): y_j = Σ_t u[row_{j,t}]·S_{j,t}, gathered from the L1-resident u; 8 bytes per stored
  *       entry (int32 row + float value);</li>
- *   <li>{@code INT8}: the codes quantized per column ({@link Int8ColumnCodes}) and laid out as dense tiles of 64
+ *   <li>{@code INT8}: the atoms balanced ({@link Quantization#balanceAtoms}), the codes quantized per column
+ *       ({@link Int8ColumnCodes}) and laid out as dense tiles of 64
  *       columns × K_active atoms, one byte per (atom, column) with zeros off the support, so y = scale ⊙ (Qᵀu) is a
  *       gather-free streaming product: k·d2 bytes, i.e. ρ bytes per stored entry (2 at the paper's ρ = 2, against 3
  *       for a 16-bit index + int8 value; the vector gather it would need runs at ~3 entries/ns here, the tile
@@ -28,7 +30,7 @@ public final class CompressedLinear implements LinearOperator {
     public enum CodePrecision {
         /** Float values and int32 rows: the exact product of the factors. */
         FLOAT32,
-        /** Int8 values with one scale per column (adds the quantization error of {@link Int8ColumnCodes}). */
+        /** Int8 values with one scale per column after balancing the atoms: the error of {@link Quantization#int8Codes}. */
         INT8
     }
 
@@ -72,9 +74,13 @@ public final class CompressedLinear implements LinearOperator {
         this.outFeatures = codes.numCols();
         this.atoms = active;
         this.s = codes.nonzerosPerColumn();
+        // INT8: atoms balanced first (Quantization.balanceAtoms): D·diag(r) here, diag(r)⁻¹·S quantized below
+        final float[] balance = precision == CodePrecision.INT8 ? Quantization.atomRms(codes) : null;
         this.atomsByRow = new float[inFeatures * active];
         for (int r = 0; r < inFeatures; r++) {
-            for (int i = 0; i < k; i++) if (map[i] >= 0) this.atomsByRow[map[i] * inFeatures + r] = dictionary.data[r * k + i];
+            for (int i = 0; i < k; i++) {
+                if (map[i] >= 0) this.atomsByRow[map[i] * inFeatures + r] = balance == null ? dictionary.data[r * k + i] : dictionary.data[r * k + i] * balance[i];
+            }
         }
         this.rows = new int[codes.rowIndices().length];
         this.values = codes.values().clone();
@@ -88,7 +94,9 @@ public final class CompressedLinear implements LinearOperator {
             if (outFeatures > 0 && (long) ((outFeatures + TILE - 1) / TILE) * active * TILE > Integer.MAX_VALUE - 8) {
                 throw new IllegalArgumentException("int8 tiles of " + active + " atoms x " + outFeatures + " columns exceed one Java array");
             }
-            final Int8ColumnCodes q = Int8ColumnCodes.of(codes);
+            final float[] balanced = codes.values().clone();
+            for (int t = 0; t < balanced.length; t++) balanced[t] /= balance[codes.rowIndices()[t]];
+            final Int8ColumnCodes q = Int8ColumnCodes.of(new ColumnSparseMatrix(k, outFeatures, s, codes.rowIndices(), balanced));
             final int tileCount = (outFeatures + TILE - 1) / TILE;
             this.tiles = new byte[tileCount * active * TILE];
             this.scales = new float[tileCount * TILE];

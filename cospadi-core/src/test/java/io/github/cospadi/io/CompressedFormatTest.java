@@ -3,6 +3,7 @@ package io.github.cospadi.io;
 import io.github.cospadi.CompressedMatrix;
 import io.github.cospadi.Compressor;
 import io.github.cospadi.TestData;
+import io.github.cospadi.sparse.Quantization;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,6 +46,67 @@ class CompressedFormatTest {
             for (int i = 0; i < want.length; i++) assertEquals(Half.bf16ToFloat(Half.floatToBf16(want[i])), got[i], 0f, name);
         }
         assertTrue(Files.size(bf16) < Files.size(f32));
+    }
+
+    /** The compact and int8 layouts store exactly what Quantization measures; the bitmask carries the support. */
+    @Test
+    void compactAndInt8LayoutsRoundTripToTheirQuantizedForms() throws IOException {
+        final Map<String, CompressedMatrix> m = model();
+        final Path compact = dir.resolve("c.cspd"), int8 = dir.resolve("i.cspd"), f32 = dir.resolve("f.cspd");
+        CompressedFormat.write(compact, m, CompressedFormat.Precision.COMPACT);
+        CompressedFormat.write(int8, m, CompressedFormat.Precision.INT8);
+        CompressedFormat.write(f32, m, CompressedFormat.Precision.F32);
+        final Map<String, CompressedMatrix> a = CompressedFormat.read(compact), b = CompressedFormat.read(int8);
+        long expectedCompact = 0;
+        for (String name : m.keySet()) {
+            final CompressedMatrix want14 = Quantization.paperCompact(m.get(name), 14), want8 = Quantization.int8Codes(m.get(name));
+            assertArrayEquals(want14.dictionaryView().data, a.get(name).dictionaryView().data, name);
+            assertArrayEquals(m.get(name).codes().rowIndices(), a.get(name).codes().rowIndices(), name);
+            assertArrayEquals(want14.codes().values(), a.get(name).codes().values(), name);
+            assertArrayEquals(want8.dictionaryView().data, b.get(name).dictionaryView().data, name);
+            assertArrayEquals(m.get(name).codes().rowIndices(), b.get(name).codes().rowIndices(), name);
+            assertArrayEquals(want8.codes().values(), b.get(name).codes().values(), name);
+            expectedCompact += Quantization.compactBytes(m.get(name), 14) + 2 + name.length() + 16;
+        }
+        assertEquals(expectedCompact + 12 + 16, Files.size(compact), "compact layout size = Quantization.compactBytes + headers");
+        assertTrue(Files.size(int8) < Files.size(f32));
+    }
+
+    @Test
+    void readsVersion1FilesAndRejectsAMaskWithTheWrongSupportSize() throws IOException {
+        final Map<String, CompressedMatrix> m = model();
+        final Path f = dir.resolve("m.cspd");
+        CompressedFormat.write(f, m, CompressedFormat.Precision.F32);
+        final byte[] v1 = Files.readAllBytes(f);
+        v1[4] = 1; // version 1 had the same F32 body
+        final Path old = dir.resolve("v1.cspd");
+        Files.write(old, resealed(v1));
+        assertArrayEquals(m.get("layers.0.proj").codes().values(), CompressedFormat.read(old).get("layers.0.proj").codes().values());
+        final byte[] layout = v1.clone();
+        layout[6] = 3; // int8 layout did not exist in version 1
+        expect(resealed(layout), "unknown layout 3 for version 1");
+
+        CompressedFormat.write(f, m, CompressedFormat.Precision.INT8);
+        final byte[] bytes = Files.readAllBytes(f);
+        final int maskStart = 12 + 2 + "layers.0.proj".length() + 16 + 4 * 16 * m.get("layers.0.proj").atoms();
+        final byte[] extraBit = bytes.clone();
+        extraBit[maskStart] ^= (byte) (firstClearBit(bytes[maskStart]));
+        expect(resealed(extraBit), "bits set in the support mask, expected s=");
+    }
+
+    private static int firstClearBit(byte b) {
+        for (int i = 0; i < 8; i++) if ((b >>> i & 1) == 0) return 1 << i;
+        return 1; // all set: clearing bit 0 also breaks the count
+    }
+
+    /** The file with its checksum recomputed, so that only the later checks can catch the change. */
+    private static byte[] resealed(byte[] bytes) {
+        final int end = bytes.length - 16;
+        final java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(bytes, 0, end);
+        final byte[] out = bytes.clone();
+        java.nio.ByteBuffer.wrap(out).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(end, (int) crc.getValue());
+        return out;
     }
 
     @Test

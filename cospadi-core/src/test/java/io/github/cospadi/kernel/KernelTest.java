@@ -6,6 +6,7 @@ import io.github.cospadi.TestData;
 import io.github.cospadi.sparse.ColumnSparseMatrix;
 import io.github.cospadi.sparse.CsrMatrix;
 import io.github.cospadi.sparse.Int8ColumnCodes;
+import io.github.cospadi.sparse.Quantization;
 import org.ejml.data.FMatrixRMaj;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -100,8 +101,8 @@ class KernelTest {
         final ColumnSparseMatrix codes = ColumnSparseMatrix.random(c.k, c.out, c.s, random);
         final CompressedLinear int8 = new CompressedLinear(d, codes, CompressedLinear.CodePrecision.INT8);
         assertEquals(CompressedLinear.CodePrecision.INT8, int8.codePrecision());
-        final ColumnSparseMatrix dequantized = Int8ColumnCodes.of(codes).dequantize();
-        final FMatrixRMaj w = new CompressedMatrix(d, dequantized, null).reconstruct();
+        final CompressedMatrix quantized = Quantization.int8Codes(new CompressedMatrix(d, codes, null));
+        final FMatrixRMaj w = quantized.reconstruct();
         final FMatrixRMaj x = TestData.gaussian(3, c.in, random);
         final double[] expected = oracle(w, x);
         final double scale = Math.sqrt(c.in * c.s) + 1;
@@ -113,12 +114,15 @@ class KernelTest {
         }
         final float[] x0 = java.util.Arrays.copyOf(x.data, c.in);
         assertArrayEquals(int8.multiply(x0, null, Parallelism.sequential()), int8.multiply(x0, null, Parallelism.threads(2)), c.toString());
-        // quantization: every entry within half a step of its column's scale
-        final Int8ColumnCodes q = Int8ColumnCodes.of(codes);
+        // quantization: each entry of the balanced codes within half a step of its column's scale; balancing is exact
+        final CompressedMatrix balanced = Quantization.balanceAtoms(new CompressedMatrix(d, codes, null));
+        final Int8ColumnCodes q = Int8ColumnCodes.of(balanced.codes());
         for (int t = 0; t < codes.values().length; t++) {
             final float step = q.scales()[t / c.s];
-            assertEquals(codes.values()[t], dequantized.values()[t], 0.5f * step * (1 + 1e-5f) + 1e-30f, c + " entry " + t);
+            assertEquals(balanced.codes().values()[t], quantized.codes().values()[t], 0.5f * step * (1 + 1e-5f) + 1e-30f, c + " entry " + t);
         }
+        final double[] original = oracle(new CompressedMatrix(d, codes, null).reconstruct(), x), rebalanced = oracle(balanced.reconstruct(), x);
+        for (int i = 0; i < original.length; i++) assertEquals(original[i], rebalanced[i], 1e-5 * scale, c + " balancing changes the product at " + i);
         final long tiles = (long) ((c.out + 63) / 64) * 64;
         assertEquals(4L * c.in * int8.activeAtoms() + tiles * int8.activeAtoms() + 4 * tiles, int8.weightBytes(), c.toString());
     }
