@@ -22,7 +22,7 @@ import org.ejml.data.FMatrixRMaj;
  *       for a 16-bit index + int8 value; the vector gather it would need runs at ~3 entries/ns here, the tile
  *       product at cache speed).</li>
  * </ul>
- * Batches compute (X·D)·S with the register-tiled GEMM. Atoms that no column uses are dropped at construction
+ * Batches compute (X·D)·S, X·D by {@link Kernels#gemmRows}. Atoms that no column uses are dropped at construction
  * (K_active ≤ k).
  */
 public final class CompressedLinear implements LinearOperator {
@@ -156,7 +156,7 @@ public final class CompressedLinear implements LinearOperator {
     @Override
     public FMatrixRMaj multiply(FMatrixRMaj x, Parallelism parallelism) {
         Kernels.checkBatch(this, x);
-        final FMatrixRMaj xd = Kernels.gemmAtoms(x, atomsByRow, atoms, parallelism); // X·D (batch x k)
+        final FMatrixRMaj xd = Kernels.gemmRows(x, atomsByRow, atoms, parallelism); // X·D (batch x k)
         final int batch = x.numRows;
         final FMatrixRMaj y = new FMatrixRMaj(batch, outFeatures);
         if (precision == CodePrecision.INT8) {

@@ -9,12 +9,10 @@ import org.ejml.data.FMatrixRMaj;
 public final class DenseLinear implements LinearOperator {
     static final int ROW_BLOCK = 64;
     private final FMatrixRMaj w;  // (out x in)
-    private final float[] wt;     // (in x out) for the batched GEMM
 
     public DenseLinear(FMatrixRMaj weight) {
         Checks.nonEmpty("weight", weight);
         this.w = weight.copy();
-        this.wt = Kernels.transpose(weight);
     }
 
     @Override public int inFeatures() { return w.numCols; }
@@ -33,7 +31,7 @@ public final class DenseLinear implements LinearOperator {
     @Override
     public FMatrixRMaj multiply(FMatrixRMaj x, Parallelism parallelism) {
         Kernels.checkBatch(this, x);
-        return Kernels.gemm(x, wt, outFeatures(), parallelism);
+        return Kernels.gemmRows(x, w.data, outFeatures(), parallelism);
     }
 
     @Override

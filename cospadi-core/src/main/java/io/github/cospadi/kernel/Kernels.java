@@ -5,7 +5,7 @@ import io.github.cospadi.internal.Checks;
 import io.github.cospadi.internal.FloatOps;
 import org.ejml.data.FMatrixRMaj;
 
-/** Shared pieces of the operators: argument checks and the batched GEMM C = X·B. */
+/** Shared pieces of the operators: argument checks and the batched GEMM C = X·Bᵀ. */
 final class Kernels {
     /** Batch rows per parallel block of the GEMM (multiple of the kernel's 4-row tile). */
     private static final int GEMM_ROWS = 16;
@@ -24,19 +24,13 @@ final class Kernels {
         }
     }
 
-    /** C = X·B with X (batch × m) and B given row-major as (m × n): through the register-tiled float GEMM. */
-    static FMatrixRMaj gemm(FMatrixRMaj x, float[] b, int n, Parallelism parallelism) {
-        final int rows = x.numRows, m = x.numCols;
-        final FMatrixRMaj c = new FMatrixRMaj(rows, n);
-        parallelism.forEachBlock(rows, GEMM_ROWS, (from, to) -> FloatOps.get().gemmTransposedA(x.data, m, b, n, c.data, from, to));
-        return c;
-    }
-
     /**
-     * C = X·Bᵀ with X (batch × m) and B given row-major as (n × m), e.g. the atoms of D: computed as Cᵀ = B·Xᵀ by the
-     * same GEMM (rows of B split between threads), then transposed back.
+     * C = X·Bᵀ with X (batch × m) and B given row-major as (n × m): a weight W, the factors U and V, the atoms Dᵀ.
+     * Computed as Cᵀ = B·Xᵀ by the register-tiled GEMM with rows of B split between threads, so B (the large operand)
+     * streams from memory once while the small Xᵀ stays in cache; the other orientation re-streamed B once per 4-row
+     * tile of X (the dense layer at batch 16 on 4096²: 17.7 ms against 6.4 ms; JMH) and kept a transposed copy of every weight.
      */
-    static FMatrixRMaj gemmAtoms(FMatrixRMaj x, float[] b, int n, Parallelism parallelism) {
+    static FMatrixRMaj gemmRows(FMatrixRMaj x, float[] b, int n, Parallelism parallelism) {
         final int rows = x.numRows, m = x.numCols;
         final float[] xt = transpose(x);   // (m x batch)
         final float[] ct = new float[n * rows];

@@ -8,7 +8,6 @@ import org.ejml.data.FMatrixRMaj;
 /** The SVD-LLM pair: y = U·(V·x) with V (r × inFeatures) and U (outFeatures × r), both row-major float. */
 public final class LowRankLinear implements LinearOperator {
     private final FMatrixRMaj u, v;
-    private final float[] ut, vt; // transposes for the batched GEMMs
 
     public LowRankLinear(FMatrixRMaj u, FMatrixRMaj v) {
         Checks.nonEmpty("u", u);
@@ -18,8 +17,6 @@ public final class LowRankLinear implements LinearOperator {
         }
         this.u = u.copy();
         this.v = v.copy();
-        this.ut = Kernels.transpose(u);
-        this.vt = Kernels.transpose(v);
     }
 
     @Override public int inFeatures() { return v.numCols; }
@@ -42,8 +39,8 @@ public final class LowRankLinear implements LinearOperator {
     @Override
     public FMatrixRMaj multiply(FMatrixRMaj x, Parallelism parallelism) {
         Kernels.checkBatch(this, x);
-        final FMatrixRMaj h = Kernels.gemm(x, vt, rank(), parallelism);
-        return Kernels.gemm(h, ut, outFeatures(), parallelism);
+        final FMatrixRMaj h = Kernels.gemmRows(x, v.data, rank(), parallelism);
+        return Kernels.gemmRows(h, u.data, outFeatures(), parallelism);
     }
 
     @Override
