@@ -53,6 +53,23 @@ class FloatOpsTest {
 
     @ParameterizedTest
     @ValueSource(ints = {0, 1, 2, 7, 15, 16, 17, 31, 63, 64, 65, 257, 1021})
+    void gatherDotAgreesWithTheScalarTwinAndADoubleSum(int n) {
+        final SplittableRandom random = new SplittableRandom(71L * n + 5);
+        final int k = 1 + random.nextInt(300), uOff = random.nextInt(4), off = random.nextInt(4);
+        final float[] u = randomArray(uOff + k, random), val = randomArray(off + n, random);
+        final int[] idx = new int[off + n];
+        for (int t = 0; t < idx.length; t++) idx[t] = random.nextInt(k);
+        double sum = 0, bound = 0;
+        for (int t = 0; t < n; t++) {
+            sum += (double) u[uOff + idx[off + t]] * val[off + t];
+            bound += Math.abs((double) u[uOff + idx[off + t]] * val[off + t]);
+        }
+        assertEquals(sum, SCALAR.gatherDot(u, uOff, idx, val, off, n), 1e-6 * bound + 1e-7, "scalar gatherDot n=" + n);
+        assertEquals(sum, FAST.gatherDot(u, uOff, idx, val, off, n), 1e-6 * bound + 1e-7, "gatherDot n=" + n);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 2, 7, 15, 16, 17, 31, 63, 64, 65, 257, 1021})
     void dotRowsAgreesWithOneDotPerRowForEveryRowCountAndTail(int n) {
         final SplittableRandom random = new SplittableRandom(53L * n + 3);
         for (int rows : new int[]{0, 1, 3, 4, 5, 8, 11}) {
