@@ -71,6 +71,15 @@ public interface FloatOps {
      */
     void int8TileProduct(float[] u, int uOff, byte[] q, int qOff, int k, float[] scale, int scaleOff, float[] y, int yOff);
 
+    /**
+     * {@link #int8TileProduct} for four inputs at once, u rows at {@code uOff + r·uStride} and outputs at
+     * {@code yOff + r·yStride} (r < 4): each tile byte is converted once for four rows. The same bits as four calls.
+     */
+    default void int8TileProduct4(float[] u, int uOff, int uStride, byte[] q, int qOff, int k, float[] scale, int scaleOff,
+                                  float[] y, int yOff, int yStride) {
+        for (int r = 0; r < 4; r++) int8TileProduct(u, uOff + r * uStride, q, qOff, k, scale, scaleOff, y, yOff + r * yStride);
+    }
+
     /** dst[i] = src[off + idx[i]] for i < n. */
     void gather(float[] src, int off, int[] idx, float[] dst, int n);
 

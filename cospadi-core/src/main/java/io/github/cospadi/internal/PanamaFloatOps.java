@@ -301,6 +301,41 @@ final class PanamaFloatOps implements FloatOps {
         }
     }
 
+    @Override
+    public void int8TileProduct4(float[] u, int uOff, int uStride, byte[] q, int qOff, int k, float[] scale, int scaleOff,
+                                 float[] y, int yOff, int yStride) {
+        if (F.length() != 16) {
+            FloatOps.super.int8TileProduct4(u, uOff, uStride, q, qOff, k, scale, scaleOff, y, yOff, yStride);
+            return;
+        }
+        // 16 accumulators: 4 inputs x 64 columns; each atom's 64 bytes are converted once and used four times
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00, a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00, a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+        final int u0 = uOff, u1 = u0 + uStride, u2 = u1 + uStride, u3 = u2 + uStride;
+        for (int a = 0, o = qOff; a < k; a++, o += INT8_TILE) {
+            final FloatVector q0 = bytesToFloats(B16, q, o), q1 = bytesToFloats(B16, q, o + 16);
+            final FloatVector q2 = bytesToFloats(B16, q, o + 32), q3 = bytesToFloats(B16, q, o + 48);
+            FloatVector b = FloatVector.broadcast(F, u[u0 + a]);
+            a00 = q0.fma(b, a00); a01 = q1.fma(b, a01); a02 = q2.fma(b, a02); a03 = q3.fma(b, a03);
+            b = FloatVector.broadcast(F, u[u1 + a]);
+            a10 = q0.fma(b, a10); a11 = q1.fma(b, a11); a12 = q2.fma(b, a12); a13 = q3.fma(b, a13);
+            b = FloatVector.broadcast(F, u[u2 + a]);
+            a20 = q0.fma(b, a20); a21 = q1.fma(b, a21); a22 = q2.fma(b, a22); a23 = q3.fma(b, a23);
+            b = FloatVector.broadcast(F, u[u3 + a]);
+            a30 = q0.fma(b, a30); a31 = q1.fma(b, a31); a32 = q2.fma(b, a32); a33 = q3.fma(b, a33);
+        }
+        final FloatVector c0 = FloatVector.fromArray(F, scale, scaleOff), c1 = FloatVector.fromArray(F, scale, scaleOff + 16);
+        final FloatVector c2 = FloatVector.fromArray(F, scale, scaleOff + 32), c3 = FloatVector.fromArray(F, scale, scaleOff + 48);
+        int yo = yOff;
+        a00.mul(c0).intoArray(y, yo); a01.mul(c1).intoArray(y, yo + 16); a02.mul(c2).intoArray(y, yo + 32); a03.mul(c3).intoArray(y, yo + 48);
+        yo += yStride;
+        a10.mul(c0).intoArray(y, yo); a11.mul(c1).intoArray(y, yo + 16); a12.mul(c2).intoArray(y, yo + 32); a13.mul(c3).intoArray(y, yo + 48);
+        yo += yStride;
+        a20.mul(c0).intoArray(y, yo); a21.mul(c1).intoArray(y, yo + 16); a22.mul(c2).intoArray(y, yo + 32); a23.mul(c3).intoArray(y, yo + 48);
+        yo += yStride;
+        a30.mul(c0).intoArray(y, yo); a31.mul(c1).intoArray(y, yo + 16); a32.mul(c2).intoArray(y, yo + 32); a33.mul(c3).intoArray(y, yo + 48);
+    }
+
     /** 512-bit registers: the 64 columns in 4 accumulators; each atom's 64 bytes are 4 sign-extending loads. */
     private static void int8Tile16(float[] u, int uOff, byte[] q, int qOff, int k, float[] scale, int scaleOff, float[] y, int yOff) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;

@@ -161,8 +161,11 @@ public final class CompressedLinear implements LinearOperator {
         final FMatrixRMaj y = new FMatrixRMaj(batch, outFeatures);
         if (precision == CodePrecision.INT8) {
             parallelism.forEachBlock(tileCount(), TILE_BLOCK, (from, to) -> {
+                final float[] last = new float[4 * TILE];
                 for (int c = from; c < to; c++) {
-                    for (int p = 0; p < batch; p++) tileProduct(xd.data, p * atoms, c, y.data, p * outFeatures);
+                    int p = 0;
+                    for (; p + 4 <= batch; p += 4) tileProduct4(xd.data, p * atoms, c, y.data, p * outFeatures, last);
+                    for (; p < batch; p++) tileProduct(xd.data, p * atoms, c, y.data, p * outFeatures);
                 }
             });
             return y;
@@ -190,6 +193,18 @@ public final class CompressedLinear implements LinearOperator {
             final float[] last = new float[TILE];
             ops.int8TileProduct(u, uOff, tiles, c * atoms * TILE, atoms, scales, j0, last, 0);
             System.arraycopy(last, 0, y, yOff + j0, width);
+        }
+    }
+
+    /** Four batch rows of tile c at once (u rows {@code atoms} apart, y rows {@code outFeatures} apart). */
+    private void tileProduct4(float[] u, int uOff, int c, float[] y, int yOff, float[] last) {
+        final FloatOps ops = FloatOps.get();
+        final int j0 = c * TILE, width = Math.min(TILE, outFeatures - j0);
+        if (width == TILE) {
+            ops.int8TileProduct4(u, uOff, atoms, tiles, c * atoms * TILE, atoms, scales, j0, y, yOff + j0, outFeatures);
+        } else {
+            ops.int8TileProduct4(u, uOff, atoms, tiles, c * atoms * TILE, atoms, scales, j0, last, 0, TILE);
+            for (int r = 0; r < 4; r++) System.arraycopy(last, r * TILE, y, yOff + r * outFeatures + j0, width);
         }
     }
 

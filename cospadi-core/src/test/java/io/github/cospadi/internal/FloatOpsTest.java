@@ -107,6 +107,15 @@ class FloatOpsTest {
             }
             assertEquals(sum * scale[sOff + l], y1[yOff + l], 1e-6 * bound * Math.abs(scale[sOff + l]) + 1e-30, "k=" + k + " lane " + l);
         }
+        // four inputs at once: the same bits as four single calls
+        final int uStride = k + 3, yStride = 64 + 5;
+        final float[] u4 = randomArray(uOff + 3 * uStride + k, random);
+        final float[] z1 = randomArray(yOff + 3 * yStride + 64, random), z2 = z1.clone(), z3 = z1.clone();
+        for (int r = 0; r < 4; r++) SCALAR.int8TileProduct(u4, uOff + r * uStride, q, qOff, k, scale, sOff, z1, yOff + r * yStride);
+        SCALAR.int8TileProduct4(u4, uOff, uStride, q, qOff, k, scale, sOff, z2, yOff, yStride);
+        FAST.int8TileProduct4(u4, uOff, uStride, q, qOff, k, scale, sOff, z3, yOff, yStride);
+        assertArrayEquals(z1, z2, "scalar int8 tile x4 k=" + k);
+        assertArrayEquals(z1, z3, "int8 tile x4 k=" + k);
         for (int i = 0; i < yOff; i++) assertEquals(y1[i], y2[i], "untouched before the tile");
         for (int i = yOff + 64; i < y1.length; i++) assertEquals(y1[i], y2[i], "untouched after the tile");
     }
