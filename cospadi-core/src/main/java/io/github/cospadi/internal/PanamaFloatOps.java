@@ -197,17 +197,24 @@ final class PanamaFloatOps implements FloatOps {
     @Override
     public void gemmTransposedA(float[] at, int m, float[] b, int n, float[] c, int iFrom, int iTo) {
         final int step = F.length(), width = 2 * step;
-        // column panels of B (m × 2 vectors) stay in L2 while all rows of C in [iFrom, iTo) pass over them;
-        // a 4 × 2-vector tile of C lives in registers
+        // column panels of B (m × 2 vectors) are packed contiguously (B's rows are n floats apart: one page per row
+        // of the panel, which cost TLB misses on every load) and stay in L2 while all rows of C in [iFrom, iTo) pass
+        // over them; an 8 × 2-vector (or, with fewer than 32 registers' worth of lanes, 4 × 2) tile of C lives in
+        // registers
+        final float[] packed = packBuffer(m * width);
         int j0 = 0;
         for (; j0 + width <= n; j0 += width) {
+            for (int r = 0, src = j0, dst = 0; r < m; r++, src += n, dst += width) System.arraycopy(b, src, packed, dst, width);
             int i = iFrom;
+            if (step >= 16) {
+                for (; i + 8 <= iTo; i += 8) tile8x2(at, m, packed, c, n, i, j0);
+            }
             for (; i + 4 <= iTo; i += 4) {
                 FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F), c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
                 FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F), c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
                 final int a0 = i * m, a1 = a0 + m, a2 = a1 + m, a3 = a2 + m;
-                for (int r = 0, brow = j0; r < m; r++, brow += n) {
-                    final FloatVector b0 = FloatVector.fromArray(F, b, brow), b1 = FloatVector.fromArray(F, b, brow + step);
+                for (int r = 0, brow = 0; r < m; r++, brow += width) {
+                    final FloatVector b0 = FloatVector.fromArray(F, packed, brow), b1 = FloatVector.fromArray(F, packed, brow + step);
                     FloatVector a = FloatVector.broadcast(F, at[a0 + r]);
                     c00 = b0.fma(a, c00);
                     c01 = b1.fma(a, c01);
@@ -232,10 +239,10 @@ final class PanamaFloatOps implements FloatOps {
             }
             for (; i < iTo; i++) { // remaining rows, one at a time
                 FloatVector c0 = FloatVector.zero(F), c1 = FloatVector.zero(F);
-                for (int r = 0, brow = j0; r < m; r++, brow += n) {
+                for (int r = 0, brow = 0; r < m; r++, brow += width) {
                     final FloatVector a = FloatVector.broadcast(F, at[i * m + r]);
-                    c0 = FloatVector.fromArray(F, b, brow).fma(a, c0);
-                    c1 = FloatVector.fromArray(F, b, brow + step).fma(a, c1);
+                    c0 = FloatVector.fromArray(F, packed, brow).fma(a, c0);
+                    c1 = FloatVector.fromArray(F, packed, brow + step).fma(a, c1);
                 }
                 c0.intoArray(c, i * n + j0);
                 c1.intoArray(c, i * n + j0 + step);
@@ -275,6 +282,60 @@ final class PanamaFloatOps implements FloatOps {
                 }
             }
         }
+    }
+
+    /** Rows i..i+7 of C over the packed panel (m × 2 vectors) at columns j0..: 16 accumulators. */
+    private static void tile8x2(float[] at, int m, float[] packed, float[] c, int n, int i, int j0) {
+        final int step = F.length(), width = 2 * step;
+        FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        FloatVector c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
+        final int a0 = i * m;
+        for (int r = 0, brow = 0; r < m; r++, brow += width) {
+            final FloatVector b0 = FloatVector.fromArray(F, packed, brow), b1 = FloatVector.fromArray(F, packed, brow + step);
+            int ar = a0 + r;
+            FloatVector a = FloatVector.broadcast(F, at[ar]);
+            c00 = b0.fma(a, c00);
+            c01 = b1.fma(a, c01);
+            a = FloatVector.broadcast(F, at[ar += m]);
+            c10 = b0.fma(a, c10);
+            c11 = b1.fma(a, c11);
+            a = FloatVector.broadcast(F, at[ar += m]);
+            c20 = b0.fma(a, c20);
+            c21 = b1.fma(a, c21);
+            a = FloatVector.broadcast(F, at[ar += m]);
+            c30 = b0.fma(a, c30);
+            c31 = b1.fma(a, c31);
+            a = FloatVector.broadcast(F, at[ar += m]);
+            c40 = b0.fma(a, c40);
+            c41 = b1.fma(a, c41);
+            a = FloatVector.broadcast(F, at[ar += m]);
+            c50 = b0.fma(a, c50);
+            c51 = b1.fma(a, c51);
+            a = FloatVector.broadcast(F, at[ar += m]);
+            c60 = b0.fma(a, c60);
+            c61 = b1.fma(a, c61);
+            a = FloatVector.broadcast(F, at[ar + m]);
+            c70 = b0.fma(a, c70);
+            c71 = b1.fma(a, c71);
+        }
+        int o = i * n + j0;
+        c00.intoArray(c, o); c01.intoArray(c, o + step); o += n;
+        c10.intoArray(c, o); c11.intoArray(c, o + step); o += n;
+        c20.intoArray(c, o); c21.intoArray(c, o + step); o += n;
+        c30.intoArray(c, o); c31.intoArray(c, o + step); o += n;
+        c40.intoArray(c, o); c41.intoArray(c, o + step); o += n;
+        c50.intoArray(c, o); c51.intoArray(c, o + step); o += n;
+        c60.intoArray(c, o); c61.intoArray(c, o + step); o += n;
+        c70.intoArray(c, o); c71.intoArray(c, o + step);
+    }
+
+    private static final ThreadLocal<float[][]> PACK = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    /** A per-thread scratch array of at least {@code size} floats (reused: the GEMM packs into it, nothing escapes). */
+    private static float[] packBuffer(int size) {
+        final float[][] holder = PACK.get();
+        if (holder[0].length < size) holder[0] = new float[size];
+        return holder[0];
     }
 
     @Override
