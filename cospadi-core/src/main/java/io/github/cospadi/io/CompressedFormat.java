@@ -221,7 +221,7 @@ public final class CompressedFormat {
             final boolean shortIndex = k <= 65535;
             for (int i = 0; i < rows.length; i++) rows[i] = shortIndex ? b.getShort() & 0xffff : b.getInt();
             for (int i = 0; i < values.length; i++) values[i] = getValue(b, p);
-            return new CompressedMatrix(d, new ColumnSparseMatrix(k, d2, s, rows, values), null);
+            return finite(d, new ColumnSparseMatrix(k, d2, s, rows, values));
         }
         final byte[] mask = new byte[(int) (((long) k * d2 + 7) / 8)];
         b.get(mask);
@@ -249,7 +249,23 @@ public final class CompressedFormat {
             }
             for (int i = 0; i < values.length; i++) values[i] = scales[i / s] * b.get();
         }
-        return new CompressedMatrix(d, new ColumnSparseMatrix(k, d2, s, rows, values), null);
+        return finite(d, new ColumnSparseMatrix(k, d2, s, rows, values));
+    }
+
+    /** The matrix, after checking that no stored dictionary or code value is NaN or infinite. */
+    private static CompressedMatrix finite(FMatrixRMaj d, ColumnSparseMatrix codes) {
+        for (int i = 0; i < d.data.length; i++) {
+            if (!Float.isFinite(d.data[i])) {
+                throw new IllegalArgumentException("dictionary entry (" + i / d.numCols + ", " + i % d.numCols + ") is " + d.data[i]);
+            }
+        }
+        final float[] v = codes.values();
+        for (int t = 0; t < v.length; t++) {
+            if (!Float.isFinite(v[t])) {
+                throw new IllegalArgumentException("code value " + t % codes.nonzerosPerColumn() + " of column " + t / codes.nonzerosPerColumn() + " is " + v[t]);
+            }
+        }
+        return new CompressedMatrix(d, codes, null);
     }
 
     private static void putValue(ByteBuffer b, float v, Precision p) {

@@ -73,7 +73,7 @@ class CompressedFormatTest {
     }
 
     @Test
-    void readsVersion1FilesAndRejectsAMaskWithTheWrongSupportSize() throws IOException {
+    void readsVersion1FilesAndRejectsNonFiniteValuesAndAMaskWithTheWrongSupportSize() throws IOException {
         final Map<String, CompressedMatrix> m = model();
         final Path f = dir.resolve("m.cspd");
         CompressedFormat.write(f, m, CompressedFormat.Precision.F32);
@@ -85,6 +85,11 @@ class CompressedFormatTest {
         final byte[] layout = v1.clone();
         layout[6] = 3; // int8 layout did not exist in version 1
         expect(resealed(layout), "unknown layout 3 for version 1");
+
+        final byte[] nan = v1.clone();
+        nan[4] = 2;
+        java.nio.ByteBuffer.wrap(nan).order(java.nio.ByteOrder.LITTLE_ENDIAN).putFloat(12 + 2 + "layers.0.proj".length() + 16, Float.NaN);
+        expect(resealed(nan), "dictionary entry (0, 0) is NaN");
 
         CompressedFormat.write(f, m, CompressedFormat.Precision.INT8);
         final byte[] bytes = Files.readAllBytes(f);
