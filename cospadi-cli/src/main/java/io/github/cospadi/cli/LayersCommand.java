@@ -35,7 +35,7 @@ final class LayersCommand implements Command {
     @Override
     public String usage() {
         return "[--model DIR] [--grams FILE] [--ratio G] [--method cospadi|svd-llm|svd] [--coder omp|iht] "
-                + "[--iterations T] [--coding-interval C] [--warmup W] [--refresh-steps R] [--power-iterations P] [--fast] [--rho R] [--threads N] [--filter TEXT] [--quantized] [--json]";
+                + "[--iterations T] [--coding-interval C] [--warmup W] [--refresh-steps R] [--power-iterations P] [--fast] [--init svd|random-columns] [--seed S] [--rho R] [--threads N] [--filter TEXT] [--quantized] [--json]";
     }
 
     @Override
@@ -48,6 +48,7 @@ final class LayersCommand implements Command {
         final int iterations = o.integer("iterations", 60);
         final double rho = o.real("rho", 2.0);
         final int threads = o.integer("threads", Runtime.getRuntime().availableProcessors());
+        final long seed = o.integer("seed", 42);
         final String filter = o.string("filter", "");
         final java.util.function.Consumer<Compressor.Builder> schedule = schedule(o);
         final boolean json = o.flag("json");
@@ -58,7 +59,7 @@ final class LayersCommand implements Command {
         if (!Files.isRegularFile(grams)) throw new IllegalArgumentException("--grams: no such file " + grams);
 
         final Compressor.Builder builder = Compressor.builder().method(method).ratio(ratio).iterations(iterations)
-                .coder(coder(coderName)).parallelism(Parallelism.sequential());
+                .coder(coder(coderName)).seed(seed).parallelism(Parallelism.sequential());
         if (method == Method.COSPADI) schedule.accept(builder);
         if (method == Method.COSPADI) builder.atomsPerNonzero(rho);
         final Compressor compressor = builder.build();
@@ -181,7 +182,8 @@ final class LayersCommand implements Command {
     /**
      * The schedule options shared by {@code layers} and {@code bench-matrix}: {@code --fast} applies
      * {@link Compressor.Builder#fast()}, and {@code --coding-interval}, {@code --warmup}, {@code --refresh-steps} and
-     * {@code --power-iterations}, when given, override it (or the defaults).
+     * {@code --power-iterations}, when given, override it (or the defaults); {@code --init svd|random-columns} sets the
+     * initialisation.
      */
     static java.util.function.Consumer<Compressor.Builder> schedule(Options o) {
         final boolean fast = o.flag("fast");
@@ -189,7 +191,14 @@ final class LayersCommand implements Command {
         final Integer warmup = o.string("warmup", null) == null ? null : o.integer("warmup", 5);
         final Integer refresh = o.string("refresh-steps", null) == null ? null : o.integer("refresh-steps", 0);
         final Integer power = o.string("power-iterations", null) == null ? null : o.integer("power-iterations", 8);
+        final String init = o.string("init", null);
+        final io.github.cospadi.dictionary.Initialization initialization;
+        if (init == null) initialization = null;
+        else if (init.equals("svd")) initialization = io.github.cospadi.dictionary.Initialization.SVD;
+        else if (init.equals("random-columns")) initialization = io.github.cospadi.dictionary.Initialization.RANDOM_COLUMNS;
+        else throw new Options.UsageException("--init must be svd or random-columns, got '" + init + "'");
         return b -> {
+            if (initialization != null) b.initialization(initialization);
             if (fast) b.fast();
             if (interval != null) b.codingInterval(interval);
             if (warmup != null) b.codingWarmup(warmup);
