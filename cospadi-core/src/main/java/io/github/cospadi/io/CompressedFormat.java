@@ -1,6 +1,7 @@
 package io.github.cospadi.io;
 
 import io.github.cospadi.CompressedMatrix;
+import io.github.cospadi.kernel.CompressedLinear;
 import io.github.cospadi.sparse.ColumnSparseMatrix;
 import io.github.cospadi.sparse.Int8ColumnCodes;
 import org.ejml.data.FMatrixRMaj;
@@ -72,6 +73,38 @@ public final class CompressedFormat {
 
     /** Reads every matrix of a file (their reports are null: reports are not stored). */
     public static Map<String, CompressedMatrix> read(Path path) throws IOException {
+        final Map<String, CompressedMatrix> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Entry> e : readEntries(path).entrySet()) out.put(e.getKey(), e.getValue().matrix);
+        return out;
+    }
+
+    /**
+     * Reads every matrix of a file as a run-time layer: an INT8 file gives int8 layers built from the stored bytes
+     * (exactly the layers {@code CompressedLinear.of(c, INT8)} made from the factors that were written), any other
+     * layout exact float layers of what it stores.
+     */
+    public static Map<String, CompressedLinear> readLayers(Path path) throws IOException {
+        final Map<String, CompressedLinear> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Entry> e : readEntries(path).entrySet()) {
+            final Entry entry = e.getValue();
+            out.put(e.getKey(), entry.int8 != null ? new CompressedLinear(entry.matrix.dictionaryView(), entry.int8)
+                    : CompressedLinear.of(entry.matrix));
+        }
+        return out;
+    }
+
+    /** One stored matrix, and for the INT8 layout its quantized codes as stored. */
+    private static final class Entry {
+        final CompressedMatrix matrix;
+        final Int8ColumnCodes int8;
+
+        Entry(CompressedMatrix matrix, Int8ColumnCodes int8) {
+            this.matrix = matrix;
+            this.int8 = int8;
+        }
+    }
+
+    private static Map<String, Entry> readEntries(Path path) throws IOException {
         final long size = Files.size(path);
         if (size < 12 + TRAILER) throw new IOException(path + ": truncated cospadi file (" + size + " bytes)");
         if (size > MAX_BYTES) throw new IOException(path + ": " + size + " bytes exceeds the 2 GiB limit of format version 1");
@@ -108,7 +141,7 @@ public final class CompressedFormat {
         }
         final Precision precision = Precision.values()[layout];
         final int count = b.getInt();
-        final Map<String, CompressedMatrix> out = new LinkedHashMap<>();
+        final Map<String, Entry> out = new LinkedHashMap<>();
         try {
             for (int i = 0; i < count; i++) {
                 final int nameLength = b.getShort() & 0xffff;
@@ -205,7 +238,7 @@ public final class CompressedFormat {
         }
     }
 
-    private static CompressedMatrix getMatrix(ByteBuffer b, Precision p, int end) {
+    private static Entry getMatrix(ByteBuffer b, Precision p, int end) {
         final int d1 = b.getInt(), d2 = b.getInt(), k = b.getInt(), s = b.getInt();
         if (d1 < 1 || d2 < 1 || k < 1 || s < 1 || s > k) {
             throw new IllegalArgumentException("invalid shapes inFeatures=" + d1 + " outFeatures=" + d2 + " k=" + k + " s=" + s);
@@ -221,7 +254,7 @@ public final class CompressedFormat {
             final boolean shortIndex = k <= 65535;
             for (int i = 0; i < rows.length; i++) rows[i] = shortIndex ? b.getShort() & 0xffff : b.getInt();
             for (int i = 0; i < values.length; i++) values[i] = getValue(b, p);
-            return finite(d, new ColumnSparseMatrix(k, d2, s, rows, values));
+            return new Entry(finite(d, new ColumnSparseMatrix(k, d2, s, rows, values)), null);
         }
         final byte[] mask = new byte[(int) (((long) k * d2 + 7) / 8)];
         b.get(mask);
@@ -239,17 +272,14 @@ public final class CompressedFormat {
             final Bits bits = new Bits(new byte[(int) (((long) values.length * COMPACT_BITS + 7) / 8)]);
             b.get(bits.bytes);
             for (int i = 0; i < values.length; i++) values[i] = Half.bf16ToFloat((short) (bits.read(COMPACT_BITS) << (16 - COMPACT_BITS)));
-        } else {
-            final float[] scales = new float[d2];
-            for (int j = 0; j < d2; j++) {
-                scales[j] = b.getFloat();
-                if (!(scales[j] >= 0 && scales[j] < Float.POSITIVE_INFINITY)) {
-                    throw new IllegalArgumentException("column " + j + " has int8 scale " + scales[j] + " (must be finite and non-negative)");
-                }
-            }
-            for (int i = 0; i < values.length; i++) values[i] = scales[i / s] * b.get();
+            return new Entry(finite(d, new ColumnSparseMatrix(k, d2, s, rows, values)), null);
         }
-        return finite(d, new ColumnSparseMatrix(k, d2, s, rows, values));
+        final float[] scales = new float[d2];
+        for (int j = 0; j < d2; j++) scales[j] = b.getFloat();
+        final byte[] q = new byte[d2 * s];
+        b.get(q);
+        final Int8ColumnCodes int8 = Int8ColumnCodes.of(k, d2, s, rows, q, scales); // checks scales and the int8 range
+        return new Entry(finite(d, int8.dequantize()), int8);
     }
 
     /** The matrix, after checking that no stored dictionary or code value is NaN or infinite. */

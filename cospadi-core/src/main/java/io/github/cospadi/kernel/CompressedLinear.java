@@ -54,8 +54,34 @@ public final class CompressedLinear implements LinearOperator {
         this(dictionary, codes, CodePrecision.FLOAT32);
     }
 
+    /** The layer with its codes stored at {@code precision} (INT8: atoms balanced, then quantized per column). */
     public CompressedLinear(FMatrixRMaj dictionary, ColumnSparseMatrix codes, CodePrecision precision) {
-        java.util.Objects.requireNonNull(precision, "precision");
+        this(dictionary, codes, java.util.Objects.requireNonNull(precision, "precision"),
+                precision == CodePrecision.INT8 ? Quantization.atomRms(codes) : null);
+    }
+
+    /**
+     * The INT8 layer of codes that are already quantized (as stored by the INT8 file layout), used as they are: no
+     * balancing, no second quantization.
+     */
+    public CompressedLinear(FMatrixRMaj dictionary, Int8ColumnCodes codes) {
+        this(dictionary, codes.dequantize(), CodePrecision.INT8, null, codes);
+    }
+
+    private CompressedLinear(FMatrixRMaj dictionary, ColumnSparseMatrix codes, CodePrecision precision, float[] balance) {
+        this(dictionary, codes, precision, balance, precision == CodePrecision.INT8 ? Int8ColumnCodes.of(divide(codes, balance)) : null);
+    }
+
+    /** diag(r)⁻¹·S. */
+    private static ColumnSparseMatrix divide(ColumnSparseMatrix codes, float[] r) {
+        final float[] v = codes.values().clone();
+        for (int t = 0; t < v.length; t++) v[t] /= r[codes.rowIndices()[t]];
+        return new ColumnSparseMatrix(codes.numRows(), codes.numCols(), codes.nonzerosPerColumn(), codes.rowIndices(), v);
+    }
+
+    /** {@code balance} (null: none) scales the atoms of D; {@code quantized} (INT8 only) are the tile values. */
+    private CompressedLinear(FMatrixRMaj dictionary, ColumnSparseMatrix codes, CodePrecision precision, float[] balance,
+                             Int8ColumnCodes quantized) {
         if (dictionary.numCols != codes.numRows()) {
             throw new IllegalArgumentException("dictionary has " + dictionary.numCols + " atoms but codes have " + codes.numRows() + " rows");
         }
@@ -74,8 +100,7 @@ public final class CompressedLinear implements LinearOperator {
         this.outFeatures = codes.numCols();
         this.atoms = active;
         this.s = codes.nonzerosPerColumn();
-        // INT8: atoms balanced first (Quantization.balanceAtoms): D·diag(r) here, diag(r)⁻¹·S quantized below
-        final float[] balance = precision == CodePrecision.INT8 ? Quantization.atomRms(codes) : null;
+        // INT8 from float codes: atoms balanced first (Quantization.balanceAtoms): D·diag(r) here, diag(r)⁻¹·S quantized
         this.atomsByRow = new float[inFeatures * active];
         for (int r = 0; r < inFeatures; r++) {
             for (int i = 0; i < k; i++) {
@@ -94,9 +119,7 @@ public final class CompressedLinear implements LinearOperator {
             if (outFeatures > 0 && (long) ((outFeatures + TILE - 1) / TILE) * active * TILE > Integer.MAX_VALUE - 8) {
                 throw new IllegalArgumentException("int8 tiles of " + active + " atoms x " + outFeatures + " columns exceed one Java array");
             }
-            final float[] balanced = codes.values().clone();
-            for (int t = 0; t < balanced.length; t++) balanced[t] /= balance[codes.rowIndices()[t]];
-            final Int8ColumnCodes q = Int8ColumnCodes.of(new ColumnSparseMatrix(k, outFeatures, s, codes.rowIndices(), balanced));
+            final Int8ColumnCodes q = quantized;
             final int tileCount = (outFeatures + TILE - 1) / TILE;
             this.tiles = new byte[tileCount * active * TILE];
             this.scales = new float[tileCount * TILE];

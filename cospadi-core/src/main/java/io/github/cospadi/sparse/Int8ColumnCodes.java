@@ -34,6 +34,27 @@ public final class Int8ColumnCodes {
         return new Int8ColumnCodes(codes, q, scales);
     }
 
+    /**
+     * Codes already quantized, e.g. read from a file: row indices as in {@link ColumnSparseMatrix} (strictly increasing
+     * per column), q in [−127, 127], one finite non-negative scale per column. Throws naming the first bad value.
+     */
+    public static Int8ColumnCodes of(int numRows, int numCols, int s, int[] rowIndices, byte[] q, float[] scales) {
+        if (scales.length != numCols) throw new IllegalArgumentException("scales.length must be numCols = " + numCols + ", got " + scales.length);
+        if (q.length != rowIndices.length) throw new IllegalArgumentException("q.length must equal rowIndices.length = " + rowIndices.length + ", got " + q.length);
+        for (int j = 0; j < numCols; j++) {
+            if (!(scales[j] >= 0 && scales[j] < Float.POSITIVE_INFINITY)) {
+                throw new IllegalArgumentException("column " + j + " has scale " + scales[j] + " (must be finite and non-negative)");
+            }
+        }
+        for (int t = 0; t < q.length; t++) {
+            if (q[t] == Byte.MIN_VALUE) throw new IllegalArgumentException("entry " + t + " is -128, outside [-127, 127]");
+        }
+        final float[] v = new float[q.length];
+        final ColumnSparseMatrix support = new ColumnSparseMatrix(numRows, numCols, s, rowIndices, v); // checks the rows
+        for (int t = 0; t < q.length; t++) v[t] = scales[t / s] * q[t];
+        return new Int8ColumnCodes(support, q, scales);
+    }
+
     public int numRows() { return support.numRows(); }
 
     public int numCols() { return support.numCols(); }

@@ -69,6 +69,22 @@ class CompressedFormatTest {
             expectedCompact += Quantization.compactBytes(m.get(name), 14) + 2 + name.length() + 16;
         }
         assertEquals(expectedCompact + 12 + 16, Files.size(compact), "compact layout size = Quantization.compactBytes + headers");
+        // the int8 layers read from an INT8 file compute, bit for bit, what the layers built from the factors compute
+        final SplittableRandom random = new SplittableRandom(9);
+        final Map<String, io.github.cospadi.kernel.CompressedLinear> layers = CompressedFormat.readLayers(int8);
+        assertEquals(m.keySet(), layers.keySet());
+        for (String name : m.keySet()) {
+            final io.github.cospadi.kernel.CompressedLinear fromMemory = io.github.cospadi.kernel.CompressedLinear.of(m.get(name),
+                    io.github.cospadi.kernel.CompressedLinear.CodePrecision.INT8);
+            final io.github.cospadi.kernel.CompressedLinear fromFile = layers.get(name);
+            assertEquals(io.github.cospadi.kernel.CompressedLinear.CodePrecision.INT8, fromFile.codePrecision());
+            final float[] x = new float[fromMemory.inFeatures()];
+            for (int i = 0; i < x.length; i++) x[i] = (float) random.nextGaussian();
+            assertArrayEquals(fromMemory.multiply(x, null, io.github.cospadi.Parallelism.sequential()),
+                    fromFile.multiply(x, null, io.github.cospadi.Parallelism.sequential()), name);
+        }
+        assertEquals(io.github.cospadi.kernel.CompressedLinear.CodePrecision.FLOAT32,
+                CompressedFormat.readLayers(f32).get("layers.0.proj").codePrecision());
         assertTrue(Files.size(int8) < Files.size(f32));
     }
 

@@ -135,6 +135,13 @@ class KernelTest {
         assertArrayEquals(new float[]{0f, 5f}, q.dequantize().values());
         final ColumnSparseMatrix bad = new ColumnSparseMatrix(3, 2, 1, new int[]{0, 2}, new float[]{1f, Float.NaN});
         assertMessage(() -> Int8ColumnCodes.of(bad), "codes column 1 has a non-finite value");
+        assertMessage(() -> Int8ColumnCodes.of(3, 2, 1, new int[]{0, 2}, new byte[]{1, -128}, new float[]{1f, 1f}), "entry 1 is -128");
+        assertMessage(() -> Int8ColumnCodes.of(3, 2, 1, new int[]{0, 2}, new byte[]{1, 2}, new float[]{1f, -1f}), "column 1 has scale -1.0");
+        assertMessage(() -> Int8ColumnCodes.of(3, 2, 1, new int[]{0, 3}, new byte[]{1, 2}, new float[]{1f, 1f}), "row index 3");
+        final Int8ColumnCodes given = Int8ColumnCodes.of(3, 2, 1, new int[]{0, 2}, new byte[]{4, -2}, new float[]{0.5f, 0.25f});
+        assertArrayEquals(new float[]{2f, -0.5f}, given.dequantize().values());
+        final CompressedLinear layer = new CompressedLinear(TestData.gaussian(4, 3, new SplittableRandom(1)), given);
+        assertEquals(CompressedLinear.CodePrecision.INT8, layer.codePrecision());
     }
 
     @ParameterizedTest
