@@ -114,7 +114,7 @@ public final class DictionaryLearner {
         if (s < 1 || s > atoms) throw new IllegalArgumentException("s must be in [1, atoms=" + atoms + "], got " + s);
         if (targets.numRows > targets.numCols) {
             final long start = System.nanoTime();
-            final ColumnSpace space = ColumnSpace.of(targets);
+            final ColumnSpace space = ColumnSpace.of(targets, parallelism);
             final double reduceSeconds = (System.nanoTime() - start) / 1e9;
             final Result reduced = learnDirect(space.coordinates(), atoms, s);
             final long t = System.nanoTime();
