@@ -103,7 +103,7 @@ class KernelTest {
         assertEquals(CompressedLinear.CodePrecision.INT8, int8.codePrecision());
         final CompressedMatrix quantized = Quantization.int8Codes(new CompressedMatrix(d, codes, null));
         final FMatrixRMaj w = quantized.reconstruct();
-        final FMatrixRMaj x = TestData.gaussian(3, c.in, random);
+        final FMatrixRMaj x = TestData.gaussian(9, c.in, random); // two groups of four batch rows and one more
         final double[] expected = oracle(w, x);
         final double scale = Math.sqrt(c.in * c.s) + 1;
         for (Parallelism par : new Parallelism[]{Parallelism.sequential(), Parallelism.threads(2)}) {
