@@ -167,6 +167,50 @@ public final class ColumnSparseMatrix {
         return out;
     }
 
+    /**
+     * From EJML's compressed-sparse-column form: every column keeps its stored entries (in any order; values rounded to
+     * float) padded with explicit zeros at the lowest free rows to exactly {@code s}. Throws, naming the entry, when a
+     * column stores more than s entries, repeats a row, or holds a value that is not finite in float.
+     */
+    public static ColumnSparseMatrix fromCsc(DMatrixSparseCSC csc, int s) {
+        final int k = csc.numRows, n = csc.numCols;
+        if (s < 1 || s > k) throw new IllegalArgumentException("s must be in [1, numRows=" + k + "], got " + s);
+        final int[] rows = new int[n * s];
+        final float[] vals = new float[n * s];
+        final float[] column = new float[k];
+        final boolean[] stored = new boolean[k];
+        for (int j = 0; j < n; j++) {
+            final int from = csc.col_idx[j], to = csc.col_idx[j + 1];
+            if (to - from > s) throw new IllegalArgumentException("column " + j + " of csc stores " + (to - from) + " entries, more than s=" + s);
+            Arrays.fill(stored, false);
+            for (int p = from; p < to; p++) {
+                final int r = csc.nz_rows[p];
+                if (r < 0 || r >= k) throw new IllegalArgumentException("column " + j + " of csc has row " + r + " outside [0, " + k + ")");
+                if (stored[r]) throw new IllegalArgumentException("column " + j + " of csc stores row " + r + " twice");
+                final float v = (float) csc.nz_values[p];
+                if (!Float.isFinite(v)) throw new IllegalArgumentException("csc entry (" + r + ", " + j + ") = " + csc.nz_values[p] + " is not finite in float");
+                stored[r] = true;
+                column[r] = v;
+            }
+            int count = to - from;
+            for (int i = 0; i < k && count < s; i++) {
+                if (!stored[i]) {
+                    stored[i] = true;
+                    column[i] = 0f;
+                    count++;
+                }
+            }
+            int t = j * s;
+            for (int i = 0; i < k; i++) {
+                if (stored[i]) {
+                    rows[t] = i;
+                    vals[t++] = column[i];
+                }
+            }
+        }
+        return new ColumnSparseMatrix(k, n, s, rows, vals);
+    }
+
     @Override
     public String toString() {
         return "ColumnSparseMatrix[" + numRows + "x" + numCols + ", s=" + nonzerosPerColumn + "]";

@@ -157,6 +157,9 @@ class KernelTest {
         final CsrMatrix viaCsc = CsrMatrix.fromCsc(csr.toCsc());
         assertArrayEquals(csr.toDense().data, viaCsc.toDense().data, c.toString());
         assertArrayEquals(codes.toDense().data, ColumnSparseMatrix.fromDense(codes.toDense(), c.s).toDense().data, c.toString());
+        final ColumnSparseMatrix viaColumnCsc = ColumnSparseMatrix.fromCsc(codes.toCsc(), c.s);
+        assertArrayEquals(codes.rowIndices(), viaColumnCsc.rowIndices(), c.toString());
+        assertArrayEquals(codes.values(), viaColumnCsc.values(), c.toString());
     }
 
     @Test
@@ -168,5 +171,15 @@ class KernelTest {
         assertMessage(() -> new CsrMatrix(2, 3, new int[]{0, 1, 2}, new int[]{0}, new float[]{1}), "rowPointers[numRows] must equal the number of values 1");
         assertMessage(() -> new CsrMatrix(1, 3, new int[]{0, 1}, new int[]{0, 1}, new float[]{1}), "differ in length");
         assertMessage(() -> new DenseLinear(new FMatrixRMaj(3, 4)).multiply(new float[5], null, Parallelism.sequential()), "x has length 5, expected inFeatures=4");
+        final org.ejml.data.DMatrixSparseCSC csc = new org.ejml.data.DMatrixSparseCSC(3, 2, 3);
+        csc.set(2, 0, 1.5);
+        csc.set(0, 0, -2);
+        csc.set(1, 1, 3);
+        final ColumnSparseMatrix fromCsc = ColumnSparseMatrix.fromCsc(csc, 2);
+        assertArrayEquals(new int[]{0, 2, 0, 1}, fromCsc.rowIndices(), "padded with an explicit zero at the lowest free row");
+        assertArrayEquals(new float[]{-2f, 1.5f, 0f, 3f}, fromCsc.values());
+        assertMessage(() -> ColumnSparseMatrix.fromCsc(csc, 1), "column 0 of csc stores 2 entries, more than s=1");
+        csc.set(1, 1, 1e300);
+        assertMessage(() -> ColumnSparseMatrix.fromCsc(csc, 2), "csc entry (1, 1) = 1.0E300 is not finite in float");
     }
 }
