@@ -51,8 +51,14 @@ final class OmpCoder implements SparseCoder {
         parallelism.forEachBlock(n, BLOCK, (from, to) -> {
             final FloatOps ops = FloatOps.get();
             final Workspace ws = new Workspace(k, s, ops.lanes());
+            // the block's columns of Dᵀy, made contiguous once: one cache line per row of the k × n correlations
+            // for all of them, instead of one per row and column
+            final float[] start = new float[(to - from) * k];
+            for (int i = 0; i < k; i++) {
+                for (int j = from; j < to; j++) start[(j - from) * k + i] = correlations.data[i * n + j];
+            }
             for (int j = from; j < to; j++) {
-                codeColumn(gram.data, gramF, k, correlations, j, s, ws, ops);
+                codeColumn(gram.data, gramF, k, start, (j - from) * k, s, ws, ops);
                 final int off = j * s;
                 ws.emit(rows, values, off);
                 CodingChecks.keepBetter(gram.data, k, correlations, j, targetNorms[j], s, rows, values, warmStart);
@@ -69,15 +75,12 @@ final class OmpCoder implements SparseCoder {
      * less at s = k/2. (Swapping each leaving position with the last one instead costs t scattered accesses per
      * step and was measured slower.)
      */
-    private static void codeColumn(double[] g, float[] gf, int k, FMatrixRMaj correlations, int j, int s, Workspace ws,
+    private static void codeColumn(double[] g, float[] gf, int k, float[] start, int startOff, int s, Workspace ws,
                                    FloatOps ops) {
         final float[] alpha = ws.alpha;
         final int[] atomAt = ws.atomAt;
-        final int n = correlations.numCols;
-        for (int i = 0; i < k; i++) {
-            alpha[i] = correlations.data[i * n + j];
-            atomAt[i] = i;
-        }
+        System.arraycopy(start, startOff, alpha, 0, k); // α⁰ = Dᵀy
+        for (int i = 0; i < k; i++) atomAt[i] = i;
         Arrays.fill(ws.state, (byte) 0);
         final float[] panel = ws.panel; // (s x stride): row l is p_l, at the positions of atomAt
         final int ld = ws.stride;
