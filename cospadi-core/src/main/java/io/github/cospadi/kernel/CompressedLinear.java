@@ -9,7 +9,7 @@ import io.github.cospadi.sparse.Quantization;
 import org.ejml.data.FMatrixRMaj;
 
 /**
- * A CoSpaDi layer at run time: y = Ŵx = Sᵀ(Dᵀx) without forming Ŵ (docs/design.md §1, §6). Step 1, u = Dᵀx (k),
+ * A CoSpaDi layer at run time: y = Ŵx = Sᵀ(Dᵀx) without forming Ŵ (docs/design.md §1, §8). Step 1, u = Dᵀx (k),
  * streams the dictionary once, atom by atom (stored as Dᵀ, K_active × inFeatures), as one dot product per atom
  * with the L1-resident x. Step 2 depends on the {@link CodePrecision}:
  * <ul>
@@ -43,8 +43,8 @@ public final class CompressedLinear implements LinearOperator {
 
     private final int inFeatures, outFeatures, atoms, s;
     private final float[] atomsByRow; // Dᵀ (atoms x inFeatures): active atom a is row a
-    private final int[] rows;         // (outFeatures * s) atom of each entry, remapped to active atoms
-    private final float[] values;     // (outFeatures * s)
+    private final int[] rows;         // FLOAT32: (outFeatures * s) atom of each entry, remapped to active atoms; else null
+    private final float[] values;     // FLOAT32: (outFeatures * s); else null
     private final CodePrecision precision;
     private final byte[] tiles;       // INT8: tile c, atom a, lane l at (c·atoms + a)·64 + l; else null
     private final float[] scales;     // INT8: (tiles · 64) column scales, zero-padded; else null
@@ -107,8 +107,8 @@ public final class CompressedLinear implements LinearOperator {
                 if (map[i] >= 0) this.atomsByRow[map[i] * inFeatures + r] = balance == null ? dictionary.data[r * k + i] : dictionary.data[r * k + i] * balance[i];
             }
         }
-        this.rows = new int[codes.rowIndices().length];
-        this.values = codes.values().clone();
+        final int[] rows = new int[codes.rowIndices().length];
+        final float[] values = codes.values().clone();
         for (int t = 0; t < rows.length; t++) {
             final int m = map[codes.rowIndices()[t]];
             rows[t] = m >= 0 ? m : 0;
@@ -130,9 +130,13 @@ public final class CompressedLinear implements LinearOperator {
                     if (values[t] != 0f) tiles[base + rows[t] * TILE] = q.quantized()[t];
                 }
             }
+            this.rows = null; // the tiles replace the float codes
+            this.values = null;
         } else {
             this.tiles = null;
             this.scales = null;
+            this.rows = rows;
+            this.values = values;
         }
     }
 
