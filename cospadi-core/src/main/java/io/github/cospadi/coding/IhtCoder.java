@@ -113,9 +113,8 @@ final class IhtCoder implements SparseCoder {
             support(c, s, w);
             if (!moved) break;
         }
-        if (REFIT) refit(g, k, a0, c, s, w);
+        refit(g, k, a0, c, s, w);
     }
-    static final boolean REFIT = !Boolean.getBoolean("cospadi.noRefit");
 
     /** Keeps the s largest |v_i| (ties: lower index), zeroing the rest. */
     private static void threshold(double[] v, int s, Work w) {
