@@ -103,11 +103,13 @@ public final class ColumnSparseMatrix {
         final int[] rows = new int[n * s];
         final float[] vals = new float[n * s];
         final boolean[] keep = new boolean[k];
+        final float[] column = new float[k];
         for (int j = 0; j < n; j++) {
             Arrays.fill(keep, false);
             int count = 0;
             for (int i = 0; i < k; i++) {
-                if (dense.data[i * n + j] != 0f) {
+                column[i] = dense.data[i * n + j];
+                if (column[i] != 0f) {
                     keep[i] = true;
                     count++;
                 }
@@ -115,21 +117,31 @@ public final class ColumnSparseMatrix {
             if (count > s) {
                 throw new IllegalArgumentException("column " + j + " of dense has " + count + " nonzeros, more than s=" + s);
             }
-            for (int i = 0; i < k && count < s; i++) {
-                if (!keep[i]) {
-                    keep[i] = true;
-                    count++;
-                }
-            }
-            int t = j * s;
-            for (int i = 0; i < k; i++) {
-                if (keep[i]) {
-                    rows[t] = i;
-                    vals[t++] = dense.data[i * n + j];
-                }
-            }
+            emitPadded(keep, column, count, s, j, rows, vals);
         }
         return new ColumnSparseMatrix(k, n, s, rows, vals);
+    }
+
+    /**
+     * Column j's kept rows (count of them, values in {@code column}) padded with explicit zeros at the lowest free rows
+     * to exactly s, written in increasing row order to slots [j·s, (j+1)·s).
+     */
+    private static void emitPadded(boolean[] keep, float[] column, int count, int s, int j, int[] rows, float[] vals) {
+        final int k = keep.length;
+        for (int i = 0; i < k && count < s; i++) {
+            if (!keep[i]) {
+                keep[i] = true;
+                column[i] = 0f;
+                count++;
+            }
+        }
+        int t = j * s;
+        for (int i = 0; i < k; i++) {
+            if (keep[i]) {
+                rows[t] = i;
+                vals[t++] = column[i];
+            }
+        }
     }
 
     /**
@@ -192,21 +204,7 @@ public final class ColumnSparseMatrix {
                 stored[r] = true;
                 column[r] = v;
             }
-            int count = to - from;
-            for (int i = 0; i < k && count < s; i++) {
-                if (!stored[i]) {
-                    stored[i] = true;
-                    column[i] = 0f;
-                    count++;
-                }
-            }
-            int t = j * s;
-            for (int i = 0; i < k; i++) {
-                if (stored[i]) {
-                    rows[t] = i;
-                    vals[t++] = column[i];
-                }
-            }
+            emitPadded(stored, column, to - from, s, j, rows, vals);
         }
         return new ColumnSparseMatrix(k, n, s, rows, vals);
     }
