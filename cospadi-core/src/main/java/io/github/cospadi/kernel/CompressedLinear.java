@@ -56,8 +56,7 @@ public final class CompressedLinear implements LinearOperator {
 
     /** The layer with its codes stored at {@code precision} (INT8: atoms balanced, then quantized per column). */
     public CompressedLinear(FMatrixRMaj dictionary, ColumnSparseMatrix codes, CodePrecision precision) {
-        this(dictionary, codes, java.util.Objects.requireNonNull(precision, "precision"),
-                precision == CodePrecision.INT8 ? Quantization.atomRms(codes) : null);
+        this(stored(new CompressedMatrix(dictionary, codes, null), precision), precision == CodePrecision.INT8);
     }
 
     /**
@@ -65,23 +64,21 @@ public final class CompressedLinear implements LinearOperator {
      * balancing, no second quantization.
      */
     public CompressedLinear(FMatrixRMaj dictionary, Int8ColumnCodes codes) {
-        this(dictionary, codes.dequantize(), CodePrecision.INT8, null, codes);
+        this(dictionary, codes.dequantize(), codes);
     }
 
-    private CompressedLinear(FMatrixRMaj dictionary, ColumnSparseMatrix codes, CodePrecision precision, float[] balance) {
-        this(dictionary, codes, precision, balance, precision == CodePrecision.INT8 ? Int8ColumnCodes.of(divide(codes, balance)) : null);
+    /** {@code int8}: {@code c} is already balanced and is quantized here. */
+    private CompressedLinear(CompressedMatrix c, boolean int8) {
+        this(c.dictionaryView(), c.codes(), int8 ? Int8ColumnCodes.of(c.codes()) : null);
     }
 
-    /** diag(r)⁻¹·S. */
-    private static ColumnSparseMatrix divide(ColumnSparseMatrix codes, float[] r) {
-        final float[] v = codes.values().clone();
-        for (int t = 0; t < v.length; t++) v[t] /= r[codes.rowIndices()[t]];
-        return new ColumnSparseMatrix(codes.numRows(), codes.numCols(), codes.nonzerosPerColumn(), codes.rowIndices(), v);
+    /** The factors as step 2 stores them: balanced for INT8 (the same product), as they are for FLOAT32. */
+    private static CompressedMatrix stored(CompressedMatrix c, CodePrecision precision) {
+        return java.util.Objects.requireNonNull(precision, "precision") == CodePrecision.INT8 ? Quantization.balanceAtoms(c) : c;
     }
 
-    /** {@code balance} (null: none) scales the atoms of D; {@code quantized} (INT8 only) are the tile values. */
-    private CompressedLinear(FMatrixRMaj dictionary, ColumnSparseMatrix codes, CodePrecision precision, float[] balance,
-                             Int8ColumnCodes quantized) {
+    /** {@code quantized}: the INT8 tile values (their dequantized form is {@code codes}), or null for FLOAT32. */
+    private CompressedLinear(FMatrixRMaj dictionary, ColumnSparseMatrix codes, Int8ColumnCodes quantized) {
         if (dictionary.numCols != codes.numRows()) {
             throw new IllegalArgumentException("dictionary has " + dictionary.numCols + " atoms but codes have " + codes.numRows() + " rows");
         }
@@ -100,12 +97,9 @@ public final class CompressedLinear implements LinearOperator {
         this.outFeatures = codes.numCols();
         this.atoms = active;
         this.s = codes.nonzerosPerColumn();
-        // INT8 from float codes: atoms balanced first (Quantization.balanceAtoms): D·diag(r) here, diag(r)⁻¹·S quantized
         this.atomsByRow = new float[inFeatures * active];
         for (int r = 0; r < inFeatures; r++) {
-            for (int i = 0; i < k; i++) {
-                if (map[i] >= 0) this.atomsByRow[map[i] * inFeatures + r] = balance == null ? dictionary.data[r * k + i] : dictionary.data[r * k + i] * balance[i];
-            }
+            for (int i = 0; i < k; i++) if (map[i] >= 0) this.atomsByRow[map[i] * inFeatures + r] = dictionary.data[r * k + i];
         }
         final int[] rows = new int[codes.rowIndices().length];
         final float[] values = codes.values().clone();
@@ -114,20 +108,19 @@ public final class CompressedLinear implements LinearOperator {
             rows[t] = m >= 0 ? m : 0;
             if (m < 0) values[t] = 0f; // a stored zero on an inactive atom
         }
-        this.precision = precision;
-        if (precision == CodePrecision.INT8) {
+        this.precision = quantized != null ? CodePrecision.INT8 : CodePrecision.FLOAT32;
+        if (quantized != null) {
             if (outFeatures > 0 && (long) ((outFeatures + TILE - 1) / TILE) * active * TILE > Integer.MAX_VALUE - 8) {
                 throw new IllegalArgumentException("int8 tiles of " + active + " atoms x " + outFeatures + " columns exceed one Java array");
             }
-            final Int8ColumnCodes q = quantized;
             final int tileCount = (outFeatures + TILE - 1) / TILE;
             this.tiles = new byte[tileCount * active * TILE];
             this.scales = new float[tileCount * TILE];
-            System.arraycopy(q.scales(), 0, scales, 0, outFeatures);
+            System.arraycopy(quantized.scales(), 0, scales, 0, outFeatures);
             for (int j = 0; j < outFeatures; j++) {
                 final int base = (j / TILE) * active * TILE + j % TILE;
                 for (int t = j * s; t < (j + 1) * s; t++) {
-                    if (values[t] != 0f) tiles[base + rows[t] * TILE] = q.quantized()[t];
+                    if (values[t] != 0f) tiles[base + rows[t] * TILE] = quantized.quantized()[t];
                 }
             }
             this.rows = null; // the tiles replace the float codes
