@@ -1,6 +1,7 @@
 package io.github.cospadi.io;
 
 import io.github.cospadi.CompressedMatrix;
+import io.github.cospadi.internal.Checks;
 import io.github.cospadi.kernel.CompressedLinear;
 import io.github.cospadi.sparse.ColumnSparseMatrix;
 import io.github.cospadi.sparse.Int8ColumnCodes;
@@ -171,6 +172,11 @@ public final class CompressedFormat {
         }
     }
 
+    /** The element type of the dictionary in a layout: bf16 in BF16 and COMPACT, float32 in F32 and INT8. */
+    private static Precision dictionaryPrecision(Precision p) {
+        return p == Precision.BF16 || p == Precision.COMPACT ? Precision.BF16 : Precision.F32;
+    }
+
     /** Bits kept of each bf16 code value in the compact layout (sign, 8 exponent, 5 mantissa). */
     private static final int COMPACT_BITS = 14;
 
@@ -180,7 +186,7 @@ public final class CompressedFormat {
         b.putShort((short) n.length).put(n);
         b.putInt(c.inFeatures()).putInt(c.outFeatures()).putInt(c.atoms()).putInt(c.nonzerosPerColumn());
         if (p == Precision.INT8) c = io.github.cospadi.sparse.Quantization.balanceAtoms(c);
-        final Precision dictionary = p == Precision.BF16 || p == Precision.COMPACT ? Precision.BF16 : Precision.F32;
+        final Precision dictionary = dictionaryPrecision(p);
         for (float v : c.dictionaryView().data) putValue(b, v, dictionary);
         final ColumnSparseMatrix codes = c.codes();
         if (p == Precision.F32 || p == Precision.BF16) {
@@ -246,7 +252,7 @@ public final class CompressedFormat {
         final long need = bodyBytes(d1, d2, k, s, p);
         if (need > end - b.position()) throw new IllegalArgumentException("matrix of " + need + " bytes runs past the end of the data");
         final FMatrixRMaj d = new FMatrixRMaj(d1, k);
-        final Precision dictionary = p == Precision.BF16 || p == Precision.COMPACT ? Precision.BF16 : Precision.F32;
+        final Precision dictionary = dictionaryPrecision(p);
         for (int i = 0; i < d.data.length; i++) d.data[i] = getValue(b, dictionary);
         final int[] rows = new int[d2 * s];
         final float[] values = new float[d2 * s];
@@ -284,11 +290,7 @@ public final class CompressedFormat {
 
     /** The matrix, after checking that no stored dictionary or code value is NaN or infinite. */
     private static CompressedMatrix finite(FMatrixRMaj d, ColumnSparseMatrix codes) {
-        for (int i = 0; i < d.data.length; i++) {
-            if (!Float.isFinite(d.data[i])) {
-                throw new IllegalArgumentException("dictionary entry (" + i / d.numCols + ", " + i % d.numCols + ") is " + d.data[i]);
-            }
-        }
+        Checks.finite("dictionary", d);
         final float[] v = codes.values();
         for (int t = 0; t < v.length; t++) {
             if (!Float.isFinite(v[t])) {

@@ -105,7 +105,7 @@ class CompressedFormatTest {
         final byte[] nan = v1.clone();
         nan[4] = 2;
         java.nio.ByteBuffer.wrap(nan).order(java.nio.ByteOrder.LITTLE_ENDIAN).putFloat(12 + 2 + "layers.0.proj".length() + 16, Float.NaN);
-        expect(resealed(nan), "dictionary entry (0, 0) is NaN");
+        expect(resealed(nan), "dictionary has a non-finite entry NaN at (0, 0)");
 
         CompressedFormat.write(f, m, CompressedFormat.Precision.INT8);
         final byte[] bytes = Files.readAllBytes(f);
