@@ -16,8 +16,7 @@ final class LowRank {
 
     static Factors truncatedSvd(FMatrixRMaj y, int r) {
         final int m = y.numRows, n = y.numCols;
-        final DMatrixRMaj a = new DMatrixRMaj(m, n);
-        for (int i = 0; i < a.data.length; i++) a.data[i] = y.data[i];
+        final DMatrixRMaj a = io.github.cospadi.internal.DenseOps.toDouble(y);
         final SingularValueDecomposition_F64<DMatrixRMaj> svd = DecompositionFactory_DDRM.svd(m, n, true, false, true);
         if (!svd.decompose(a)) throw new CompressionException("SVD of the " + m + "x" + n + " whitened weight did not converge");
         final DMatrixRMaj u = svd.getU(null, false);

@@ -3,6 +3,7 @@ package io.github.cospadi.dictionary;
 import io.github.cospadi.CompressionException;
 import io.github.cospadi.Parallelism;
 import io.github.cospadi.internal.Cholesky;
+import io.github.cospadi.internal.DenseOps;
 import io.github.cospadi.internal.FloatOps;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.data.FMatrixRMaj;
@@ -40,8 +41,7 @@ final class ColumnSpace {
      */
     static ColumnSpace householder(FMatrixRMaj y) {
         final int m = y.numRows, n = y.numCols;
-        final DMatrixRMaj a = new DMatrixRMaj(m, n);
-        for (int i = 0; i < a.data.length; i++) a.data[i] = y.data[i];
+        final DMatrixRMaj a = DenseOps.toDouble(y);
         final QRDecomposition<DMatrixRMaj> qr = n >= BLOCKED_QR_COLUMNS
                 ? new org.ejml.dense.row.decomposition.qr.QRDecomposition_DDRB_to_DDRM() : DecompositionFactory_DDRM.qr(m, n);
         if (!qr.decompose(a)) throw new CompressionException("QR of the " + m + "x" + n + " whitened weight failed");
@@ -56,8 +56,7 @@ final class ColumnSpace {
      */
     static ColumnSpace choleskyQr2(FMatrixRMaj y, Parallelism parallelism) {
         final int m = y.numRows, n = y.numCols;
-        final double[] q = new double[m * n];
-        for (int i = 0; i < q.length; i++) q[i] = y.data[i];
+        final double[] q = DenseOps.toDouble(y).data; // becomes Q in place
         final DMatrixRMaj g1 = columnGram(q, m, n, parallelism);
         double maxDiag = 0;
         for (int i = 0; i < n; i++) maxDiag = Math.max(maxDiag, g1.data[i * n + i]);
@@ -88,11 +87,7 @@ final class ColumnSpace {
     }
 
     private static ColumnSpace of(double[] q, double[] r, int m, int n) {
-        final FMatrixRMaj basis = new FMatrixRMaj(m, n);
-        for (int i = 0; i < basis.data.length; i++) basis.data[i] = (float) q[i];
-        final FMatrixRMaj coordinates = new FMatrixRMaj(n, n);
-        for (int i = 0; i < coordinates.data.length; i++) coordinates.data[i] = (float) r[i];
-        return new ColumnSpace(basis, coordinates);
+        return new ColumnSpace(FMatrixRMaj.wrap(m, n, DenseOps.toFloat(q)), FMatrixRMaj.wrap(n, n, DenseOps.toFloat(r)));
     }
 
     /** AᵀA (n × n, symmetric) for A (m × n) row-major, by the double tile kernel over the lower triangle. */

@@ -81,6 +81,13 @@ public final class DenseOps {
         return C;
     }
 
+    /** The double copy of a float matrix (same shape). */
+    public static DMatrixRMaj toDouble(FMatrixRMaj a) {
+        final DMatrixRMaj out = new DMatrixRMaj(a.numRows, a.numCols);
+        for (int i = 0; i < out.data.length; i++) out.data[i] = a.data[i];
+        return out;
+    }
+
     /** A float copy of a double array (rounded to nearest). */
     public static float[] toFloat(double[] a) {
         final float[] out = new float[a.length];
