@@ -117,11 +117,11 @@ final class OmpCoder implements SparseCoder {
             }
             final float alphaBest = alpha[p];
             // retire position p; compact the active positions once enough have retired
-            ws.dead[p] = true;
+            dead[p] = true;
             alpha[p] = 0f;
             ws.pending[retired] = p;
             if (++retired >= Math.max(MIN_COMPACTION, live >> 4) && compacting) {
-                live = compact(ws, ws.stride, t, live, retired);
+                live = compact(ws, t, live, retired);
                 retired = 0;
             }
             final double d2 = gii - w2;
@@ -179,30 +179,26 @@ final class OmpCoder implements SparseCoder {
      * Moves the eligible positions of [0, live) to the front, keeping their order, in α, the permutation and the t
      * panel rows; returns the new live count.
      */
-    private static int compact(Workspace ws, int stride, int t, int live, int retired) {
+    private static int compact(Workspace ws, int t, int live, int retired) {
         final boolean[] dead = ws.dead;
         final int[] gaps = ws.gaps; // the dead positions in increasing order
         int g = 0;
         for (int p = 0; p < live && g < retired; p++) if (dead[p]) gaps[g++] = p;
         compactRuns(ws.alpha, 0, gaps, g, live);
-        compactRuns(ws.atomAt, gaps, g, live);
-        for (int l = 0; l < t; l++) compactRuns(ws.panel, l * stride, gaps, g, live);
+        compactRuns(ws.atomAt, 0, gaps, g, live);
+        for (int l = 0; l < t; l++) compactRuns(ws.panel, l * ws.stride, gaps, g, live);
         for (int q = 0; q < g; q++) dead[gaps[q]] = false;
         return live - g;
     }
 
-    /** Removes the positions gaps[0..g) (increasing) from a[off .. off+live), moving the runs between them down. */
-    private static void compactRuns(float[] a, int off, int[] gaps, int g, int live) {
+    /**
+     * Removes the positions gaps[0..g) (increasing) from a[off .. off+live) of a float or int array, moving the runs
+     * between them down.
+     */
+    private static void compactRuns(Object a, int off, int[] gaps, int g, int live) {
         for (int q = 0; q < g; q++) {
             final int from = gaps[q] + 1, to = q + 1 < g ? gaps[q + 1] : live;
             System.arraycopy(a, off + from, a, off + from - (q + 1), to - from);
-        }
-    }
-
-    private static void compactRuns(int[] a, int[] gaps, int g, int live) {
-        for (int q = 0; q < g; q++) {
-            final int from = gaps[q] + 1, to = q + 1 < g ? gaps[q + 1] : live;
-            System.arraycopy(a, from, a, from - (q + 1), to - from);
         }
     }
 
