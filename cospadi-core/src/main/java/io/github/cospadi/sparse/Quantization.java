@@ -50,7 +50,7 @@ public final class Quantization {
     }
 
     /** r_a = sqrt(mean of S_{a,j}² over the entries stored on atom a), or 1 when that is zero (or not finite). */
-    public static float[] atomRms(ColumnSparseMatrix s) {
+    private static float[] atomRms(ColumnSparseMatrix s) {
         final int k = s.numRows();
         final double[] sum = new double[k];
         final int[] count = new int[k];
