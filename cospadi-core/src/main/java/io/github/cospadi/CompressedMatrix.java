@@ -6,28 +6,53 @@ import io.github.cospadi.sparse.ColumnSparseMatrix;
 import org.ejml.data.FMatrixRMaj;
 
 /**
- * A weight W (outFeatures × inFeatures) stored as Ŵᵀ = D·S: the dictionary D (inFeatures × k) and the codes S
- * (k × outFeatures, exactly s entries per column), plus the {@link CompressionReport} of how it was made. For the
- * low-rank baselines S is dense (s = k = r). Immutable: accessors return copies of D; S is immutable by contract.
+ * A weight W (outFeatures × inFeatures) stored as a dictionary D times codes S with exactly s entries per column,
+ * plus the {@link CompressionReport} of how it was made. In the {@link Orientation#INPUT} form (the paper's) Ŵᵀ = D·S
+ * with D (inFeatures × k) and S (k × outFeatures); in the {@link Orientation#OUTPUT} form Ŵ = D·S with D
+ * (outFeatures × k) and S (k × inFeatures). For the low-rank baselines S is dense (s = k = r). Immutable: accessors
+ * return copies of D; S is immutable by contract.
  */
 public final class CompressedMatrix {
-    private final FMatrixRMaj dictionary; // (inFeatures x k)
-    private final ColumnSparseMatrix codes; // (k x outFeatures)
+    private final Orientation orientation;
+    private final FMatrixRMaj dictionary; // (inFeatures x k) or, OUTPUT, (outFeatures x k)
+    private final ColumnSparseMatrix codes; // (k x outFeatures) or, OUTPUT, (k x inFeatures)
     private final CompressionReport report;
 
+    /** The {@link Orientation#INPUT} form Ŵᵀ = D·S. */
     public CompressedMatrix(FMatrixRMaj dictionary, ColumnSparseMatrix codes, CompressionReport report) {
+        this(Orientation.INPUT, dictionary, codes, report);
+    }
+
+    /** @param orientation INPUT (Ŵᵀ = D·S) or OUTPUT (Ŵ = D·S); not AUTO */
+    public CompressedMatrix(Orientation orientation, FMatrixRMaj dictionary, ColumnSparseMatrix codes, CompressionReport report) {
+        if (orientation == null || orientation == Orientation.AUTO) {
+            throw new IllegalArgumentException("orientation must be INPUT or OUTPUT, got " + orientation);
+        }
         if (dictionary.numCols != codes.numRows()) {
             throw new IllegalArgumentException("dictionary (" + Checks.shape(dictionary) + ") has " + dictionary.numCols
                     + " atoms but codes have " + codes.numRows() + " rows");
         }
+        this.orientation = orientation;
         this.dictionary = dictionary;
         this.codes = codes;
         this.report = report;
     }
 
-    public int inFeatures() { return dictionary.numRows; }
+    /** The same orientation and report with other factors of the same shapes (e.g. quantized ones). */
+    public CompressedMatrix withFactors(FMatrixRMaj dictionary, ColumnSparseMatrix codes) {
+        if (dictionary.numRows != this.dictionary.numRows || codes.numCols() != this.codes.numCols()) {
+            throw new IllegalArgumentException("factors " + Checks.shape(dictionary) + " and " + codes.numRows() + "x"
+                    + codes.numCols() + " do not fit " + this);
+        }
+        return new CompressedMatrix(orientation, dictionary, codes, report);
+    }
 
-    public int outFeatures() { return codes.numCols(); }
+    /** INPUT (Ŵᵀ = D·S) or OUTPUT (Ŵ = D·S). */
+    public Orientation orientation() { return orientation; }
+
+    public int inFeatures() { return orientation == Orientation.INPUT ? dictionary.numRows : codes.numCols(); }
+
+    public int outFeatures() { return orientation == Orientation.INPUT ? codes.numCols() : dictionary.numRows; }
 
     /** k. */
     public int atoms() { return dictionary.numCols; }
@@ -35,19 +60,23 @@ public final class CompressedMatrix {
     /** s. */
     public int nonzerosPerColumn() { return codes.nonzerosPerColumn(); }
 
-    /** A copy of D (inFeatures × k). */
+    /** A copy of D (inFeatures × k; OUTPUT: outFeatures × k). */
     public FMatrixRMaj dictionary() { return dictionary.copy(); }
 
     /** D without a copy, for kernels of this library. Do not modify. */
     public FMatrixRMaj dictionaryView() { return dictionary; }
 
-    /** S (k × outFeatures). */
+    /** S (k × outFeatures; OUTPUT: k × inFeatures). */
     public ColumnSparseMatrix codes() { return codes; }
 
     public CompressionReport report() { return report; }
 
-    /** Ŵ (outFeatures × inFeatures), PyTorch layout: Ŵ[j, :] = Σ_t S[r_t, j]·D[:, r_t]ᵀ. */
+    /**
+     * Ŵ (outFeatures × inFeatures), PyTorch layout: Ŵ[j, :] = Σ_t S[r_t, j]·D[:, r_t]ᵀ (INPUT), or Ŵ[:, j] = Σ_t
+     * S[r_t, j]·D[:, r_t] (OUTPUT).
+     */
     public FMatrixRMaj reconstruct() {
+        if (orientation == Orientation.OUTPUT) return reconstructOutput();
         final int d1 = inFeatures(), d2 = outFeatures(), k = atoms(), s = nonzerosPerColumn();
         final float[] dt = new float[k * d1]; // atoms contiguous
         for (int r = 0; r < d1; r++) for (int i = 0; i < k; i++) dt[i * d1 + r] = dictionary.data[r * k + i];
@@ -63,7 +92,23 @@ public final class CompressedMatrix {
         return w;
     }
 
-    /** y = Ŵ·x for one input x (length inFeatures), computed as Sᵀ(Dᵀx) without forming Ŵ. */
+    private FMatrixRMaj reconstructOutput() {
+        final int d1 = inFeatures(), d2 = outFeatures(), k = atoms(), s = nonzerosPerColumn();
+        final FMatrixRMaj w = new FMatrixRMaj(d2, d1);
+        final int[] rows = codes.rowIndices();
+        final float[] values = codes.values();
+        for (int r = 0; r < d2; r++) {
+            final int dr = r * k;
+            for (int j = 0; j < d1; j++) {
+                float acc = 0;
+                for (int t = j * s; t < (j + 1) * s; t++) acc += values[t] * dictionary.data[dr + rows[t]];
+                w.data[r * d1 + j] = acc;
+            }
+        }
+        return w;
+    }
+
+    /** y = Ŵ·x for one input x (length inFeatures), computed as Sᵀ(Dᵀx) (OUTPUT: D(Sx)) without forming Ŵ. */
     public float[] multiply(float[] x) {
         if (x.length != inFeatures()) {
             throw new IllegalArgumentException("x has length " + x.length + ", expected inFeatures=" + inFeatures());
@@ -72,11 +117,12 @@ public final class CompressedMatrix {
         return multiply(row).data;
     }
 
-    /** Y = X·Ŵᵀ for a batch X (batch × inFeatures), computed as (X·D)·S without forming Ŵ. */
+    /** Y = X·Ŵᵀ for a batch X (batch × inFeatures), computed as (X·D)·S (OUTPUT: (X·Sᵀ)·Dᵀ) without forming Ŵ. */
     public FMatrixRMaj multiply(FMatrixRMaj x) {
         if (x.numCols != inFeatures()) {
             throw new IllegalArgumentException("x is " + Checks.shape(x) + ", expected " + inFeatures() + " columns (inFeatures)");
         }
+        if (orientation == Orientation.OUTPUT) return multiplyOutput(x);
         final int b = x.numRows, d1 = inFeatures(), d2 = outFeatures(), k = atoms(), s = nonzerosPerColumn();
         final FloatOps ops = FloatOps.get();
         final float[] u = new float[k];
@@ -100,6 +146,27 @@ public final class CompressedMatrix {
         return y;
     }
 
+    private FMatrixRMaj multiplyOutput(FMatrixRMaj x) {
+        final int b = x.numRows, d1 = inFeatures(), d2 = outFeatures(), k = atoms(), s = nonzerosPerColumn();
+        final FloatOps ops = FloatOps.get();
+        final float[] u = new float[k];
+        final FMatrixRMaj y = new FMatrixRMaj(b, d2);
+        final int[] rows = codes.rowIndices();
+        final float[] values = codes.values();
+        for (int p = 0; p < b; p++) {
+            java.util.Arrays.fill(u, 0f);
+            // u = S·x_p: channel j adds x_j times its code
+            for (int j = 0; j < d1; j++) {
+                final float xj = x.data[p * d1 + j];
+                if (xj == 0f) continue;
+                for (int t = j * s; t < (j + 1) * s; t++) u[rows[t]] += values[t] * xj;
+            }
+            // y_p = D·u
+            for (int r = 0; r < d2; r++) y.data[p * d2 + r] = ops.dot(dictionary.data, r * k, u, 0, k);
+        }
+        return y;
+    }
+
     /**
      * Relative functional error ‖X(W − Ŵ)ᵀ‖_F / ‖XWᵀ‖_F of this reconstruction against {@code weight}, from the
      * calibration Gram (docs/design.md §2); e.g. to measure what quantizing the factors costs.
@@ -117,6 +184,6 @@ public final class CompressedMatrix {
 
     @Override
     public String toString() {
-        return "CompressedMatrix[" + outFeatures() + "x" + inFeatures() + ", k=" + atoms() + ", s=" + nonzerosPerColumn() + "]";
+        return "CompressedMatrix[" + outFeatures() + "x" + inFeatures() + ", " + orientation + ", k=" + atoms() + ", s=" + nonzerosPerColumn() + "]";
     }
 }

@@ -7,6 +7,7 @@ import io.github.cospadi.coding.SparseCoder;
 import io.github.cospadi.dictionary.DictionaryLearner;
 import io.github.cospadi.dictionary.DictionaryUpdate;
 import io.github.cospadi.dictionary.Initialization;
+import io.github.cospadi.dictionary.OutputSpaceLearner;
 import io.github.cospadi.internal.Checks;
 import io.github.cospadi.sparse.ColumnSparseMatrix;
 import org.ejml.data.DMatrixRMaj;
@@ -40,6 +41,7 @@ public final class Compressor {
     private final SparseCoder coder;
     private final DictionaryUpdate dictionaryUpdate;
     private final Initialization initialization;
+    private final Orientation orientation;
     private final int iterations, powerIterations, codingInterval, codingWarmup, refreshSteps;
     private final boolean adaptiveCoding;
     /** With {@link Builder#fast()}: OMP every this many iterations when a pass is cheap (see {@link #scheduledInterval}). */
@@ -62,6 +64,7 @@ public final class Compressor {
         coder = b.coder;
         dictionaryUpdate = b.dictionaryUpdate;
         initialization = b.initialization;
+        orientation = b.orientation;
         iterations = b.iterations;
         powerIterations = b.powerIterations;
         codingInterval = b.codingInterval;
@@ -80,8 +83,25 @@ public final class Compressor {
         return new Builder();
     }
 
-    /** The budget this compressor uses for a weight of the given shape. */
+    /**
+     * The budget this compressor uses for a weight of the given shape, in the INPUT orientation (dictionary
+     * inFeatures × k); {@link #budget(int, int, Orientation)} gives the other.
+     */
     public Budget budget(int outFeatures, int inFeatures) {
+        return budget(outFeatures, inFeatures, Orientation.INPUT);
+    }
+
+    /**
+     * The budget for a weight of the given shape with the dictionary in {@code orientation}'s space: for OUTPUT the
+     * budget's inFeatures/outFeatures are the dictionary rows (outFeatures) and the coded columns (inFeatures).
+     */
+    public Budget budget(int outFeatures, int inFeatures, Orientation orientation) {
+        if (orientation == Orientation.AUTO) throw new IllegalArgumentException("budget orientation must be INPUT or OUTPUT, got AUTO");
+        if (orientation == Orientation.OUTPUT && method == Method.COSPADI) return inputBudget(inFeatures, outFeatures);
+        return inputBudget(outFeatures, inFeatures);
+    }
+
+    private Budget inputBudget(int outFeatures, int inFeatures) {
         if (!Double.isNaN(ratio)) {
             return method == Method.COSPADI
                     ? Budget.forRatio(inFeatures, outFeatures, ratio, atomsPerNonzero, accounting)
@@ -115,30 +135,47 @@ public final class Compressor {
             throw new IllegalArgumentException("calibration is for inFeatures=" + calibration.inFeatures() + " but weight is "
                     + Checks.shape(weight) + " (outFeatures x inFeatures)");
         }
+        if (method != Method.COSPADI || orientation == Orientation.INPUT) return compress(weight, calibration, Orientation.INPUT);
+        if (orientation == Orientation.OUTPUT) return compress(weight, calibration, Orientation.OUTPUT);
+        // AUTO: both, the lower functional error wins (INPUT on ties); the other's time is reported as a phase
+        final CompressedMatrix in = compress(weight, calibration, Orientation.INPUT);
+        final CompressedMatrix out = compress(weight, calibration, Orientation.OUTPUT);
+        final boolean outputWins = out.report().functionalError() < in.report().functionalError();
+        final CompressedMatrix best = outputWins ? out : in, other = outputWins ? in : out;
+        final Map<String, Double> phases = new LinkedHashMap<>(best.report().phaseSeconds());
+        phases.put("other-orientation", other.report().totalSeconds());
+        final CompressionReport r = best.report();
+        final CompressionReport report = new CompressionReport(r.method(), r.coder(), r.orientation(), r.inFeatures(), r.outFeatures(),
+                r.atoms(), r.nonzerosPerColumn(), r.effectiveRatio(), r.fullRatio(), r.weightError(), r.functionalError(),
+                r.objective(), r.iterations(), r.whiteningShift(), r.unusedAtomReseeds(), phases);
+        return new CompressedMatrix(best.orientation(), best.dictionaryView(), best.codes(), report);
+    }
+
+    /** One compression in a fixed orientation (INPUT for the low-rank methods). */
+    private CompressedMatrix compress(FMatrixRMaj weight, CalibrationStats stats, Orientation side) {
         final int d2 = weight.numRows, d1 = weight.numCols;
-        final Budget budget = budget(d2, d1);
+        final Budget budget = budget(d2, d1, side);
         final Map<String, Double> phases = new LinkedHashMap<>();
         final long start = System.nanoTime();
 
         long t = System.nanoTime();
-        final CalibrationStats stats = calibration != null ? calibration : null;
         final Whitening w = (method == Method.SVD || stats == null) ? Whitening.identity() : whitening;
         final WhiteningFactor factor = stats != null ? w.factor(stats, parallelism) : Whitening.identity().factor(identityStats(d1));
-        final FMatrixRMaj whitened = factor.whiten(weight, parallelism); // W_L (d1 x d2)
+        final FMatrixRMaj whitened = side == Orientation.INPUT ? factor.whiten(weight, parallelism) : null; // W_L (d1 x d2)
         phases.put("whitening", seconds(t));
         emit("whitening", start, Double.NaN);
 
-        final FMatrixRMaj dictionaryL;
+        final FMatrixRMaj dictionary;
         final ColumnSparseMatrix codes;
         List<Double> objective = List.of();
         int reseeds = 0;
-        if (method == Method.COSPADI) {
-            final DictionaryLearner learner = new DictionaryLearner(coder, dictionaryUpdate, initialization, iterations,
-                    powerIterations, tolerance, powerTolerance,
-                    scheduledInterval(budget.atoms(), budget.nonzerosPerColumn()), codingWarmup, refreshSteps, seed, parallelism,
-                    progress);
-            final DictionaryLearner.Result result = learner.learn(whitened, budget.atoms(), budget.nonzerosPerColumn());
-            dictionaryL = result.dictionary();
+        if (side == Orientation.OUTPUT) {
+            // the Gram the factor stands for, G + δI (the identity for identity whitening), against W directly
+            final DMatrixRMaj gram = factor.isIdentity() ? identityStats(d1).gramView() : stats.gramView().copy();
+            if (!factor.isIdentity()) for (int i = 0; i < d1; i++) gram.data[i * d1 + i] += factor.shift();
+            final OutputSpaceLearner learner = new OutputSpaceLearner(initialization, iterations, tolerance, seed, parallelism, progress);
+            final DictionaryLearner.Result result = learner.learn(weight, gram, budget.atoms(), budget.nonzerosPerColumn());
+            dictionary = result.dictionary();
             codes = result.codes();
             objective = result.objective();
             reseeds = result.unusedAtomReseeds();
@@ -146,33 +183,49 @@ public final class Compressor {
             phases.put("coding", result.codingSeconds());
             phases.put("dictionary", result.updateSeconds());
         } else {
+            final FMatrixRMaj dictionaryL;
+            if (method == Method.COSPADI) {
+                final DictionaryLearner learner = new DictionaryLearner(coder, dictionaryUpdate, initialization, iterations,
+                        powerIterations, tolerance, powerTolerance,
+                        scheduledInterval(budget.atoms(), budget.nonzerosPerColumn()), codingWarmup, refreshSteps, seed, parallelism,
+                        progress);
+                final DictionaryLearner.Result result = learner.learn(whitened, budget.atoms(), budget.nonzerosPerColumn());
+                dictionaryL = result.dictionary();
+                codes = result.codes();
+                objective = result.objective();
+                reseeds = result.unusedAtomReseeds();
+                phases.put("init", result.initSeconds());
+                phases.put("coding", result.codingSeconds());
+                phases.put("dictionary", result.updateSeconds());
+            } else {
+                t = System.nanoTime();
+                final LowRank.Factors f = LowRank.truncatedSvd(whitened, budget.atoms());
+                dictionaryL = f.basis();
+                codes = f.codes();
+                objective = List.of(f.residual());
+                phases.put("svd", seconds(t));
+            }
             t = System.nanoTime();
-            final LowRank.Factors f = LowRank.truncatedSvd(whitened, budget.atoms());
-            dictionaryL = f.basis();
-            codes = f.codes();
-            objective = List.of(f.residual());
-            phases.put("svd", seconds(t));
+            dictionary = factor.unwhiten(dictionaryL, parallelism);
+            phases.put("map-back", seconds(t));
         }
 
         t = System.nanoTime();
-        final FMatrixRMaj dictionary = factor.unwhiten(dictionaryL, parallelism);
-        phases.put("map-back", seconds(t));
-
-        t = System.nanoTime();
-        final CompressedMatrix partial = new CompressedMatrix(dictionary, codes, null);
+        final CompressedMatrix partial = new CompressedMatrix(side, dictionary, codes, null);
         final FMatrixRMaj reconstruction = partial.reconstruct();
         final double weightError = Errors.relativeWeightError(weight, reconstruction);
         final double functionalError = stats == null ? weightError
                 : Errors.relativeFunctionalError(weight, reconstruction, stats.gramView(),
-                        factor.factors(stats) ? outputEnergy(whitened, weight, factor.shift()) : Double.NaN, parallelism);
+                        whitened != null && factor.factors(stats) ? outputEnergy(whitened, weight, factor.shift()) : Double.NaN,
+                        parallelism);
         phases.put("evaluation", seconds(t));
         emit("done", start, objective.isEmpty() ? Double.NaN : objective.get(objective.size() - 1));
 
-        final CompressionReport report = new CompressionReport(method, method == Method.COSPADI ? coderName(budget.atoms(), budget.nonzerosPerColumn()) : "svd",
-                d1, d2, budget.atoms(), budget.nonzerosPerColumn(), budget.effectiveRatio(), budget.fullRatio(),
+        final CompressionReport report = new CompressionReport(method, method == Method.COSPADI ? coderName(side, budget.atoms(), budget.nonzerosPerColumn()) : "svd",
+                side, d1, d2, budget.atoms(), budget.nonzerosPerColumn(), budget.effectiveRatio(), budget.fullRatio(),
                 weightError, functionalError, objective, method == Method.COSPADI ? objective.size() : 0,
                 factor.shift(), reseeds, phases);
-        return new CompressedMatrix(dictionary, codes, report);
+        return new CompressedMatrix(side, dictionary, codes, report);
     }
 
     /**
@@ -198,8 +251,12 @@ public final class Compressor {
         return (double) s * s / (6.0 * k) <= FAST_OMP_COST ? FAST_OMP_INTERVAL : Integer.MAX_VALUE;
     }
 
-    /** The coder as the schedule uses it: "omp", "omp+refresh2", or "refresh2" when the full coder never runs. */
-    private String coderName(int k, int s) {
+    /**
+     * The coder as the schedule uses it: "omp", "omp+refresh2", or "refresh2" when the full coder never runs; the
+     * OUTPUT orientation always codes with Gauss–Seidel OMP ("omp-gauss-seidel").
+     */
+    private String coderName(Orientation side, int k, int s) {
+        if (side == Orientation.OUTPUT) return "omp-gauss-seidel";
         if (refreshSteps == 0) return coder.name();
         final boolean fullCoderRuns = codingWarmup > 0 || scheduledInterval(k, s) < iterations;
         return (fullCoderRuns ? coder.name() + "+" : "") + "refresh" + refreshSteps;
@@ -227,7 +284,7 @@ public final class Compressor {
     public String toString() {
         return "Compressor[" + method + (Double.isNaN(ratio) ? ", k=" + atoms + ", s=" + nonzerosPerColumn
                 : ", ratio=" + ratio + ", rho=" + atomsPerNonzero + ", " + accounting)
-                + (method == Method.COSPADI ? ", " + coder.name() + ", " + dictionaryUpdate + ", " + initialization
+                + (method == Method.COSPADI ? ", " + orientation + ", " + coder.name() + ", " + dictionaryUpdate + ", " + initialization
                 + ", T=" + iterations + ", power=" + powerIterations : "")
                 + ", " + whitening.name() + ", seed=" + seed + ", " + parallelism + "]";
     }
@@ -245,6 +302,7 @@ public final class Compressor {
         private SparseCoder coder = SparseCoder.omp();
         private DictionaryUpdate dictionaryUpdate = DictionaryUpdate.KSVD;
         private Initialization initialization = Initialization.SVD;
+        private Orientation orientation = Orientation.INPUT;
         private int iterations = 60, powerIterations = 8, codingInterval = 1;
         private int codingWarmup = DictionaryLearner.CODING_WARMUP, refreshSteps = 0;
         private boolean adaptiveCoding = false;
@@ -317,6 +375,18 @@ public final class Compressor {
         /** SVD (default: lower error than the paper's random columns on real weights, docs/benchmarks.md) or RANDOM_COLUMNS. */
         public Builder initialization(Initialization initialization) {
             this.initialization = Objects.requireNonNull(initialization, "initialization");
+            return this;
+        }
+
+        /**
+         * Where the dictionary lives (COSPADI only; the low-rank methods ignore it): INPUT (default, the paper's
+         * Wᵀ ≈ D·S), OUTPUT (W ≈ D·S, one sparse code per input channel: better on layers with more inputs than
+         * outputs, e.g. MLP down-projections) or AUTO (both, keep the lower functional error). OUTPUT learns with
+         * Gauss–Seidel OMP + MOD under the input Gram (docs/design.md §5.6) and ignores the coder, dictionary-update,
+         * power-iteration and coding-schedule settings.
+         */
+        public Builder orientation(Orientation orientation) {
+            this.orientation = Objects.requireNonNull(orientation, "orientation");
             return this;
         }
 

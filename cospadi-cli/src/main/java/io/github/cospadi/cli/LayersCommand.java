@@ -35,7 +35,7 @@ final class LayersCommand implements Command {
     @Override
     public String usage() {
         return "[--model DIR] [--grams FILE] [--ratio G] [--method cospadi|svd-llm|svd] [--coder omp|iht] "
-                + "[--iterations T] [--coding-interval C] [--warmup W] [--refresh-steps R] [--power-iterations P] [--fast] [--init svd|random-columns] [--seed S] [--rho R] [--threads N] [--filter TEXT] [--quantized] [--json]";
+                + "[--iterations T] [--coding-interval C] [--warmup W] [--refresh-steps R] [--power-iterations P] [--fast] [--init svd|random-columns] [--orientation input|output|auto] [--seed S] [--rho R] [--threads N] [--filter TEXT] [--quantized] [--json]";
     }
 
     @Override
@@ -108,8 +108,8 @@ final class LayersCommand implements Command {
         final double[] sumQuantized = new double[3];
         if (quantized) for (double[] q : quantizedErrors) for (int a = 0; a < 3; a++) sumQuantized[a] += q[a];
         if (!json) {
-            out.printf(Locale.ROOT, "%-42s %9s %5s %5s %8s %8s %10s %10s%n", "matrix", "shape", "k", method == Method.COSPADI ? "s" : "r",
-                    "ratio", "ratio_f", "func_err", "weight_err");
+            out.printf(Locale.ROOT, "%-42s %9s %6s %5s %5s %8s %8s %10s %10s%n", "matrix", "shape", "orient", "k",
+                    method == Method.COSPADI ? "s" : "r", "ratio", "ratio_f", "func_err", "weight_err");
         }
         for (int i = 0; i < names.size(); i++) {
             final CompressionReport r = reports[i];
@@ -121,6 +121,7 @@ final class LayersCommand implements Command {
                 m.put("out_features", r.outFeatures());
                 m.put("in_features", r.inFeatures());
                 m.put("method", method.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+                m.put("orientation", r.orientation().name().toLowerCase(Locale.ROOT));
                 m.put("k", r.atoms());
                 m.put("s", r.nonzerosPerColumn());
                 m.put("ratio", r.effectiveRatio());
@@ -138,8 +139,8 @@ final class LayersCommand implements Command {
                 }
                 out.println(Json.object(m));
             } else {
-                out.printf(Locale.ROOT, "%-42s %4dx%-4d %5d %5d %8.4f %8.4f %10.5f %10.5f%n", names.get(i), r.outFeatures(), r.inFeatures(),
-                        r.atoms(), r.nonzerosPerColumn(), r.effectiveRatio(), r.fullRatio(), r.functionalError(), r.weightError());
+                out.printf(Locale.ROOT, "%-42s %4dx%-4d %6s %5d %5d %8.4f %8.4f %10.5f %10.5f%n", names.get(i), r.outFeatures(),
+                        r.inFeatures(), r.orientation().name().toLowerCase(Locale.ROOT), r.atoms(), r.nonzerosPerColumn(), r.effectiveRatio(), r.fullRatio(), r.functionalError(), r.weightError());
             }
         }
         final double seconds = (System.nanoTime() - start) / 1e9;
@@ -183,7 +184,7 @@ final class LayersCommand implements Command {
      * The schedule options shared by {@code layers} and {@code bench-matrix}: {@code --fast} applies
      * {@link Compressor.Builder#fast()}, and {@code --coding-interval}, {@code --warmup}, {@code --refresh-steps} and
      * {@code --power-iterations}, when given, override it (or the defaults); {@code --init svd|random-columns} sets the
-     * initialisation.
+     * initialisation, {@code --orientation input|output|auto} where the dictionary lives.
      */
     static java.util.function.Consumer<Compressor.Builder> schedule(Options o) {
         final boolean fast = o.flag("fast");
@@ -197,8 +198,16 @@ final class LayersCommand implements Command {
         else if (init.equals("svd")) initialization = io.github.cospadi.dictionary.Initialization.SVD;
         else if (init.equals("random-columns")) initialization = io.github.cospadi.dictionary.Initialization.RANDOM_COLUMNS;
         else throw new Options.UsageException("--init must be svd or random-columns, got '" + init + "'");
+        final String side = o.string("orientation", null);
+        final io.github.cospadi.Orientation orientation;
+        if (side == null) orientation = null;
+        else if (side.equals("input")) orientation = io.github.cospadi.Orientation.INPUT;
+        else if (side.equals("output")) orientation = io.github.cospadi.Orientation.OUTPUT;
+        else if (side.equals("auto")) orientation = io.github.cospadi.Orientation.AUTO;
+        else throw new Options.UsageException("--orientation must be input, output or auto, got '" + side + "'");
         return b -> {
             if (initialization != null) b.initialization(initialization);
+            if (orientation != null) b.orientation(orientation);
             if (fast) b.fast();
             if (interval != null) b.codingInterval(interval);
             if (warmup != null) b.codingWarmup(warmup);

@@ -18,7 +18,7 @@ public final class Quantization {
         final int mask = 0xffff & ~((1 << (16 - bits)) - 1);
         final float[] values = c.codes().values().clone();
         for (int i = 0; i < values.length; i++) values[i] = Half.bf16ToFloat(Half.floatToBf16(values[i]) & mask);
-        return new CompressedMatrix(bf16(c.dictionaryView()), withValues(c.codes(), values), c.report());
+        return c.withFactors(bf16(c.dictionaryView()), withValues(c.codes(), values));
     }
 
     /**
@@ -27,7 +27,7 @@ public final class Quantization {
      */
     public static CompressedMatrix int8Codes(CompressedMatrix c) {
         final CompressedMatrix balanced = balanceAtoms(c);
-        return new CompressedMatrix(balanced.dictionaryView(), Int8ColumnCodes.of(balanced.codes()).dequantize(), c.report());
+        return c.withFactors(balanced.dictionaryView(), Int8ColumnCodes.of(balanced.codes()).dequantize());
     }
 
     /**
@@ -46,7 +46,7 @@ public final class Quantization {
         final float[] v = s.values().clone();
         final int[] rows = s.rowIndices();
         for (int t = 0; t < v.length; t++) v[t] /= r[rows[t]];
-        return new CompressedMatrix(d, withValues(s, v), c.report());
+        return c.withFactors(d, withValues(s, v));
     }
 
     /** r_a = sqrt(mean of S_{a,j}² over the entries stored on atom a), or 1 when that is zero (or not finite). */
@@ -68,9 +68,12 @@ public final class Quantization {
         return r;
     }
 
-    /** Bytes of the paper's compact form: bf16 dictionary, k × d2 bitmask, {@code bits}-bit values. */
+    /**
+     * Bytes of the paper's compact form: bf16 dictionary, k × n bitmask, {@code bits}-bit values, for a dictionary of
+     * m rows and n coded columns (m = inFeatures, n = outFeatures in the INPUT orientation; exchanged in OUTPUT).
+     */
     public static long compactBytes(CompressedMatrix c, int bits) {
-        final long k = c.atoms(), d1 = c.inFeatures(), d2 = c.outFeatures(), s = c.nonzerosPerColumn();
+        final long k = c.atoms(), d1 = c.dictionaryView().numRows, d2 = c.codes().numCols(), s = c.nonzerosPerColumn();
         return 2 * d1 * k + (k * d2 + 7) / 8 + (s * d2 * bits + 7) / 8;
     }
 
