@@ -2,7 +2,10 @@ package io.github.cospadi.io;
 
 import io.github.cospadi.CompressedMatrix;
 import io.github.cospadi.internal.Checks;
+import io.github.cospadi.Orientation;
 import io.github.cospadi.kernel.CompressedLinear;
+import io.github.cospadi.kernel.LinearOperator;
+import io.github.cospadi.kernel.OutputCompressedLinear;
 import io.github.cospadi.sparse.ColumnSparseMatrix;
 import io.github.cospadi.sparse.Int8ColumnCodes;
 import org.ejml.data.FMatrixRMaj;
@@ -26,8 +29,11 @@ import java.util.zip.CRC32C;
  * an interrupted write never leaves a partial file; reads verify length and checksum before parsing anything.
  */
 public final class CompressedFormat {
-    /** Written version; the reader also accepts version 1 (layouts F32 and BF16, byte-identical bodies). */
-    public static final int VERSION = 2;
+    /**
+     * Written version; the reader also accepts versions 2 (no orientation byte: every matrix INPUT) and 1 (layouts F32
+     * and BF16 only).
+     */
+    public static final int VERSION = 3;
     private static final byte[] MAGIC = "CSPD".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] END = "DPSC".getBytes(StandardCharsets.US_ASCII);
     private static final int TRAILER = 4 + 8 + 4;
@@ -84,12 +90,19 @@ public final class CompressedFormat {
      * (exactly the layers {@code CompressedLinear.of(c, INT8)} made from the factors that were written), any other
      * layout exact float layers of what it stores.
      */
-    public static Map<String, CompressedLinear> readLayers(Path path) throws IOException {
-        final Map<String, CompressedLinear> out = new LinkedHashMap<>();
+    public static Map<String, LinearOperator> readLayers(Path path) throws IOException {
+        final Map<String, LinearOperator> out = new LinkedHashMap<>();
         for (Map.Entry<String, Entry> e : readEntries(path).entrySet()) {
             final Entry entry = e.getValue();
-            out.put(e.getKey(), entry.int8 != null ? new CompressedLinear(entry.matrix.dictionaryView(), entry.int8)
-                    : CompressedLinear.of(entry.matrix));
+            final CompressedLinear.CodePrecision precision = entry.int8 != null ? CompressedLinear.CodePrecision.INT8
+                    : CompressedLinear.CodePrecision.FLOAT32;
+            if (entry.matrix.orientation() == Orientation.OUTPUT) {
+                out.put(e.getKey(), entry.int8 != null ? new OutputCompressedLinear(entry.matrix.dictionaryView(), entry.int8)
+                        : new OutputCompressedLinear(entry.matrix, precision));
+            } else {
+                out.put(e.getKey(), entry.int8 != null ? new CompressedLinear(entry.matrix.dictionaryView(), entry.int8)
+                        : CompressedLinear.of(entry.matrix));
+            }
         }
         return out;
     }
@@ -133,8 +146,8 @@ public final class CompressedFormat {
         }
         b.position(4);
         final int version = b.getShort() & 0xffff;
-        if (version != 1 && version != VERSION) {
-            throw new IOException(path + ": cospadi format version " + version + " is not supported (this reader: 1, " + VERSION + ")");
+        if (version < 1 || version > VERSION) {
+            throw new IOException(path + ": cospadi format version " + version + " is not supported (this reader: 1 to " + VERSION + ")");
         }
         final int layout = b.getShort() & 0xffff;
         if (layout >= (version == 1 ? 2 : Precision.values().length)) {
@@ -148,7 +161,15 @@ public final class CompressedFormat {
                 final int nameLength = b.getShort() & 0xffff;
                 final byte[] name = new byte[nameLength];
                 b.get(name);
-                out.put(new String(name, StandardCharsets.UTF_8), getMatrix(b, precision, end));
+                final Orientation orientation;
+                if (version >= 3) {
+                    final int o = b.get() & 0xff;
+                    if (o > 1) throw new IllegalArgumentException("unknown orientation " + o + " (0 = INPUT, 1 = OUTPUT)");
+                    orientation = Orientation.values()[o];
+                } else {
+                    orientation = Orientation.INPUT;
+                }
+                out.put(new String(name, StandardCharsets.UTF_8), getMatrix(b, precision, orientation, end));
             }
         } catch (java.nio.BufferUnderflowException | IllegalArgumentException e) {
             throw new IOException(path + ": corrupt cospadi file: " + e, e);
@@ -158,10 +179,11 @@ public final class CompressedFormat {
     }
 
     private static long entryBytes(String name, CompressedMatrix c, Precision p) {
-        return 2 + name.getBytes(StandardCharsets.UTF_8).length + 16 + bodyBytes(c.inFeatures(), c.outFeatures(), c.atoms(), c.nonzerosPerColumn(), p);
+        return 2 + name.getBytes(StandardCharsets.UTF_8).length + 1 + 16
+                + bodyBytes(c.dictionaryView().numRows, c.codes().numCols(), c.atoms(), c.nonzerosPerColumn(), p);
     }
 
-    /** Bytes of one matrix body after its shapes. */
+    /** Bytes of one matrix body after its shapes, for a dictionary of d1 rows and d2 coded columns. */
     private static long bodyBytes(long d1, long d2, long k, long s, Precision p) {
         final long mask = (k * d2 + 7) / 8;
         switch (p) {
@@ -184,6 +206,7 @@ public final class CompressedFormat {
         final byte[] n = name.getBytes(StandardCharsets.UTF_8);
         if (n.length > 65535) throw new IllegalArgumentException("matrix name longer than 65535 bytes");
         b.putShort((short) n.length).put(n);
+        b.put((byte) c.orientation().ordinal());
         b.putInt(c.inFeatures()).putInt(c.outFeatures()).putInt(c.atoms()).putInt(c.nonzerosPerColumn());
         if (p == Precision.INT8) c = io.github.cospadi.sparse.Quantization.balanceAtoms(c);
         final Precision dictionary = dictionaryPrecision(p);
@@ -244,11 +267,14 @@ public final class CompressedFormat {
         }
     }
 
-    private static Entry getMatrix(ByteBuffer b, Precision p, int end) {
-        final int d1 = b.getInt(), d2 = b.getInt(), k = b.getInt(), s = b.getInt();
-        if (d1 < 1 || d2 < 1 || k < 1 || s < 1 || s > k) {
-            throw new IllegalArgumentException("invalid shapes inFeatures=" + d1 + " outFeatures=" + d2 + " k=" + k + " s=" + s);
+    private static Entry getMatrix(ByteBuffer b, Precision p, Orientation orientation, int end) {
+        final int inFeatures = b.getInt(), outFeatures = b.getInt(), k = b.getInt(), s = b.getInt();
+        if (inFeatures < 1 || outFeatures < 1 || k < 1 || s < 1 || s > k) {
+            throw new IllegalArgumentException("invalid shapes inFeatures=" + inFeatures + " outFeatures=" + outFeatures + " k=" + k + " s=" + s);
         }
+        // d1 dictionary rows, d2 coded columns
+        final int d1 = orientation == Orientation.INPUT ? inFeatures : outFeatures;
+        final int d2 = orientation == Orientation.INPUT ? outFeatures : inFeatures;
         final long need = bodyBytes(d1, d2, k, s, p);
         if (need > end - b.position()) throw new IllegalArgumentException("matrix of " + need + " bytes runs past the end of the data");
         final FMatrixRMaj d = new FMatrixRMaj(d1, k);
@@ -260,7 +286,7 @@ public final class CompressedFormat {
             final boolean shortIndex = k <= 65535;
             for (int i = 0; i < rows.length; i++) rows[i] = shortIndex ? b.getShort() & 0xffff : b.getInt();
             for (int i = 0; i < values.length; i++) values[i] = getValue(b, p);
-            return new Entry(finite(d, new ColumnSparseMatrix(k, d2, s, rows, values)), null);
+            return new Entry(finite(orientation, d, new ColumnSparseMatrix(k, d2, s, rows, values)), null);
         }
         final byte[] mask = new byte[(int) (((long) k * d2 + 7) / 8)];
         b.get(mask);
@@ -278,18 +304,18 @@ public final class CompressedFormat {
             final Bits bits = new Bits(new byte[(int) (((long) values.length * COMPACT_BITS + 7) / 8)]);
             b.get(bits.bytes);
             for (int i = 0; i < values.length; i++) values[i] = Half.bf16ToFloat((short) (bits.read(COMPACT_BITS) << (16 - COMPACT_BITS)));
-            return new Entry(finite(d, new ColumnSparseMatrix(k, d2, s, rows, values)), null);
+            return new Entry(finite(orientation, d, new ColumnSparseMatrix(k, d2, s, rows, values)), null);
         }
         final float[] scales = new float[d2];
         for (int j = 0; j < d2; j++) scales[j] = b.getFloat();
         final byte[] q = new byte[d2 * s];
         b.get(q);
         final Int8ColumnCodes int8 = Int8ColumnCodes.of(k, d2, s, rows, q, scales); // checks scales and the int8 range
-        return new Entry(finite(d, int8.dequantize()), int8);
+        return new Entry(finite(orientation, d, int8.dequantize()), int8);
     }
 
     /** The matrix, after checking that no stored dictionary or code value is NaN or infinite. */
-    private static CompressedMatrix finite(FMatrixRMaj d, ColumnSparseMatrix codes) {
+    private static CompressedMatrix finite(Orientation orientation, FMatrixRMaj d, ColumnSparseMatrix codes) {
         Checks.finite("dictionary", d);
         final float[] v = codes.values();
         for (int t = 0; t < v.length; t++) {
@@ -297,7 +323,7 @@ public final class CompressedFormat {
                 throw new IllegalArgumentException("code value " + t % codes.nonzerosPerColumn() + " of column " + t / codes.nonzerosPerColumn() + " is " + v[t]);
             }
         }
-        return new CompressedMatrix(d, codes, null);
+        return new CompressedMatrix(orientation, d, codes, null);
     }
 
     private static void putValue(ByteBuffer b, float v, Precision p) {

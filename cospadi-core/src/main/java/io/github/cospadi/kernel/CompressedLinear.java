@@ -133,13 +133,17 @@ public final class CompressedLinear implements LinearOperator {
         }
     }
 
-    /** The exact layer of {@code c}. */
+    /** The exact layer of {@code c} (INPUT orientation; {@link LinearOperator#of} takes either). */
     public static CompressedLinear of(CompressedMatrix c) {
-        return new CompressedLinear(c.dictionaryView(), c.codes());
+        return of(c, CodePrecision.FLOAT32);
     }
 
-    /** The layer of {@code c} with its codes stored at {@code precision}. */
+    /** The layer of {@code c} with its codes stored at {@code precision} (INPUT orientation; {@link LinearOperator#of} takes either). */
     public static CompressedLinear of(CompressedMatrix c, CodePrecision precision) {
+        if (c.orientation() != io.github.cospadi.Orientation.INPUT) {
+            throw new IllegalArgumentException("CompressedLinear runs the INPUT orientation (Ŵᵀ = D·S), got " + c.orientation()
+                    + ": use LinearOperator.of(c, precision)");
+        }
         return new CompressedLinear(c.dictionaryView(), c.codes(), precision);
     }
 

@@ -8,6 +8,15 @@ import org.ejml.data.FMatrixRMaj;
  * thread-safe; results do not depend on the {@link Parallelism}.
  */
 public interface LinearOperator {
+    /**
+     * The run-time layer of a compressed matrix in either orientation: {@link CompressedLinear} for INPUT (Ŵᵀ = D·S),
+     * {@link OutputCompressedLinear} for OUTPUT (Ŵ = D·S), with the codes stored at {@code precision}.
+     */
+    static LinearOperator of(io.github.cospadi.CompressedMatrix c, CompressedLinear.CodePrecision precision) {
+        return c.orientation() == io.github.cospadi.Orientation.OUTPUT ? new OutputCompressedLinear(c, precision)
+                : CompressedLinear.of(c, precision);
+    }
+
     int inFeatures();
 
     int outFeatures();

@@ -66,17 +66,17 @@ class CompressedFormatTest {
             assertArrayEquals(want8.dictionaryView().data, b.get(name).dictionaryView().data, name);
             assertArrayEquals(m.get(name).codes().rowIndices(), b.get(name).codes().rowIndices(), name);
             assertArrayEquals(want8.codes().values(), b.get(name).codes().values(), name);
-            expectedCompact += Quantization.compactBytes(m.get(name), 14) + 2 + name.length() + 16;
+            expectedCompact += Quantization.compactBytes(m.get(name), 14) + 2 + name.length() + 1 + 16;
         }
         assertEquals(expectedCompact + 12 + 16, Files.size(compact), "compact layout size = Quantization.compactBytes + headers");
         // the int8 layers read from an INT8 file compute, bit for bit, what the layers built from the factors compute
         final SplittableRandom random = new SplittableRandom(9);
-        final Map<String, io.github.cospadi.kernel.CompressedLinear> layers = CompressedFormat.readLayers(int8);
+        final Map<String, io.github.cospadi.kernel.LinearOperator> layers = CompressedFormat.readLayers(int8);
         assertEquals(m.keySet(), layers.keySet());
         for (String name : m.keySet()) {
             final io.github.cospadi.kernel.CompressedLinear fromMemory = io.github.cospadi.kernel.CompressedLinear.of(m.get(name),
                     io.github.cospadi.kernel.CompressedLinear.CodePrecision.INT8);
-            final io.github.cospadi.kernel.CompressedLinear fromFile = layers.get(name);
+            final io.github.cospadi.kernel.CompressedLinear fromFile = (io.github.cospadi.kernel.CompressedLinear) layers.get(name);
             assertEquals(io.github.cospadi.kernel.CompressedLinear.CodePrecision.INT8, fromFile.codePrecision());
             final float[] x = new float[fromMemory.inFeatures()];
             for (int i = 0; i < x.length; i++) x[i] = (float) random.nextGaussian();
@@ -84,35 +84,99 @@ class CompressedFormatTest {
                     fromFile.multiply(x, null, io.github.cospadi.Parallelism.sequential()), name);
         }
         assertEquals(io.github.cospadi.kernel.CompressedLinear.CodePrecision.FLOAT32,
-                CompressedFormat.readLayers(f32).get("layers.0.proj").codePrecision());
+                ((io.github.cospadi.kernel.CompressedLinear) CompressedFormat.readLayers(f32).get("layers.0.proj")).codePrecision());
         assertTrue(Files.size(int8) < Files.size(f32));
     }
 
     @Test
-    void readsVersion1FilesAndRejectsNonFiniteValuesAndAMaskWithTheWrongSupportSize() throws IOException {
-        final Map<String, CompressedMatrix> m = model();
+    void readsVersion1And2FilesAndRejectsNonFiniteValuesAndAMaskWithTheWrongSupportSize() throws IOException {
+        final Map<String, CompressedMatrix> m = new LinkedHashMap<>();
+        m.put("layers.0.proj", model().get("layers.0.proj"));
         final Path f = dir.resolve("m.cspd");
         CompressedFormat.write(f, m, CompressedFormat.Precision.F32);
-        final byte[] v1 = Files.readAllBytes(f);
-        v1[4] = 1; // version 1 had the same F32 body
-        final Path old = dir.resolve("v1.cspd");
-        Files.write(old, resealed(v1));
-        assertArrayEquals(m.get("layers.0.proj").codes().values(), CompressedFormat.read(old).get("layers.0.proj").codes().values());
-        final byte[] layout = v1.clone();
+        final byte[] v3 = Files.readAllBytes(f);
+        final int shapes = 12 + 2 + "layers.0.proj".length(); // the orientation byte of version 3, then the shapes
+        assertEquals(0, v3[shapes], "INPUT is orientation 0");
+        // versions 1 and 2: the same entry without the orientation byte (every matrix INPUT), the same F32 body
+        final byte[] v2 = new byte[v3.length - 1];
+        System.arraycopy(v3, 0, v2, 0, shapes);
+        System.arraycopy(v3, shapes + 1, v2, shapes, v3.length - shapes - 1);
+        java.nio.ByteBuffer.wrap(v2).order(java.nio.ByteOrder.LITTLE_ENDIAN).putShort(4, (short) 2).putLong(v2.length - 12, v2.length);
+        for (int version = 1; version <= 2; version++) {
+            final byte[] old = v2.clone();
+            old[4] = (byte) version;
+            final Path p = dir.resolve("v" + version + ".cspd");
+            Files.write(p, resealed(old));
+            final CompressedMatrix read = CompressedFormat.read(p).get("layers.0.proj");
+            assertEquals(io.github.cospadi.Orientation.INPUT, read.orientation(), "version " + version);
+            assertArrayEquals(m.get("layers.0.proj").codes().values(), read.codes().values(), "version " + version);
+        }
+        final byte[] layout = v2.clone();
+        layout[4] = 1;
         layout[6] = 3; // int8 layout did not exist in version 1
         expect(resealed(layout), "unknown layout 3 for version 1");
+        final byte[] orientation = v3.clone();
+        orientation[shapes] = 2;
+        expect(resealed(orientation), "unknown orientation 2");
+        final byte[] future = v3.clone();
+        future[4] = 4;
+        expect(resealed(future), "version 4 is not supported");
 
-        final byte[] nan = v1.clone();
-        nan[4] = 2;
-        java.nio.ByteBuffer.wrap(nan).order(java.nio.ByteOrder.LITTLE_ENDIAN).putFloat(12 + 2 + "layers.0.proj".length() + 16, Float.NaN);
+        final byte[] nan = v3.clone();
+        java.nio.ByteBuffer.wrap(nan).order(java.nio.ByteOrder.LITTLE_ENDIAN).putFloat(shapes + 1 + 16, Float.NaN);
         expect(resealed(nan), "dictionary has a non-finite entry NaN at (0, 0)");
 
         CompressedFormat.write(f, m, CompressedFormat.Precision.INT8);
         final byte[] bytes = Files.readAllBytes(f);
-        final int maskStart = 12 + 2 + "layers.0.proj".length() + 16 + 4 * 16 * m.get("layers.0.proj").atoms();
+        final int maskStart = shapes + 1 + 16 + 4 * 16 * m.get("layers.0.proj").atoms();
         final byte[] extraBit = bytes.clone();
         extraBit[maskStart] ^= (byte) (firstClearBit(bytes[maskStart]));
         expect(resealed(extraBit), "bits set in the support mask, expected s=");
+    }
+
+    /**
+     * OUTPUT-orientation matrices keep their orientation through every layout: F32 exactly, COMPACT and INT8 as their
+     * quantized forms, and the int8 layers read from an INT8 file compute bit for bit what the in-memory layers do.
+     */
+    @Test
+    void outputOrientationRoundTripsInEveryLayout() throws IOException {
+        final SplittableRandom random = new SplittableRandom(4);
+        final Map<String, CompressedMatrix> m = new LinkedHashMap<>();
+        for (int i = 0; i < 2; i++) {
+            final org.ejml.data.FMatrixRMaj w = TestData.gaussian(9 + i, 30, random);
+            final io.github.cospadi.calibration.CalibrationStats stats =
+                    io.github.cospadi.calibration.CalibrationStats.of(TestData.activations(70, 30, random));
+            m.put("layers." + i + ".down", Compressor.builder().ratio(0.3).iterations(3)
+                    .orientation(io.github.cospadi.Orientation.OUTPUT).build().compress(w, stats));
+        }
+        m.put("layers.2.up", model().get("layers.0.proj")); // INPUT beside them
+        for (CompressedFormat.Precision p : CompressedFormat.Precision.values()) {
+            final Path f = dir.resolve(p + ".cspd");
+            CompressedFormat.write(f, m, p);
+            final Map<String, CompressedMatrix> read = CompressedFormat.read(f);
+            final Map<String, io.github.cospadi.kernel.LinearOperator> layers = CompressedFormat.readLayers(f);
+            for (String name : m.keySet()) {
+                final CompressedMatrix want = p == CompressedFormat.Precision.COMPACT ? Quantization.paperCompact(m.get(name), 14)
+                        : p == CompressedFormat.Precision.INT8 ? Quantization.int8Codes(m.get(name)) : m.get(name);
+                final CompressedMatrix got = read.get(name);
+                assertEquals(m.get(name).orientation(), got.orientation(), p + " " + name);
+                assertEquals(m.get(name).inFeatures(), got.inFeatures(), p + " " + name);
+                assertEquals(m.get(name).outFeatures(), got.outFeatures(), p + " " + name);
+                if (p != CompressedFormat.Precision.BF16) {
+                    assertArrayEquals(want.dictionaryView().data, got.dictionaryView().data, p + " " + name);
+                    assertArrayEquals(want.codes().values(), got.codes().values(), p + " " + name);
+                }
+                assertArrayEquals(m.get(name).codes().rowIndices(), got.codes().rowIndices(), p + " " + name);
+                final io.github.cospadi.kernel.LinearOperator fromMemory = io.github.cospadi.kernel.LinearOperator.of(
+                        p == CompressedFormat.Precision.INT8 ? m.get(name) : got,
+                        p == CompressedFormat.Precision.INT8 ? io.github.cospadi.kernel.CompressedLinear.CodePrecision.INT8
+                                : io.github.cospadi.kernel.CompressedLinear.CodePrecision.FLOAT32);
+                final float[] x = new float[fromMemory.inFeatures()];
+                for (int i = 0; i < x.length; i++) x[i] = (float) random.nextGaussian();
+                assertArrayEquals(fromMemory.multiply(x, null, io.github.cospadi.Parallelism.sequential()),
+                        layers.get(name).multiply(x, null, io.github.cospadi.Parallelism.sequential()), p + " " + name);
+            }
+        }
     }
 
     private static int firstClearBit(byte b) {

@@ -92,6 +92,42 @@ class KernelTest {
         }
     }
 
+    /**
+     * OUTPUT-orientation layers (Ŵ = D·S, D out × k, S k × in): the float layer against the oracle of the reconstruction,
+     * the int8 layer against the oracle of its dequantized factors; GEMV and batch, 1 and 2 threads (bit-identical).
+     */
+    @ParameterizedTest
+    @MethodSource("cases")
+    void outputOrientationLayersMatchTheOracle(Case c) {
+        final SplittableRandom random = new SplittableRandom(c.seed + 2000);
+        final int k = Math.max(1, Math.min(c.in, c.k)), s = Math.min(c.s, k);
+        final FMatrixRMaj d = TestData.gaussian(c.out, k, random);
+        final ColumnSparseMatrix codes = ColumnSparseMatrix.random(k, c.in, s, random);
+        final CompressedMatrix cm = new CompressedMatrix(io.github.cospadi.Orientation.OUTPUT, d, codes, null);
+        final FMatrixRMaj x = TestData.gaussian(9, c.in, random);
+        final double scale = Math.sqrt(c.in * s) + 1;
+        for (CompressedLinear.CodePrecision precision : CompressedLinear.CodePrecision.values()) {
+            final LinearOperator op = LinearOperator.of(cm, precision);
+            assertTrue(op instanceof OutputCompressedLinear, c.toString());
+            final CompressedMatrix factors = precision == CompressedLinear.CodePrecision.INT8 ? Quantization.int8Codes(cm) : cm;
+            final double[] expected = oracle(factors.reconstruct(), x);
+            for (Parallelism par : new Parallelism[]{Parallelism.sequential(), Parallelism.threads(2)}) {
+                final String what = "output " + precision + " " + c + " threads=" + par.threads();
+                assertClose(expected, op.multiply(x, par).data, scale, what + " batch");
+                final float[] y = op.multiply(java.util.Arrays.copyOf(x.data, c.in), null, par);
+                assertClose(java.util.Arrays.copyOf(expected, c.out), y, scale, what + " gemv");
+            }
+            final float[] x0 = java.util.Arrays.copyOf(x.data, c.in);
+            assertArrayEquals(op.multiply(x0, null, Parallelism.sequential()), op.multiply(x0, null, Parallelism.threads(2)), c.toString());
+            final long codeBytes = precision == CompressedLinear.CodePrecision.INT8 ? (long) ((k + 63) / 64) * 64 * c.in + 4L * c.in
+                    : 8L * c.in * s;
+            assertEquals(4L * c.out * k + codeBytes, op.weightBytes(), c.toString());
+        }
+        assertMessage(() -> CompressedLinear.of(cm), "use LinearOperator.of");
+        assertMessage(() -> new OutputCompressedLinear(new CompressedMatrix(d, ColumnSparseMatrix.random(k, c.out, s, random), null),
+                CompressedLinear.CodePrecision.FLOAT32), "needs the OUTPUT orientation");
+    }
+
     /** The int8 layer computes the exact product of D and the dequantized codes; its error against the float layer is the quantization's. */
     @ParameterizedTest
     @MethodSource("cases")
