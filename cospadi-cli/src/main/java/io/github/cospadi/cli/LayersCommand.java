@@ -199,12 +199,7 @@ final class LayersCommand implements Command {
         else if (init.equals("random-columns")) initialization = io.github.cospadi.dictionary.Initialization.RANDOM_COLUMNS;
         else throw new Options.UsageException("--init must be svd or random-columns, got '" + init + "'");
         final String side = o.string("orientation", null);
-        final io.github.cospadi.Orientation orientation;
-        if (side == null) orientation = null;
-        else if (side.equals("input")) orientation = io.github.cospadi.Orientation.INPUT;
-        else if (side.equals("output")) orientation = io.github.cospadi.Orientation.OUTPUT;
-        else if (side.equals("auto")) orientation = io.github.cospadi.Orientation.AUTO;
-        else throw new Options.UsageException("--orientation must be input, output or auto, got '" + side + "'");
+        final io.github.cospadi.Orientation orientation = side == null ? null : orientation(side);
         return b -> {
             if (initialization != null) b.initialization(initialization);
             if (orientation != null) b.orientation(orientation);
@@ -214,6 +209,15 @@ final class LayersCommand implements Command {
             if (refresh != null) b.refreshSteps(refresh);
             if (power != null) b.powerIterations(power);
         };
+    }
+
+    static io.github.cospadi.Orientation orientation(String name) {
+        switch (name) {
+            case "input": return io.github.cospadi.Orientation.INPUT;
+            case "output": return io.github.cospadi.Orientation.OUTPUT;
+            case "auto": return io.github.cospadi.Orientation.AUTO;
+            default: throw new Options.UsageException("--orientation must be input, output or auto, got '" + name + "'");
+        }
     }
 
     static SparseCoder coder(String name) {
