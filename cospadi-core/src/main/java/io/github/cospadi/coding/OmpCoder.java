@@ -75,7 +75,7 @@ final class OmpCoder implements SparseCoder {
      * less at s = k/2. (Swapping each leaving position with the last one instead costs t scattered accesses per
      * step and was measured slower.)
      */
-    private static void codeColumn(double[] g, float[] gf, int k, float[] start, int startOff, int s, Workspace ws,
+    static void codeColumn(double[] g, float[] gf, int k, float[] start, int startOff, int s, Workspace ws,
                                    FloatOps ops) {
         final float[] alpha = ws.alpha;
         final int[] atomAt = ws.atomAt;
@@ -202,7 +202,7 @@ final class OmpCoder implements SparseCoder {
         }
     }
 
-    private static final class Workspace {
+    static final class Workspace {
         final float[] alpha, panel, w, row;
         final double[] lower, z, gamma;
         final byte[] state;

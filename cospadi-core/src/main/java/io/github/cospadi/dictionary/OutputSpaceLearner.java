@@ -5,6 +5,7 @@ import io.github.cospadi.ProgressEvent;
 import io.github.cospadi.ProgressListener;
 import io.github.cospadi.coding.GramOmp;
 import io.github.cospadi.internal.Checks;
+import io.github.cospadi.internal.FloatOps;
 import io.github.cospadi.internal.Randoms;
 import io.github.cospadi.sparse.ColumnSparseMatrix;
 import org.ejml.data.DMatrixRMaj;
@@ -226,20 +227,16 @@ public final class OutputSpaceLearner {
         for (int j = 0; j < d1; j++) for (int q = 0; q < st.s; q++) st.rows[j * st.s + q] = q;
     }
 
-    /** c = a·b for row-major a (n × m) and b (m × p), parallel over fixed row blocks of a. */
+    /**
+     * c = a·b for row-major a (n × m) and b (m × p) on the double tile kernel ({@link FloatOps#subtractProduct} of −a),
+     * parallel over fixed row blocks of a; every element is summed in the same order whatever the threads.
+     */
     static void product(double[] a, double[] b, double[] c, int n, int m, int p, Parallelism parallelism) {
-        parallelism.forEachBlock(n, ROW_BLOCK, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                final int ci = i * p;
-                Arrays.fill(c, ci, ci + p, 0);
-                for (int q = 0; q < m; q++) {
-                    final double v = a[i * m + q];
-                    if (v == 0) continue;
-                    final int bq = q * p;
-                    for (int j = 0; j < p; j++) c[ci + j] += v * b[bq + j];
-                }
-            }
-        });
+        final double[] neg = new double[n * m];
+        for (int i = 0; i < neg.length; i++) neg[i] = -a[i];
+        Arrays.fill(c, 0, n * p, 0);
+        parallelism.forEachBlock(n, ROW_BLOCK, (from, to) ->
+                FloatOps.get().subtractProduct(neg, from * m, m, b, 0, p, c, from * p, p, to - from, p, m));
     }
 
     private static final class State {
@@ -267,15 +264,16 @@ public final class OutputSpaceLearner {
 
         /** E = W − D·S, then C = E·G. */
         void residualProduct(Parallelism parallelism) {
-            System.arraycopy(w, 0, e, 0, w.length);
-            for (int j = 0; j < d1; j++) {
-                for (int q = j * s; q < (j + 1) * s; q++) {
-                    final double v = values[q];
-                    if (v == 0) continue;
-                    final int a = rows[q];
-                    for (int r = 0; r < d2; r++) e[r * d1 + j] -= v * d[r * k + a];
+            parallelism.forEachBlock(d2, ROW_BLOCK, (from, to) -> {
+                for (int r = from; r < to; r++) {
+                    final int dr = r * k, er = r * d1;
+                    for (int j = 0; j < d1; j++) {
+                        double acc = w[er + j];
+                        for (int q = j * s; q < (j + 1) * s; q++) acc -= values[q] * d[dr + rows[q]];
+                        e[er + j] = acc;
+                    }
                 }
-            }
+            });
             product(e, g, c, d2, d1, d1, parallelism);
         }
 
@@ -307,6 +305,7 @@ public final class OutputSpaceLearner {
          * C are stale afterwards.
          */
         void compensatedPass(double[] u, DMatrixRMaj dtd) {
+            final FloatOps ops = FloatOps.get();
             final GramOmp omp = new GramOmp(dtd, s);
             final double[] target = w.clone();
             final double[] t = new double[d2], dty = new double[k], err = new double[d2];
@@ -324,25 +323,21 @@ public final class OutputSpaceLearner {
                 final double inv = 1 / u[uj + j];
                 for (int r = 0; r < d2; r++) {
                     final double er = err[r] * inv;
-                    if (er == 0) continue;
-                    final int tr = r * d1;
-                    for (int p = j + 1; p < d1; p++) target[tr + p] -= er * u[uj + p];
+                    if (er != 0) ops.axpy(-er, u, uj + j + 1, target, r * d1 + j + 1, d1 - j - 1);
                 }
             }
         }
 
         /** dty = Dᵀt. */
         private void correlate(double[] t, double[] dty) {
+            final FloatOps ops = FloatOps.get();
             Arrays.fill(dty, 0);
-            for (int r = 0; r < d2; r++) {
-                final double tr = t[r];
-                final int dr = r * k;
-                for (int a = 0; a < k; a++) dty[a] += d[dr + a] * tr;
-            }
+            for (int r = 0; r < d2; r++) if (t[r] != 0) ops.axpy(t[r], d, r * k, dty, 0, k);
         }
 
         /** One Gauss–Seidel coding sweep over the input channels; C stays E·G for the current codes. */
         void sweep(DMatrixRMaj dtd) {
+            final FloatOps ops = FloatOps.get();
             final GramOmp omp = new GramOmp(dtd, s);
             final double[] t = new double[d2], dty = new double[k], delta = new double[d2];
             final int[] newRows = new int[s];
@@ -379,8 +374,7 @@ public final class OutputSpaceLearner {
                     final double dr = delta[r];
                     if (dr == 0) continue;
                     e[r * d1 + j] -= dr;
-                    final int cr = r * d1;
-                    for (int p = 0; p < d1; p++) c[cr + p] -= dr * g[gj + p];
+                    ops.axpy(-dr, g, gj, c, r * d1, d1);
                 }
             }
         }
