@@ -1,9 +1,12 @@
 package io.github.cospadi.bench;
 
 import io.github.cospadi.Budget;
+import io.github.cospadi.CompressedMatrix;
+import io.github.cospadi.Orientation;
 import io.github.cospadi.Parallelism;
 import io.github.cospadi.kernel.CompressedLinear;
 import io.github.cospadi.kernel.DenseLinear;
+import io.github.cospadi.kernel.LinearOperator;
 import io.github.cospadi.kernel.LowRankLinear;
 import io.github.cospadi.sparse.ColumnSparseMatrix;
 import org.ejml.data.FMatrixRMaj;
@@ -29,8 +32,9 @@ import java.util.concurrent.TimeUnit;
  * A layer y = Ŵx (batch × inFeatures inputs) stored four ways at the same ratio γ: dense float (the baseline), the
  * SVD-LLM low-rank pair (r = ⌊(1−γ)d1d2/(d1+d2)⌋), CoSpaDi (D: d1 × k, S: exactly s per column, ρ = 2, Eq. 11 budget)
  * and EJML's {@code CommonOps_FDRM.mult} on the dense weight. Shapes are out × in. {@code compressed} is the deployed
- * form (float dictionary, int8 code tiles), {@code compressedFloat32} the exact float codes. {@code threads} sets the
- * kernels' parallelism (EJML's mult is single-threaded).
+ * form (float dictionary, int8 code tiles), {@code compressedFloat32} the exact float codes; {@code compressedOutput}
+ * is the OUTPUT orientation (docs/design.md §5.6: D out × k, S k × in, the budget with d1 and d2 exchanged) with int8
+ * code tiles. {@code threads} sets the kernels' parallelism (EJML's mult is single-threaded).
  *
  * <pre>
  * mvn -B -pl cospadi-bench -am package -DskipTests
@@ -56,6 +60,7 @@ public class KernelBenchmark {
     private DenseLinear dense;
     private LowRankLinear lowRank;
     private CompressedLinear compressed, compressedFloat32;
+    private LinearOperator compressedOutput;
     private FMatrixRMaj weightT, x, out;
     private float[] x0, y;
     private Parallelism par;
@@ -76,6 +81,9 @@ public class KernelBenchmark {
         final ColumnSparseMatrix codes = ColumnSparseMatrix.random(b.atoms(), rows, b.nonzerosPerColumn(), random);
         compressed = new CompressedLinear(dictionary, codes, CompressedLinear.CodePrecision.INT8);
         compressedFloat32 = new CompressedLinear(dictionary, codes, CompressedLinear.CodePrecision.FLOAT32);
+        final Budget bo = Budget.forRatio(rows, cols, ratio, 2, Budget.Accounting.EFFECTIVE); // dictionary rows = out
+        compressedOutput = LinearOperator.of(new CompressedMatrix(Orientation.OUTPUT, random(rows, bo.atoms(), random),
+                ColumnSparseMatrix.random(bo.atoms(), cols, bo.nonzerosPerColumn(), random), null), CompressedLinear.CodePrecision.INT8);
         par = Parallelism.threads(threads);
         x = random(batch, cols, random);
         x0 = Arrays.copyOf(x.data, cols);
@@ -101,6 +109,11 @@ public class KernelBenchmark {
     @Benchmark
     public Object compressedFloat32() {
         return batch == 1 ? compressedFloat32.multiply(x0, y, par) : compressedFloat32.multiply(x, par);
+    }
+
+    @Benchmark
+    public Object compressedOutput() {
+        return batch == 1 ? compressedOutput.multiply(x0, y, par) : compressedOutput.multiply(x, par);
     }
 
     @Benchmark
