@@ -60,6 +60,8 @@ final class LayersCommand implements Command {
 
         final Compressor.Builder builder = Compressor.builder().method(method).ratio(ratio).iterations(iterations)
                 .coder(coder(coderName)).seed(seed).parallelism(Parallelism.sequential());
+        // the evaluation default is AUTO (both orientations, the lower error kept; --orientation input is the paper's)
+        if (method == Method.COSPADI) builder.orientation(io.github.cospadi.Orientation.AUTO);
         if (method == Method.COSPADI) schedule.accept(builder);
         if (method == Method.COSPADI) builder.atomsPerNonzero(rho);
         final Compressor compressor = builder.build();

@@ -85,5 +85,16 @@ class MainTest {
         assertTrue(((Number) matrix.get("ratio")).doubleValue() >= 0.4);
         final Map<String, Object> summary = JsonParser.parseObject(lines[1], "summary line");
         assertEquals(matrix.get("functional_error"), summary.get("mean_functional_error"));
+        assertTrue(List.of("input", "output").contains(matrix.get("orientation")), "AUTO picks one: " + matrix.get("orientation"));
+        final Run input = run("layers", "--model", MODEL.toString(), "--ratio", "0.4", "--filter", "layers.5.self_attn.k_proj",
+                "--iterations", "3", "--orientation", "input", "--json");
+        assertEquals(0, input.code(), input.err());
+        final Map<String, Object> in = JsonParser.parseObject(input.out().trim().split("\n")[0], "matrix line");
+        assertEquals("input", in.get("orientation"));
+        // AUTO keeps the lower of the two errors
+        assertTrue(((Number) matrix.get("functional_error")).doubleValue() <= ((Number) in.get("functional_error")).doubleValue());
+        final Run bad = run("layers", "--model", MODEL.toString(), "--orientation", "sideways");
+        assertNotEquals(0, bad.code());
+        assertTrue(bad.err().contains("--orientation must be input, output or auto, got 'sideways'"), bad.err());
     }
 }
