@@ -405,6 +405,7 @@ public final class OutputSpaceLearner {
          * afterwards.
          */
         int mod(Parallelism parallelism) {
+            final FloatOps ops = FloatOps.get();
             // T = S·G (k x d1): row a accumulates v·G[j, :] for each entry (a, v) of column j
             final double[] sg = new double[k * d1];
             final boolean[] used = new boolean[k];
@@ -412,38 +413,33 @@ public final class OutputSpaceLearner {
                 for (int q = j * s; q < (j + 1) * s; q++) {
                     final double v = values[q];
                     if (v == 0) continue;
-                    final int a = rows[q];
-                    used[a] = true;
-                    final int ta = a * d1, gj = j * d1;
-                    for (int p = 0; p < d1; p++) sg[ta + p] += v * g[gj + p];
+                    used[rows[q]] = true;
+                    ops.axpy(v, g, j * d1, sg, rows[q] * d1, d1);
                 }
             }
             final int[] index = new int[k];
             int u = 0;
             for (int a = 0; a < k; a++) if (used[a]) index[a] = u++;
-            // A = S·G·Sᵀ (u x u) over the used atoms; Bᵀ = S·G·Wᵀ (u x d2)
-            final DMatrixRMaj am = new DMatrixRMaj(u, u);
+            final int[] usedAtoms = new int[u];
+            for (int a = 0; a < k; a++) if (used[a]) usedAtoms[index[a]] = a;
+            // A = S·G·Sᵀ = T·Sᵀ (k x k): row b accumulates v·T[:, j] for each entry (b, v) of column j, from Tᵀ's rows
+            final double[] sgt = new double[d1 * k];
+            for (int a = 0; a < k; a++) for (int p = 0; p < d1; p++) sgt[p * k + a] = sg[a * d1 + p];
+            final double[] full = new double[k * k];
             for (int j = 0; j < d1; j++) {
                 for (int q = j * s; q < (j + 1) * s; q++) {
                     final double v = values[q];
-                    if (v == 0) continue;
-                    final int b = index[rows[q]];
-                    for (int a = 0; a < k; a++) if (used[a]) am.data[index[a] * u + b] += v * sg[a * d1 + j];
+                    if (v != 0) ops.axpy(v, sgt, j * k, full, rows[q] * k, k);
                 }
             }
+            final DMatrixRMaj am = new DMatrixRMaj(u, u);
+            for (int i = 0; i < u; i++) for (int l = 0; l < u; l++) am.data[i * u + l] = full[usedAtoms[i] * k + usedAtoms[l]];
+            // Bᵀ = S·G·Wᵀ (u x d2) over the used atoms
             final DMatrixRMaj bt = new DMatrixRMaj(u, d2);
-            final int[] usedAtoms = new int[u];
-            for (int a = 0; a < k; a++) if (used[a]) usedAtoms[index[a]] = a;
-            final int uu = u;
-            parallelism.forEachBlock(uu, ROW_BLOCK, (from, to) -> {
+            parallelism.forEachBlock(u, ROW_BLOCK, (from, to) -> {
+                final FloatOps local = FloatOps.get();
                 for (int i = from; i < to; i++) {
-                    final int ta = usedAtoms[i] * d1;
-                    for (int r = 0; r < d2; r++) {
-                        double acc = 0;
-                        final int wr = r * d1;
-                        for (int p = 0; p < d1; p++) acc += sg[ta + p] * w[wr + p];
-                        bt.data[i * d2 + r] = acc;
-                    }
+                    for (int r = 0; r < d2; r++) bt.data[i * d2 + r] = local.dot(sg, usedAtoms[i] * d1, w, r * d1, d1);
                 }
             });
             if (u > 0) {
