@@ -44,7 +44,7 @@ final class DemoCommand implements Command {
     @Override
     public String usage() {
         return "[--model ONNX --tokenizer JSON] [--text DIR] [--calibration N] [--heldout N] [--iterations T] [--coding-interval C] "
-                + "[--threads N] [--heads H] [--out DIR]";
+                + "[--orientation input|output|auto] [--threads N] [--heads H] [--out DIR]";
     }
 
     @Override
@@ -53,6 +53,7 @@ final class DemoCommand implements Command {
         final String text = o.string("text", null);
         final int calibrationCount = o.integer("calibration", 512), heldOutCount = o.integer("heldout", 256);
         final int iterations = o.integer("iterations", 20), codingInterval = o.integer("coding-interval", 4);
+        final io.github.cospadi.Orientation orientation = LayersCommand.orientation(o.string("orientation", "input"));
         final int threads = o.integer("threads", Runtime.getRuntime().availableProcessors());
         final int heads = o.integer("heads", 0);
         final Path outDir = Path.of(o.string("out", "out/demo"));
@@ -97,7 +98,7 @@ final class DemoCommand implements Command {
         for (Method method : new Method[]{Method.COSPADI, Method.SVD_LLM}) {
             for (double ratio : RATIOS) {
                 final Compressor.Builder b = Compressor.builder().method(method).ratio(ratio).parallelism(Parallelism.sequential());
-                if (method == Method.COSPADI) b.iterations(iterations).codingInterval(codingInterval);
+                if (method == Method.COSPADI) b.iterations(iterations).codingInterval(codingInterval).orientation(orientation);
                 final Compressor compressor = b.build();
                 final List<String> names = model.projections();
                 final FMatrixRMaj[] replaced = new FMatrixRMaj[names.size()];
@@ -134,7 +135,8 @@ final class DemoCommand implements Command {
 
         out.printf(Locale.ROOT, "%nall-MiniLM-L6-v2 sentence embeddings after compressing all %d projections%n", model.projections().size());
         out.printf(Locale.ROOT, "(calibration: %d sentences before 2000; evaluation: %d held-out sentences from 2000 on; CoSpaDi: %d iterations,"
-                + " coding every %d)%n%n", calibration.size(), heldOut.size(), iterations, codingInterval);
+                + " coding every %d, orientation %s)%n%n", calibration.size(), heldOut.size(), iterations, codingInterval,
+                orientation.name().toLowerCase(Locale.ROOT));
         out.printf(Locale.ROOT, "%-8s %6s %12s %14s %16s%n", "method", "gamma", "mean cosine", "NN unchanged", "functional err");
         for (Map<String, Object> r : rows) {
             out.printf(Locale.ROOT, "%-8s %6.2f %12.4f %14.3f %16.4f%n", r.get("method"), r.get("ratio"), r.get("mean_cosine"),
