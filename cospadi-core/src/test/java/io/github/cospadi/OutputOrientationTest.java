@@ -201,6 +201,43 @@ class OutputOrientationTest {
         assertTrue(eOut < 0.5 * eSvd, "seed " + seed + ": OUTPUT " + eOut + " vs SVD-LLM " + eSvd + " at rank " + r);
     }
 
+    /** Degenerate shapes (one output, one input, collinear atoms) still give s entries per channel and F ≤ ‖W‖²_G. */
+    @Test
+    void degenerateShapesWork() {
+        final SplittableRandom random = new SplittableRandom(17);
+        for (int[] shape : new int[][]{{1, 7}, {7, 1}, {1, 1}, {2, 3}, {3, 9}}) {
+            final int d2 = shape[0], d1 = shape[1];
+            final FMatrixRMaj w = TestData.gaussian(d2, d1, random);
+            final CalibrationStats stats = CalibrationStats.of(TestData.activations(3 * d1 + 2, d1, random));
+            for (int k = 1; k <= d1; k++) {
+                for (int s = 1; s <= k; s += Math.max(1, k - 1)) {
+                    final String what = d2 + "x" + d1 + " k=" + k + " s=" + s;
+                    final CompressedMatrix c = Compressor.builder().atoms(k).nonzerosPerColumn(s).iterations(4).seed(3)
+                            .orientation(Orientation.OUTPUT).build().compress(w, stats);
+                    assertEquals(s, c.codes().nonzerosPerColumn(), what);
+                    final double e = c.report().functionalError();
+                    assertTrue(Double.isFinite(e) && e <= 1 + 1e-6, what + ": " + e);
+                    if (k >= Math.min(d1, d2) && s == k) assertTrue(e < 1e-3, what + " should be exact: " + e);
+                }
+            }
+        }
+    }
+
+    /** Without calibration the Gram is I: the objective is ‖W − Ŵ‖², reported as both errors, and AUTO still works. */
+    @Test
+    void dataFreeCompressionMinimizesTheWeightError() {
+        final FMatrixRMaj w = TestData.gaussian(12, 40, new SplittableRandom(8));
+        final CompressedMatrix c = quick(8).build().compress(w);
+        final double e = c.report().weightError();
+        assertEquals(e, c.report().functionalError(), 0.0);
+        final List<Double> objective = c.report().objective();
+        double w2 = 0;
+        for (float v : w.data) w2 += (double) v * v;
+        assertEquals(e * e * w2, objective.get(objective.size() - 1), 1e-4 * e * e * w2);
+        final CompressedMatrix auto = quick(8).orientation(Orientation.AUTO).build().compress(w);
+        assertTrue(auto.report().weightError() <= e);
+    }
+
     @Test
     void multiplyEqualsTheReconstruction() {
         final SplittableRandom random = new SplittableRandom(3);
