@@ -165,17 +165,16 @@ public final class Compressor {
         phases.put("whitening", seconds(t));
         emit("whitening", start, Double.NaN);
 
-        final FMatrixRMaj dictionary;
+        final FMatrixRMaj learned; // D_L (INPUT, whitened) or D (OUTPUT)
         final ColumnSparseMatrix codes;
         List<Double> objective = List.of();
         int reseeds = 0;
-        if (side == Orientation.OUTPUT) {
-            // the Gram the factor stands for, G + δI (the identity for identity whitening), against W directly
-            final DMatrixRMaj gram = factor.isIdentity() ? identityStats(d1).gramView() : stats.gramView().copy();
-            if (!factor.isIdentity()) for (int i = 0; i < d1; i++) gram.data[i * d1 + i] += factor.shift();
-            final OutputSpaceLearner learner = new OutputSpaceLearner(initialization, iterations, tolerance, seed, parallelism, progress);
-            final DictionaryLearner.Result result = learner.learn(weight, gram, budget.atoms(), budget.nonzerosPerColumn());
-            dictionary = result.dictionary();
+        if (method == Method.COSPADI) {
+            final DictionaryLearner.Result result = side == Orientation.OUTPUT ? learnOutput(weight, stats, factor, budget)
+                    : new DictionaryLearner(coder, dictionaryUpdate, initialization, iterations, powerIterations, tolerance,
+                            powerTolerance, scheduledInterval(budget.atoms(), budget.nonzerosPerColumn()), codingWarmup,
+                            refreshSteps, seed, parallelism, progress).learn(whitened, budget.atoms(), budget.nonzerosPerColumn());
+            learned = result.dictionary();
             codes = result.codes();
             objective = result.objective();
             reseeds = result.unusedAtomReseeds();
@@ -183,30 +182,19 @@ public final class Compressor {
             phases.put("coding", result.codingSeconds());
             phases.put("dictionary", result.updateSeconds());
         } else {
-            final FMatrixRMaj dictionaryL;
-            if (method == Method.COSPADI) {
-                final DictionaryLearner learner = new DictionaryLearner(coder, dictionaryUpdate, initialization, iterations,
-                        powerIterations, tolerance, powerTolerance,
-                        scheduledInterval(budget.atoms(), budget.nonzerosPerColumn()), codingWarmup, refreshSteps, seed, parallelism,
-                        progress);
-                final DictionaryLearner.Result result = learner.learn(whitened, budget.atoms(), budget.nonzerosPerColumn());
-                dictionaryL = result.dictionary();
-                codes = result.codes();
-                objective = result.objective();
-                reseeds = result.unusedAtomReseeds();
-                phases.put("init", result.initSeconds());
-                phases.put("coding", result.codingSeconds());
-                phases.put("dictionary", result.updateSeconds());
-            } else {
-                t = System.nanoTime();
-                final LowRank.Factors f = LowRank.truncatedSvd(whitened, budget.atoms());
-                dictionaryL = f.basis();
-                codes = f.codes();
-                objective = List.of(f.residual());
-                phases.put("svd", seconds(t));
-            }
             t = System.nanoTime();
-            dictionary = factor.unwhiten(dictionaryL, parallelism);
+            final LowRank.Factors f = LowRank.truncatedSvd(whitened, budget.atoms());
+            learned = f.basis();
+            codes = f.codes();
+            objective = List.of(f.residual());
+            phases.put("svd", seconds(t));
+        }
+        final FMatrixRMaj dictionary;
+        if (side == Orientation.OUTPUT) {
+            dictionary = learned; // learned against W itself: nothing to map back
+        } else {
+            t = System.nanoTime();
+            dictionary = factor.unwhiten(learned, parallelism);
             phases.put("map-back", seconds(t));
         }
 
@@ -226,6 +214,15 @@ public final class Compressor {
                 weightError, functionalError, objective, method == Method.COSPADI ? objective.size() : 0,
                 factor.shift(), reseeds, phases);
         return new CompressedMatrix(side, dictionary, codes, report);
+    }
+
+    /** The OUTPUT learner on W against the Gram the factor stands for: G + δI, or I for identity whitening. */
+    private DictionaryLearner.Result learnOutput(FMatrixRMaj weight, CalibrationStats stats, WhiteningFactor factor, Budget budget) {
+        final int d1 = weight.numCols;
+        final DMatrixRMaj gram = factor.isIdentity() ? identityStats(d1).gramView() : stats.gramView().copy();
+        if (!factor.isIdentity()) for (int i = 0; i < d1; i++) gram.data[i * d1 + i] += factor.shift();
+        return new OutputSpaceLearner(initialization, iterations, tolerance, seed, parallelism, progress)
+                .learn(weight, gram, budget.atoms(), budget.nonzerosPerColumn());
     }
 
     /**

@@ -94,15 +94,15 @@ public final class CompressedFormat {
         final Map<String, LinearOperator> out = new LinkedHashMap<>();
         for (Map.Entry<String, Entry> e : readEntries(path).entrySet()) {
             final Entry entry = e.getValue();
-            final CompressedLinear.CodePrecision precision = entry.int8 != null ? CompressedLinear.CodePrecision.INT8
-                    : CompressedLinear.CodePrecision.FLOAT32;
-            if (entry.matrix.orientation() == Orientation.OUTPUT) {
-                out.put(e.getKey(), entry.int8 != null ? new OutputCompressedLinear(entry.matrix.dictionaryView(), entry.int8)
-                        : new OutputCompressedLinear(entry.matrix, precision));
+            final LinearOperator layer;
+            if (entry.int8 == null) {
+                layer = LinearOperator.of(entry.matrix, CompressedLinear.CodePrecision.FLOAT32);
+            } else if (entry.matrix.orientation() == Orientation.OUTPUT) {
+                layer = new OutputCompressedLinear(entry.matrix.dictionaryView(), entry.int8);
             } else {
-                out.put(e.getKey(), entry.int8 != null ? new CompressedLinear(entry.matrix.dictionaryView(), entry.int8)
-                        : CompressedLinear.of(entry.matrix));
+                layer = new CompressedLinear(entry.matrix.dictionaryView(), entry.int8);
             }
+            out.put(e.getKey(), layer);
         }
         return out;
     }
