@@ -112,9 +112,14 @@ class CompressorTest {
         // a power of two scales every intermediate exactly, so any scale-dependent step (an absolute threshold,
         // an unscaled shift) shows up as a difference; other factors let rounding flip greedy OMP choices
         final float factor = (seed % 2 == 0) ? 64f : 1f / 32f;
+        final double change = relativeChangeUnderScaling(quick(seed).build(), layer, factor);
+        assertTrue(change < 1e-6, "seed " + seed + ": relative change " + change);
+    }
+
+    /** ‖Ŵ(X) − Ŵ(factor·X)‖ / ‖Ŵ(X)‖ for one compressor and layer. */
+    static double relativeChangeUnderScaling(Compressor compressor, Layer layer, float factor) {
         final FMatrixRMaj scaled = layer.activations().copy();
         for (int i = 0; i < scaled.data.length; i++) scaled.data[i] *= factor;
-        final Compressor compressor = quick(seed).build();
         final FMatrixRMaj a = compressor.compress(layer.weight(), layer.stats()).reconstruct();
         final FMatrixRMaj b = compressor.compress(layer.weight(), CalibrationStats.of(scaled)).reconstruct();
         double diff = 0, norm = 0;
@@ -122,15 +127,20 @@ class CompressorTest {
             diff += Math.pow(a.data[i] - b.data[i], 2);
             norm += Math.pow(a.data[i], 2);
         }
-        assertTrue(Math.sqrt(diff / norm) < 1e-6, "seed " + seed + ": relative change " + Math.sqrt(diff / norm));
+        return Math.sqrt(diff / norm);
     }
 
     @ParameterizedTest
     @MethodSource("seeds")
     void sameSeedGivesTheSameResultWhateverTheThreadCount(long seed) {
         final Layer layer = Layer.random(new SplittableRandom(seed));
-        final CompressedMatrix one = quick(seed).parallelism(Parallelism.sequential()).build().compress(layer.weight(), layer.stats());
-        final CompressedMatrix two = quick(seed).parallelism(Parallelism.threads(2)).build().compress(layer.weight(), layer.stats());
+        assertThreadIndependent(quick(seed), layer, seed);
+    }
+
+    /** The builder's compressor gives bit-identical factors and objectives on one and on two threads. */
+    static void assertThreadIndependent(Compressor.Builder builder, Layer layer, long seed) {
+        final CompressedMatrix one = builder.parallelism(Parallelism.sequential()).build().compress(layer.weight(), layer.stats());
+        final CompressedMatrix two = builder.parallelism(Parallelism.threads(2)).build().compress(layer.weight(), layer.stats());
         assertArrayEquals(one.dictionary().data, two.dictionary().data, "seed " + seed);
         assertArrayEquals(one.codes().rowIndices(), two.codes().rowIndices(), "seed " + seed);
         assertArrayEquals(one.codes().values(), two.codes().values(), "seed " + seed);

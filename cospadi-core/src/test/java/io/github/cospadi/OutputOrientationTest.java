@@ -134,12 +134,7 @@ class OutputOrientationTest {
     @MethodSource("seeds")
     void sameSeedGivesTheSameResultWhateverTheThreadCount(long seed) {
         final Layer layer = layer(seed);
-        final CompressedMatrix one = quick(seed).parallelism(Parallelism.sequential()).build().compress(layer.weight(), layer.stats());
-        final CompressedMatrix two = quick(seed).parallelism(Parallelism.threads(2)).build().compress(layer.weight(), layer.stats());
-        assertArrayEquals(one.dictionary().data, two.dictionary().data, "seed " + seed);
-        assertArrayEquals(one.codes().rowIndices(), two.codes().rowIndices(), "seed " + seed);
-        assertArrayEquals(one.codes().values(), two.codes().values(), "seed " + seed);
-        assertEquals(one.report().objective(), two.report().objective(), "seed " + seed);
+        CompressorTest.assertThreadIndependent(quick(seed), layer, seed);
     }
 
     @ParameterizedTest
@@ -147,17 +142,8 @@ class OutputOrientationTest {
     void scalingTheActivationsLeavesTheReconstructionUnchanged(long seed) {
         final Layer layer = layer(seed);
         final float factor = (seed % 4 < 2) ? 64f : 1f / 32f; // a power of two: every step scales exactly
-        final FMatrixRMaj scaled = layer.activations().copy();
-        for (int i = 0; i < scaled.data.length; i++) scaled.data[i] *= factor;
-        final Compressor compressor = quick(seed).build();
-        final FMatrixRMaj a = compressor.compress(layer.weight(), layer.stats()).reconstruct();
-        final FMatrixRMaj b = compressor.compress(layer.weight(), CalibrationStats.of(scaled)).reconstruct();
-        double diff = 0, norm = 0;
-        for (int i = 0; i < a.data.length; i++) {
-            diff += Math.pow(a.data[i] - b.data[i], 2);
-            norm += Math.pow(a.data[i], 2);
-        }
-        assertTrue(Math.sqrt(diff / norm) < 1e-6, "seed " + seed + ": relative change " + Math.sqrt(diff / norm));
+        final double change = CompressorTest.relativeChangeUnderScaling(quick(seed).build(), layer, factor);
+        assertTrue(change < 1e-6, "seed " + seed + ": relative change " + change);
     }
 
     @ParameterizedTest
