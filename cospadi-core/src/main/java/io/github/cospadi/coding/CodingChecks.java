@@ -49,11 +49,17 @@ final class CodingChecks {
     static double residual(double[] gram, int k, FMatrixRMaj correlations, int j, double targetNorm,
                            int[] rows, float[] values, int off, int s) {
         final int n = correlations.numCols;
+        return residual(gram, k, a -> correlations.data[a * n + j], targetNorm, rows, values, off, s);
+    }
+
+    /** The same for correlations Dᵀy given atom by atom. */
+    static double residual(double[] gram, int k, java.util.function.IntToDoubleFunction correlation, double targetNorm,
+                           int[] rows, float[] values, int off, int s) {
         double lin = 0, quad = 0;
         for (int a = 0; a < s; a++) {
             final int ra = rows[off + a];
             final double va = values[off + a];
-            lin += va * correlations.data[ra * n + j];
+            lin += va * correlation.applyAsDouble(ra);
             double row = 0;
             for (int b = 0; b < s; b++) row += gram[ra * k + rows[off + b]] * values[off + b];
             quad += va * row;

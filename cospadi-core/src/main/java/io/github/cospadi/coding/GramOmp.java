@@ -40,4 +40,12 @@ public final class GramOmp {
         OmpCoder.codeColumn(gram, gramF, k, correlations, 0, s, workspace, ops);
         workspace.emit(rows, values, off);
     }
+
+    /**
+     * ‖D·c − y‖² − ‖y‖² for the code c in rows/values at {@code off} (s entries) and the target's correlations
+     * {@code dty} = Dᵀy: what a coder compares to keep the better of two codes.
+     */
+    public double residualChange(double[] dty, int[] rows, float[] values, int off) {
+        return CodingChecks.residual(gram, k, a -> dty[a], 0, rows, values, off, s);
+    }
 }

@@ -186,34 +186,38 @@ public final class DictionaryLearner {
         if (initialization == Initialization.SVD) {
             // top-k eigenvectors of Y·Yᵀ (m × m) = left singular vectors of Y; Y·Yᵀ = gram(Yᵀ)
             final DMatrixRMaj yyt = io.github.cospadi.internal.DenseOps.gram(FMatrixRMaj.wrap(n, m, st.yt), parallelism);
-            final EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(m, true, true);
-            if (eig.decompose(yyt)) {
-                final Integer[] order = new Integer[m];
-                for (int i = 0; i < m; i++) order[i] = i;
-                Arrays.sort(order, (p, q) -> Double.compare(eig.getEigenvalue(q).real, eig.getEigenvalue(p).real));
-                double top = Math.max(eig.getEigenvalue(order[0]).real, 0);
-                for (int c = 0; c < m && filled < k; c++) {
-                    if (eig.getEigenvalue(order[c]).real <= 1e-12 * top) break;
-                    final DMatrixRMaj v = eig.getEigenVector(order[c]);
-                    for (int r = 0; r < m; r++) st.dt[filled * m + r] = (float) v.data[r];
-                    filled++;
-                }
+            for (double[] v : topEigenvectors(yyt, k)) {
+                for (int r = 0; r < m; r++) st.dt[filled * m + r] = (float) v[r];
+                filled++;
             }
         }
         // random distinct columns of Y for the remaining atoms
-        final int[] perm = new int[n];
-        for (int j = 0; j < n; j++) perm[j] = j;
-        for (int i = 0; i < n - 1; i++) {
-            final int p = i + random.nextInt(n - i);
-            final int tmp = perm[i];
-            perm[i] = perm[p];
-            perm[p] = tmp;
-        }
+        final int[] perm = Randoms.permutation(n, random);
         for (int c = 0; filled < k; c++, filled++) {
             final int j = perm[c];
             for (int r = 0; r < m; r++) st.dt[filled * m + r] = st.yt[j * m + r];
         }
         for (int i = 0; i < k; i++) normalizeOrRandomize(st.dt, i * m, m, random);
+    }
+
+    /**
+     * Up to {@code max} eigenvectors of the symmetric {@code m}, by decreasing eigenvalue, stopping at the first
+     * eigenvalue ≤ 1e-12 × the largest (none when the decomposition fails): the SVD initialization of both learners.
+     */
+    static List<double[]> topEigenvectors(DMatrixRMaj m, int max) {
+        final int n = m.numRows;
+        final List<double[]> out = new ArrayList<>();
+        final EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(n, true, true);
+        if (!eig.decompose(m)) return out;
+        final Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        Arrays.sort(order, (p, q) -> Double.compare(eig.getEigenvalue(q).real, eig.getEigenvalue(p).real));
+        final double top = Math.max(eig.getEigenvalue(order[0]).real, 0);
+        for (int c = 0; c < n && out.size() < max; c++) {
+            if (eig.getEigenvalue(order[c]).real <= 1e-12 * top) break;
+            out.add(eig.getEigenVector(order[c]).data.clone());
+        }
+        return out;
     }
 
     /** Normalizes the atom at off; a zero atom becomes a random unit vector. */

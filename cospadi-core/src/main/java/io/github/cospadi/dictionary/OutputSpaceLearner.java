@@ -10,9 +10,7 @@ import io.github.cospadi.internal.Randoms;
 import io.github.cospadi.sparse.ColumnSparseMatrix;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.data.FMatrixRMaj;
-import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
 import org.ejml.dense.row.factory.LinearSolverFactory_DDRM;
-import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
 import org.ejml.interfaces.linsol.LinearSolverDense;
 
 import java.time.Duration;
@@ -177,40 +175,18 @@ public final class OutputSpaceLearner {
             // W·G·Wᵀ (d2 × d2): its eigenvectors are the left singular vectors of W·Lᵀ
             final double[] wg = new double[d2 * d1];
             product(st.w, st.g, wg, d2, d1, d1, parallelism);
+            final double[] wt = new double[d1 * d2];
+            for (int r = 0; r < d2; r++) for (int p = 0; p < d1; p++) wt[p * d2 + r] = st.w[r * d1 + p];
             final DMatrixRMaj m = new DMatrixRMaj(d2, d2);
-            parallelism.forEachBlock(d2, ROW_BLOCK, (from, to) -> {
-                for (int i = from; i < to; i++) {
-                    for (int j = 0; j < d2; j++) {
-                        double acc = 0;
-                        for (int p = 0; p < d1; p++) acc += wg[i * d1 + p] * st.w[j * d1 + p];
-                        m.data[i * d2 + j] = acc;
-                    }
-                }
-            });
+            product(wg, wt, m.data, d2, d1, d2, parallelism);
             for (int i = 0; i < d2; i++) for (int j = 0; j < i; j++) m.data[i * d2 + j] = m.data[j * d2 + i] = 0.5 * (m.data[i * d2 + j] + m.data[j * d2 + i]);
-            final EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(d2, true, true);
-            if (eig.decompose(m)) {
-                final Integer[] order = new Integer[d2];
-                for (int i = 0; i < d2; i++) order[i] = i;
-                Arrays.sort(order, (p, q) -> Double.compare(eig.getEigenvalue(q).real, eig.getEigenvalue(p).real));
-                final double top = Math.max(eig.getEigenvalue(order[0]).real, 0);
-                for (int c = 0; c < d2 && filled < k; c++) {
-                    if (eig.getEigenvalue(order[c]).real <= 1e-12 * top) break;
-                    final DMatrixRMaj v = eig.getEigenVector(order[c]);
-                    for (int r = 0; r < d2; r++) st.d[r * k + filled] = v.data[r];
-                    filled++;
-                }
+            for (double[] v : DictionaryLearner.topEigenvectors(m, k)) {
+                for (int r = 0; r < d2; r++) st.d[r * k + filled] = v[r];
+                filled++;
             }
         }
         // random distinct columns of W (input channels) for the remaining atoms
-        final int[] perm = new int[d1];
-        for (int j = 0; j < d1; j++) perm[j] = j;
-        for (int i = 0; i < d1 - 1; i++) {
-            final int p = i + random.nextInt(d1 - i);
-            final int tmp = perm[i];
-            perm[i] = perm[p];
-            perm[p] = tmp;
-        }
+        final int[] perm = Randoms.permutation(d1, random);
         for (int c = 0; filled < k; c++, filled++) {
             for (int r = 0; r < d2; r++) st.d[r * k + filled] = st.w[r * d1 + perm[c]];
         }
@@ -269,6 +245,12 @@ public final class OutputSpaceLearner {
 
         /** E = W − D·S, then C = E·G. */
         void residualProduct(Parallelism parallelism) {
+            residual(parallelism);
+            product(e, g, c, d2, d1, d1, parallelism);
+        }
+
+        /** E = W − D·S. */
+        private void residual(Parallelism parallelism) {
             parallelism.forEachBlock(d2, ROW_BLOCK, (from, to) -> {
                 for (int r = from; r < to; r++) {
                     final int dr = r * k, er = r * d1;
@@ -279,7 +261,6 @@ public final class OutputSpaceLearner {
                     }
                 }
             });
-            product(e, g, c, d2, d1, d1, parallelism);
         }
 
         /** F = tr(E·G·Eᵀ) = Σ E∘C. */
@@ -361,8 +342,8 @@ public final class OutputSpaceLearner {
                 correlate(t, dty);
                 omp.code(dty, newRows, newValues, 0);
                 // ‖D·x − t‖² − ‖t‖² = xᵀΓx − 2xᵀDᵀt for the new and the old code
-                final double fNew = quadratic(dtd.data, dty, newRows, newValues, 0);
-                final double fOld = quadratic(dtd.data, dty, rows, values, off);
+                final double fNew = omp.residualChange(dty, newRows, newValues, 0);
+                final double fOld = omp.residualChange(dty, rows, values, off);
                 if (!(fNew < fOld)) continue;
                 Arrays.fill(delta, 0);
                 for (int q = 0; q < s; q++) {
@@ -382,21 +363,6 @@ public final class OutputSpaceLearner {
                     ops.axpy(-dr, g, gj, c, r * d1, d1);
                 }
             }
-        }
-
-        private double quadratic(double[] gram, double[] dty, int[] rs, float[] vs, int off) {
-            double f = 0;
-            for (int q = off; q < off + s; q++) {
-                final double v = vs[q];
-                if (v == 0) continue;
-                final int a = rs[q];
-                f -= 2 * v * dty[a];
-                for (int p = off; p < off + s; p++) {
-                    final double u = vs[p];
-                    if (u != 0) f += v * u * gram[a * k + rs[p]];
-                }
-            }
-            return f;
         }
 
         /**
@@ -475,20 +441,13 @@ public final class OutputSpaceLearner {
             }
             int reseeds = 0;
             for (int a = 0; a < k; a++) if (!used[a]) reseeds++;
-            if (reseeds > 0) reseed(used);
+            if (reseeds > 0) reseed(used, parallelism);
             return reseeds;
         }
 
         /** Unused atoms become the normalized residuals of the channels with the largest G_jj·‖E[:, j]‖². */
-        private void reseed(boolean[] used) {
-            System.arraycopy(w, 0, e, 0, w.length);
-            for (int j = 0; j < d1; j++) {
-                for (int q = j * s; q < (j + 1) * s; q++) {
-                    final double v = values[q];
-                    if (v == 0) continue;
-                    for (int r = 0; r < d2; r++) e[r * d1 + j] -= v * d[r * k + rows[q]];
-                }
-            }
+        private void reseed(boolean[] used, Parallelism parallelism) {
+            residual(parallelism);
             final double[] err = new double[d1];
             for (int j = 0; j < d1; j++) {
                 double n2 = 0;
