@@ -13,14 +13,33 @@ public final class ProgressEvent {
     private final int totalIterations;
     private final double objective;
     private final Duration elapsed;
+    private final String subject;
     private volatile boolean cancelled;
 
     public ProgressEvent(String phase, int iteration, int totalIterations, double objective, Duration elapsed) {
+        this(phase, iteration, totalIterations, objective, elapsed, null);
+    }
+
+    /** An event about one item of a job (e.g. the projection a whole-model compression just finished), or null. */
+    public ProgressEvent(String phase, int iteration, int totalIterations, double objective, Duration elapsed, String subject) {
         this.phase = phase;
         this.iteration = iteration;
         this.totalIterations = totalIterations;
         this.objective = objective;
         this.elapsed = elapsed;
+        this.subject = subject;
+    }
+
+    /** The item this event is about, or null. */
+    public String subject() { return subject; }
+
+    /**
+     * Estimated time to the end of the phase, elapsed × (total − done) / done, assuming the remaining steps cost what
+     * the done ones did on average (a pipeline that runs its largest tasks first overestimates); zero when nothing is done.
+     */
+    public Duration eta() {
+        if (iteration <= 0 || totalIterations <= iteration) return Duration.ZERO;
+        return Duration.ofNanos((long) (elapsed.toNanos() * (double) (totalIterations - iteration) / iteration));
     }
 
     public String phase() { return phase; }
@@ -36,7 +55,7 @@ public final class ProgressEvent {
 
     @Override
     public String toString() {
-        return String.format("%s %d/%d objective=%.6g elapsed=%.3fs", phase, iteration, totalIterations, objective,
-                elapsed.toNanos() / 1e9);
+        return String.format("%s %d/%d%s objective=%.6g elapsed=%.3fs", phase, iteration, totalIterations,
+                subject == null ? "" : " " + subject, objective, elapsed.toNanos() / 1e9);
     }
 }

@@ -5,30 +5,42 @@ import io.github.cospadi.Compressor;
 import io.github.cospadi.Method;
 import io.github.cospadi.Parallelism;
 import io.github.cospadi.calibration.CalibrationStats;
+import io.github.cospadi.io.CompressedFormat;
 import io.github.cospadi.io.DType;
+import io.github.cospadi.io.GgmlType;
+import io.github.cospadi.io.GgufFile;
 import io.github.cospadi.io.SafeTensors;
 import io.github.cospadi.io.SafeTensorsWriter;
+import io.github.cospadi.kernel.DenseLinear;
+import io.github.cospadi.models.GramCapture;
+import io.github.cospadi.models.ModelCompressor;
+import io.github.cospadi.models.Models;
 import io.github.cospadi.models.llama.ByteCorpus;
-import io.github.cospadi.models.llama.Evaluation;
+import io.github.cospadi.models.llama.LlamaGguf;
 import io.github.cospadi.models.llama.LlamaModel;
+import io.github.cospadi.models.text.TokenWindows;
+import io.github.cospadi.models.tokenizer.ByteTokenizer;
 import org.ejml.data.FMatrixRMaj;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * {@code cospadi compress}: calibrates a byte-level Llama checkpoint on the SOTU addresses before 2000 (256 random
- * windows of 128 bytes, seed 42), compresses every q, k, v, o, gate, up and down projection at one ratio and writes
- * {@code OUT/config.json} and {@code OUT/model.safetensors} with the reconstructed dense weights under the original
- * names, so any Llama loader reads it, plus the factors themselves (layout {@code --factors}, default bf16) in
- * {@code OUT/compressed/layer-N.cspd} (docs/format.md). Layers are processed one at a time and each reconstruction
- * overwrites the loaded weight, so memory beyond the model is one layer's factors. {@code capture-grams} writes only the calibration Grams.
+ * {@code cospadi compress}: calibrates a Llama-family model (a GGUF file or a Hugging Face folder) on the SOTU
+ * addresses before 2000, compresses every q, k, v, o, gate, up and down projection at one ratio and writes into a new
+ * folder {@code OUT}: the factors ({@code compressed/layer-N.cspd}, layout {@code --factors}, docs/format.md), the
+ * dense reconstruction as Hugging Face safetensors ({@code model.safetensors} + {@code config.json}, rotate-half
+ * layout) and, for a GGUF source, as GGUF ({@code model.gguf}, the source's metadata and tokenizer). {@code
+ * capture-grams} writes only the calibration Grams.
+ *
+ * <p>Calibration: for a BPE model, {@code --calibration-windows} (default 128) windows of 256 tokens evenly spaced
+ * over the addresses before 2000 (docs/benchmarks.md); for the byte-level tiny Llama, the protocol its figures were
+ * measured with: 256 random windows of 128 bytes, seed 42.
  */
 final class CompressModelCommand implements Command {
     private final boolean captureOnly;
@@ -39,24 +51,26 @@ final class CompressModelCommand implements Command {
 
     @Override
     public String summary() {
-        return captureOnly ? "capture the input Gram of every projection of a Llama checkpoint on calibration text"
-                : "compress every projection of a Llama checkpoint and write a reconstructed dense checkpoint";
+        return captureOnly ? "capture the input Gram of every projection of a Llama model on calibration text"
+                : "compress every projection of a Llama model (GGUF or HF folder); write factors and dense checkpoints";
     }
 
     @Override
     public String usage() {
-        return captureOnly ? "--model DIR [--calibration TEXT_DIR] [--windows N] --out FILE"
-                : "--model DIR [--calibration TEXT_DIR | --grams FILE] --ratio G [--method cospadi|svd-llm|svd] [--coder omp|iht] "
-                + "[--iterations T] [--coding-interval C] [--orientation input|output|auto] [--threads N] [--dtype F32|F16|BF16] [--factors F32|BF16|COMPACT|INT8] --out DIR";
+        return captureOnly ? "--model FILE.gguf|DIR [--calibration TEXT_DIR] [--calibration-windows N] --out FILE"
+                : "--model FILE.gguf|DIR [--calibration TEXT_DIR [--calibration-windows N] | --grams FILE] --ratio G [--method cospadi|svd-llm|svd] [--coder omp|iht] "
+                + "[--iterations T] [--coding-interval C] [--orientation input|output|auto] [--threads N] [--dtype F32|F16|BF16] "
+                + "[--gguf-type F32|F16|BF16|Q8_0] [--factors F32|BF16|COMPACT|INT8] [--overwrite] --out DIR";
     }
 
     @Override
     public int run(Options o, PrintStream out, PrintStream err) throws Exception {
-        final Path modelDir = o.path("model");
+        final Path modelPath = o.path("model");
         final Path text = Path.of(o.string("calibration", PerplexityCommand.DEFAULT_TEXT));
-        final int windows = o.integer("windows", 256);
+        final String windowsOption = o.string("calibration-windows", o.string("windows", null));
         final Path outPath = o.path("out");
         final int threads = o.integer("threads", Runtime.getRuntime().availableProcessors());
+        final boolean overwrite = o.flag("overwrite");
         final String gramsFile = captureOnly ? null : o.string("grams", null);
         final double ratio = captureOnly ? 0 : o.real("ratio", Double.NaN);
         final Method method = captureOnly ? Method.COSPADI : LayersCommand.method(o.string("method", "cospadi"));
@@ -65,42 +79,51 @@ final class CompressModelCommand implements Command {
         final int codingInterval = captureOnly ? 1 : o.integer("coding-interval", 1);
         final io.github.cospadi.Orientation orientation = captureOnly ? io.github.cospadi.Orientation.INPUT
                 : LayersCommand.orientation(o.string("orientation", "input"));
-        final String dtypeName = captureOnly ? "F32" : o.string("dtype", "F32");
+        final DType dtype = captureOnly ? DType.F32 : dtype(o.string("dtype", "F32"));
+        final GgmlType ggufType = captureOnly ? GgmlType.F32 : ggufType(o.string("gguf-type", "F32"));
         final String factorsName = captureOnly ? "BF16" : o.string("factors", "BF16");
-        final io.github.cospadi.io.CompressedFormat.Precision factorLayout;
+        final CompressedFormat.Precision factorLayout;
         try {
-            factorLayout = io.github.cospadi.io.CompressedFormat.Precision.valueOf(factorsName);
+            factorLayout = CompressedFormat.Precision.valueOf(factorsName);
         } catch (IllegalArgumentException e) {
             throw new Options.UsageException("--factors must be F32, BF16, COMPACT or INT8, got '" + factorsName + "'");
         }
         o.finish();
         if (!captureOnly && Double.isNaN(ratio)) throw new Options.UsageException("missing --ratio");
-        final DType dtype;
-        switch (dtypeName) {
-            case "F32": dtype = DType.F32; break;
-            case "F16": dtype = DType.F16; break;
-            case "BF16": dtype = DType.BF16; break;
-            default: throw new Options.UsageException("--dtype must be F32, F16 or BF16, got '" + dtypeName + "'");
+        if (captureOnly ? Files.exists(outPath) && !overwrite : nonEmpty(outPath) && !overwrite) {
+            throw new IllegalArgumentException("output " + outPath + " already exists; choose another --out or pass --overwrite");
         }
 
-        final LlamaModel model = LlamaModel.load(modelDir, Parallelism.threads(threads));
         final long start = System.nanoTime();
+        final LlamaModel model = Models.load(modelPath, Parallelism.threads(threads));
+        err.printf(Locale.ROOT, "loaded %s: %d layers, hidden %d, %d projections (%.1f s)%n", model.name(), model.config().layers(),
+                model.config().hiddenSize(), model.projections().size(), (System.nanoTime() - start) / 1e9);
         final Map<String, CalibrationStats> grams = new LinkedHashMap<>();
         if (gramsFile != null) {
             try (SafeTensors g = SafeTensors.open(Path.of(gramsFile))) {
-                for (String w : model.projections()) {
+                for (String w : model.projectionNames()) {
                     final String name = w.substring(0, w.length() - ".weight".length());
-                    grams.put(name, CalibrationStats.ofGram(g.readDouble(name + ".input_gram"), 1));
+                    grams.put(w, CalibrationStats.ofGram(g.readDouble(name + ".input_gram"), 1));
                 }
             }
         } else {
-            err.printf(Locale.ROOT, "capturing calibration Grams: %d windows of 128 bytes from the addresses before 2000...%n", windows);
-            grams.putAll(Evaluation.captureGrams(model, ByteCorpus.years(text, 0, 2000).randomWindows(windows, 128, 42)));
+            final List<int[]> windows = calibrationWindows(model, text, windowsOption);
+            err.printf(Locale.ROOT, "capturing calibration Grams: %d windows of %d tokens from the addresses before 2000...%n",
+                    windows.size(), windows.get(0).length);
+            final long t0 = System.nanoTime();
+            grams.putAll(GramCapture.capture(model, windows, (done, total) -> {
+                if (done % 16 == 0 || done == total) {
+                    final double s = (System.nanoTime() - t0) / 1e9;
+                    err.printf(Locale.ROOT, "  capture %d/%d windows (%.1f s, ETA %.0f s)%n", done, total, s, s * (total - done) / done);
+                }
+                return true;
+            }));
+            err.printf(Locale.ROOT, "captured in %.1f s%n", (System.nanoTime() - t0) / 1e9);
         }
         if (captureOnly) {
             final SafeTensorsWriter w = new SafeTensorsWriter().metadata("tokens_per_gram", Long.toString(grams.values().iterator().next().tokens()));
-            grams.forEach((name, stats) -> w.add(name + ".input_gram", DType.F64, new long[]{stats.inFeatures(), stats.inFeatures()},
-                    stats.gramView().data));
+            grams.forEach((name, stats) -> w.add(name.substring(0, name.length() - ".weight".length()) + ".input_gram", DType.F64,
+                    new long[]{stats.inFeatures(), stats.inFeatures()}, stats.gramView().data));
             w.write(outPath);
             err.printf(Locale.ROOT, "wrote %d Grams to %s (%.1f s)%n", grams.size(), outPath, (System.nanoTime() - start) / 1e9);
             return 0;
@@ -110,31 +133,20 @@ final class CompressModelCommand implements Command {
                 .coder(LayersCommand.coder(coder)).parallelism(Parallelism.sequential());
         if (method == Method.COSPADI) b.codingInterval(codingInterval).orientation(orientation);
         final Compressor compressor = b.build();
-        final List<String> names = model.projections();
-        final double[] errors = new double[names.size()];
-        final int perLayer = LlamaModel.PROJECTIONS.size();
-        final int[] done = {0};
+        final long t1 = System.nanoTime();
+        final Map<String, CompressedMatrix> factors = new ModelCompressor(compressor, threads, e ->
+                err.printf(Locale.ROOT, "[%d/%d] %s functional error %.4f (%.1f s, ETA %.0f s)%n", e.iteration(), e.totalIterations(),
+                        e.subject(), e.objective(), e.elapsed().toNanos() / 1e9, e.eta().toNanos() / 1e9))
+                .compress(model, grams, null, (name, c) -> model.replace(name, DenseLinear.wrap(c.reconstruct())));
+        final double compressSeconds = (System.nanoTime() - t1) / 1e9;
+
         Files.createDirectories(outPath.resolve("compressed"));
-        // layer by layer: the extra memory is one layer's factors; each reconstruction overwrites its weight in place
+        final int perLayer = LlamaModel.PROJECTIONS.size();
+        final List<String> names = model.projectionNames();
         for (int l = 0; l < model.config().layers(); l++) {
-            final int first = l * perLayer;
-            final CompressedMatrix[] factors = new CompressedMatrix[perLayer];
-            Parallelism.threads(threads).forEachBlock(perLayer, 1, (from, to) -> {
-                final String name = names.get(first + from);
-                final CompressedMatrix c = compressor.compress(model.weight(name), grams.get(name.substring(0, name.length() - ".weight".length())));
-                factors[from] = c;
-                errors[first + from] = c.report().functionalError();
-                synchronized (done) {
-                    err.printf(Locale.ROOT, "[%d/%d] %s functional error %.4f (%.1f s)%n", ++done[0], names.size(), name,
-                            errors[first + from], (System.nanoTime() - start) / 1e9);
-                }
-            });
-            final Map<String, CompressedMatrix> compact = new LinkedHashMap<>();
-            for (int p = 0; p < perLayer; p++) {
-                model.replaceWeight(names.get(first + p), factors[p].reconstruct());
-                compact.put(names.get(first + p), factors[p]);
-            }
-            io.github.cospadi.io.CompressedFormat.write(outPath.resolve("compressed").resolve("layer-" + l + ".cspd"), compact, factorLayout);
+            final Map<String, CompressedMatrix> layer = new LinkedHashMap<>();
+            for (int p = 0; p < perLayer; p++) layer.put(names.get(l * perLayer + p), factors.get(names.get(l * perLayer + p)));
+            CompressedFormat.write(outPath.resolve("compressed").resolve("layer-" + l + ".cspd"), layer, factorLayout);
         }
         final SafeTensorsWriter w = new SafeTensorsWriter().metadata("format", "pt")
                 .metadata("cospadi", method.name().toLowerCase(Locale.ROOT) + " ratio=" + ratio + " iterations=" + iterations);
@@ -148,11 +160,74 @@ final class CompressModelCommand implements Command {
             }
         }
         w.write(outPath.resolve("model.safetensors"));
-        Files.copy(modelDir.resolve("config.json"), outPath.resolve("config.json"), StandardCopyOption.REPLACE_EXISTING);
+        writeAtomically(outPath.resolve("config.json"), Json.object(model.config().toHuggingFace()) + "\n");
+        if (Models.isGguf(modelPath)) {
+            try (GgufFile source = GgufFile.open(modelPath)) {
+                LlamaGguf.write(model, source, outPath.resolve("model.gguf"), ggufType);
+            }
+        }
         double mean = 0;
-        for (double e : errors) mean += e;
-        out.printf(Locale.ROOT, "compressed %d projections with %s at ratio %.2f: mean functional error %.5f; wrote %s (%.1f s)%n",
-                names.size(), method.name().toLowerCase(Locale.ROOT), ratio, mean / names.size(), outPath, (System.nanoTime() - start) / 1e9);
+        for (CompressedMatrix c : factors.values()) mean += c.report().functionalError();
+        out.printf(Locale.ROOT, "compressed %d projections with %s at ratio %.2f: mean functional error %.5f; compression %.1f s, total %.1f s; wrote %s%n",
+                factors.size(), method.name().toLowerCase(Locale.ROOT), ratio, mean / factors.size(), compressSeconds,
+                (System.nanoTime() - start) / 1e9, outPath);
         return 0;
+    }
+
+    /** The calibration windows of the command's protocol (see the class comment). */
+    static List<int[]> calibrationWindows(LlamaModel model, Path text, String countOption) throws java.io.IOException {
+        if (model.tokenizer() == ByteTokenizer.INSTANCE) {
+            final int count = countOption == null ? 256 : parseCount(countOption);
+            return List.of(ByteCorpus.years(text, 0, 2000).randomWindows(count, 128, 42));
+        }
+        return TokenWindows.evenlySpaced(model.tokenizer(), text, 0, 2000, 256, countOption == null ? 128 : parseCount(countOption));
+    }
+
+    private static int parseCount(String s) {
+        try {
+            final int n = Integer.parseInt(s);
+            if (n < 1) throw new NumberFormatException();
+            return n;
+        } catch (NumberFormatException e) {
+            throw new Options.UsageException("--calibration-windows must be a positive integer, got '" + s + "'");
+        }
+    }
+
+    /** Writes a text file through a temporary file in the same folder and a move, so no partial file is ever seen. */
+    static void writeAtomically(Path target, String text) throws java.io.IOException {
+        final Path tmp = Files.createTempFile(target.toAbsolutePath().getParent(), "." + target.getFileName(), ".tmp");
+        try {
+            Files.writeString(tmp, text);
+            Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static boolean nonEmpty(Path dir) throws java.io.IOException {
+        if (!Files.exists(dir)) return false;
+        if (!Files.isDirectory(dir)) return true;
+        try (var s = Files.list(dir)) {
+            return s.findAny().isPresent();
+        }
+    }
+
+    static DType dtype(String name) {
+        switch (name) {
+            case "F32": return DType.F32;
+            case "F16": return DType.F16;
+            case "BF16": return DType.BF16;
+            default: throw new Options.UsageException("--dtype must be F32, F16 or BF16, got '" + name + "'");
+        }
+    }
+
+    static GgmlType ggufType(String name) {
+        switch (name) {
+            case "F32": return GgmlType.F32;
+            case "F16": return GgmlType.F16;
+            case "BF16": return GgmlType.BF16;
+            case "Q8_0": return GgmlType.Q8_0;
+            default: throw new Options.UsageException("--gguf-type must be F32, F16, BF16 or Q8_0, got '" + name + "'");
+        }
     }
 }

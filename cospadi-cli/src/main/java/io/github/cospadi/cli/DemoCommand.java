@@ -100,7 +100,7 @@ final class DemoCommand implements Command {
                 final Compressor.Builder b = Compressor.builder().method(method).ratio(ratio).parallelism(Parallelism.sequential());
                 if (method == Method.COSPADI) b.iterations(iterations).codingInterval(codingInterval).orientation(orientation);
                 final Compressor compressor = b.build();
-                final List<String> names = model.projections();
+                final List<String> names = model.projectionNames();
                 final FMatrixRMaj[] replaced = new FMatrixRMaj[names.size()];
                 final double[] errors = new double[names.size()];
                 par.forEachBlock(names.size(), 1, (from, to) -> {

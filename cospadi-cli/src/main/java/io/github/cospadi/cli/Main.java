@@ -16,6 +16,7 @@ public final class Main {
         commands.put("layers", new LayersCommand());
         commands.put("compress", new CompressModelCommand(false));
         commands.put("perplexity", new PerplexityCommand());
+        commands.put("generate", new GenerateCommand());
         commands.put("capture-grams", new CompressModelCommand(true));
         commands.put("bench-matrix", new BenchMatrixCommand());
         commands.put("bench-omp", new BenchOmpCommand());

@@ -10,9 +10,27 @@ public final class DenseLinear implements LinearOperator {
     static final int ROW_BLOCK = 64;
     private final FMatrixRMaj w;  // (out x in)
 
+    /** A dense layer over a copy of {@code weight} (outFeatures × inFeatures). */
     public DenseLinear(FMatrixRMaj weight) {
+        this(weight, true);
+    }
+
+    private DenseLinear(FMatrixRMaj weight, boolean copy) {
         Checks.nonEmpty("weight", weight);
-        this.w = weight.copy();
+        this.w = copy ? weight.copy() : weight;
+    }
+
+    /**
+     * A dense layer over {@code weight} itself, without a copy (for loaders that own a freshly read matrix): the caller
+     * hands it over and must not modify it afterwards.
+     */
+    public static DenseLinear wrap(FMatrixRMaj weight) {
+        return new DenseLinear(weight, false);
+    }
+
+    @Override
+    public FMatrixRMaj toDense() {
+        return w.copy();
     }
 
     @Override public int inFeatures() { return w.numCols; }

@@ -29,4 +29,18 @@ public interface LinearOperator {
 
     /** Bytes of weights streamed by one batch-1 product (for GB/s reports). */
     long weightBytes();
+
+    /**
+     * The dense matrix Ŵ (outFeatures × inFeatures) this operator applies, a fresh copy. The default multiplies the
+     * identity (Ŵᵀ = I·Ŵᵀ) and transposes; implementations with a cheaper form override it.
+     */
+    default FMatrixRMaj toDense() {
+        final int in = inFeatures(), out = outFeatures();
+        final FMatrixRMaj identity = new FMatrixRMaj(in, in);
+        for (int i = 0; i < in; i++) identity.data[i * in + i] = 1;
+        final FMatrixRMaj wt = multiply(identity, Parallelism.sequential()); // in x out
+        final FMatrixRMaj w = new FMatrixRMaj(out, in);
+        for (int i = 0; i < in; i++) for (int o = 0; o < out; o++) w.data[o * in + i] = wt.data[i * out + o];
+        return w;
+    }
 }

@@ -5,32 +5,58 @@ import org.ejml.data.FMatrixRMaj;
 
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.function.Consumer;
 
 /**
- * Accumulates the Gram of every projection's input during forward passes. Projections fed the same activation matrix
- * in one pass (q, k and v; gate and up) share one accumulation, so each distinct input is added once.
+ * Accumulates the Gram G = XᵀX of every projection's input during forward passes. Projections fed the same activation
+ * matrix in one pass (q, k and v; gate and up) share one accumulation, so each distinct input is added once and the
+ * shared {@link CalibrationStats} instance is returned under each of their names.
  */
 public final class GramCapture {
-    /** Receives (projection name, input activations) from a forward pass. */
-    @FunctionalInterface
-    public interface Sink {
-        void onInput(String projection, FMatrixRMaj input);
-    }
-
     private final Map<String, CalibrationStats.Accumulator> byProjection = new LinkedHashMap<>();
     private final Map<FMatrixRMaj, CalibrationStats.Accumulator> byInput = new IdentityHashMap<>();
 
     private GramCapture() {}
 
-    /** Runs {@code passes} with a sink and returns the statistics by projection name. */
-    public static Map<String, CalibrationStats> capture(Consumer<Sink> passes) {
+    /** Runs {@code passes} with a listener and returns the statistics by projection name. */
+    public static Map<String, CalibrationStats> capture(Consumer<ProjectionListener> passes) {
         final GramCapture c = new GramCapture();
         passes.accept(c::onInput);
+        return c.build();
+    }
+
+    /**
+     * The input statistics of every projection of {@code model} over forward passes on {@code inputs} (token
+     * sequences), in order; {@code progress} (may be null) hears (done, total) after each pass and may cancel by
+     * returning false.
+     */
+    public static Map<String, CalibrationStats> capture(CompressibleModel model, List<int[]> inputs, Progress progress) {
+        if (inputs.isEmpty()) throw new IllegalArgumentException("calibration inputs must be non-empty");
+        final GramCapture c = new GramCapture();
+        for (int i = 0; i < inputs.size(); i++) {
+            model.run(inputs.get(i), c::onInput);
+            if (progress != null && !progress.onPass(i + 1, inputs.size())) throw new CancellationException("calibration capture cancelled");
+        }
+        final Map<String, CalibrationStats> out = c.build();
+        for (Projection p : model.projections()) {
+            if (!out.containsKey(p.name())) throw new IllegalStateException("model '" + model.name() + "' never reported an input for '" + p.name() + "'");
+        }
+        return out;
+    }
+
+    /** Hears the progress of a capture; return false to cancel. */
+    @FunctionalInterface
+    public interface Progress {
+        boolean onPass(int done, int total);
+    }
+
+    private Map<String, CalibrationStats> build() {
         final Map<String, CalibrationStats> out = new LinkedHashMap<>();
         final Map<CalibrationStats.Accumulator, CalibrationStats> built = new IdentityHashMap<>();
-        c.byProjection.forEach((name, acc) -> out.put(name, built.computeIfAbsent(acc, CalibrationStats.Accumulator::build)));
+        byProjection.forEach((name, acc) -> out.put(name, built.computeIfAbsent(acc, CalibrationStats.Accumulator::build)));
         return out;
     }
 
@@ -39,7 +65,11 @@ public final class GramCapture {
         if (acc == null) {
             // a new activation matrix: its projection's accumulator (created on first sight, possibly shared later)
             acc = byProjection.computeIfAbsent(projection, p -> CalibrationStats.accumulator(input.numCols));
-            acc.add(input);
+            try {
+                acc.add(input);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("input of projection '" + projection + "': " + e.getMessage(), e);
+            }
             byInput.clear(); // inputs are only shared within one pass of one block
             byInput.put(input, acc);
         } else {

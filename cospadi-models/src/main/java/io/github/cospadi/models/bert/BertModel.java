@@ -1,5 +1,7 @@
 package io.github.cospadi.models.bert;
 
+import io.github.cospadi.models.ProjectionListener;
+
 import io.github.cospadi.Parallelism;
 import io.github.cospadi.internal.FloatOps;
 import io.github.cospadi.models.onnx.OnnxModel;
@@ -19,23 +21,19 @@ import java.util.Map;
  * sentence-transformers do). Projections are exposed as (out × in) weights named
  * {@code encoder.layer.N.attention.self.query} etc.
  */
-public final class BertModel {
+public final class BertModel implements io.github.cospadi.models.CompressibleModel {
     /** The six projections of every layer: HF module path (also the ONNX node path with '/'). */
     public static final List<String> PROJECTIONS = List.of("attention.self.query", "attention.self.key", "attention.self.value",
             "attention.output.dense", "intermediate.dense", "output.dense");
     static final double LAYER_NORM_EPS = 1e-12;
-
-    /** Receives every projection's input (tokens × in) during a forward pass. */
-    @FunctionalInterface
-    public interface ProjectionListener {
-        void onInput(String projection, FMatrixRMaj input);
-    }
 
     private final int layers, hidden, heads;
     private final FMatrixRMaj wordEmbeddings, positionEmbeddings, tokenTypeEmbeddings;
     private final Map<String, float[]> vectors;     // biases and LayerNorm parameters by HF name
     private final Map<String, FMatrixRMaj> weights; // projection weights (out x in) by projection name
     private final Map<String, float[]> transposed = new java.util.concurrent.ConcurrentHashMap<>(); // (in x out) for the GEMM
+    /** Projections running on a replacement operator instead of their loaded weight. */
+    private final Map<String, io.github.cospadi.kernel.LinearOperator> replaced = new java.util.concurrent.ConcurrentHashMap<>();
     private final Parallelism parallelism;
 
     private BertModel(int layers, int hidden, int heads, FMatrixRMaj word, FMatrixRMaj position, FMatrixRMaj tokenType,
@@ -76,7 +74,7 @@ public final class BertModel {
         }
         final BertModel model = new BertModel(layers, hidden, h, word, matrix(init, "embeddings.position_embeddings.weight"),
                 matrix(init, "embeddings.token_type_embeddings.weight"), vectors, weights, parallelism);
-        for (String p : model.projections()) {
+        for (String p : model.projectionNames()) {
             if (!weights.containsKey(p)) throw new IllegalArgumentException("no MatMul weight for " + p + " in the ONNX graph");
             if (!vectors.containsKey(p + ".bias")) throw new IllegalArgumentException("no bias initializer " + p + ".bias");
         }
@@ -95,14 +93,44 @@ public final class BertModel {
 
     public int heads() { return heads; }
 
+    @Override
+    public String name() {
+        return "bert-" + layers + "x" + hidden;
+    }
+
+    @Override
+    public List<io.github.cospadi.models.Projection> projections() {
+        final List<io.github.cospadi.models.Projection> out = new ArrayList<>();
+        for (String p : projectionNames()) out.add(new io.github.cospadi.models.Projection(p, weights.get(p).numRows, weights.get(p).numCols));
+        return out;
+    }
+
+    @Override
+    public io.github.cospadi.kernel.LinearOperator operator(String projection) {
+        final io.github.cospadi.kernel.LinearOperator op = replaced.get(projection);
+        return op != null ? op : io.github.cospadi.kernel.DenseLinear.wrap(weight(projection));
+    }
+
+    @Override
+    public void replace(String projection, io.github.cospadi.kernel.LinearOperator operator) {
+        io.github.cospadi.models.CompressibleModel.checkReplacement(projection(projection), operator);
+        replaced.put(projection, operator);
+    }
+
+    @Override
+    public void run(int[] tokens, ProjectionListener listener) {
+        encode(tokens, listener);
+    }
+
     /** Projection names, layer by layer: {@code encoder.layer.N.<projection>}. */
-    public List<String> projections() {
+    public List<String> projectionNames() {
         final List<String> out = new ArrayList<>();
         for (int l = 0; l < layers; l++) for (String p : PROJECTIONS) out.add("encoder.layer." + l + "." + p);
         return out;
     }
 
-    /** A projection weight (out × in); do not modify. */
+    /** A projection's loaded weight (out × in; not copied: do not modify), whatever replaces it at run time. */
+    @Override
     public FMatrixRMaj weight(String projection) {
         final FMatrixRMaj w = weights.get(projection);
         if (w == null) throw new IllegalArgumentException("no projection '" + projection + "'");
@@ -120,7 +148,9 @@ public final class BertModel {
             }
             w.put(name, m);
         });
-        return new BertModel(layers, hidden, heads, wordEmbeddings, positionEmbeddings, tokenTypeEmbeddings, vectors, w, parallelism);
+        final BertModel m = new BertModel(layers, hidden, heads, wordEmbeddings, positionEmbeddings, tokenTypeEmbeddings, vectors, w, parallelism);
+        replaced.forEach((name, op) -> { if (!replacements.containsKey(name)) m.replaced.put(name, op); });
+        return m;
     }
 
     /** The L2-normalized mean-pooled sentence embedding of one tokenized sentence (no padding needed). */
@@ -183,6 +213,13 @@ public final class BertModel {
 
     /** y = x·Wᵀ + b through the register-tiled GEMM on Wᵀ (in × out, the ONNX layout, kept beside W). */
     private FMatrixRMaj linear(FMatrixRMaj x, String projection) {
+        final io.github.cospadi.kernel.LinearOperator op = replaced.get(projection);
+        if (op != null) {
+            final float[] bias = vectors.get(projection + ".bias");
+            final FMatrixRMaj y = op.multiply(x, parallelism);
+            for (int t = 0; t < y.numRows; t++) for (int o = 0; o < bias.length; o++) y.data[t * bias.length + o] += bias[o];
+            return y;
+        }
         final float[] wt = transposed.computeIfAbsent(projection, p -> transpose(weights.get(p)));
         final float[] bias = vectors.get(projection + ".bias");
         final int n = x.numRows, in = x.numCols, out = bias.length;

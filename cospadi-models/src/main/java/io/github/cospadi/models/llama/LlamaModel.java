@@ -3,227 +3,405 @@ package io.github.cospadi.models.llama;
 import io.github.cospadi.Parallelism;
 import io.github.cospadi.internal.FloatOps;
 import io.github.cospadi.io.SafeTensors;
+import io.github.cospadi.kernel.DenseLinear;
+import io.github.cospadi.kernel.LinearOperator;
+import io.github.cospadi.models.LanguageModel;
+import io.github.cospadi.models.Projection;
+import io.github.cospadi.models.ProjectionListener;
+import io.github.cospadi.models.tokenizer.ByteTokenizer;
+import io.github.cospadi.models.tokenizer.Tokenizer;
 import org.ejml.data.FMatrixRMaj;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A Llama-architecture causal language model in float32 with Hugging Face tensor names: RMSNorm, rotate-half RoPE,
- * grouped-query attention, SwiGLU MLP, (un)tied LM head. Weights are (out × in), y = x·Wᵀ. Immutable after loading;
- * {@link #withWeights} makes a copy with some projections replaced (e.g. by compressed reconstructions).
+ * grouped-query attention, SwiGLU MLP, (un)tied LM head. Every projection runs through a {@link LinearOperator}
+ * (dense as loaded, or a compressed replacement), y = Ŵx. Loaded from a Hugging Face folder ({@link #load}) or a
+ * GGUF file ({@link LlamaGguf#load}), whose Q/K rows llama.cpp permuted for its interleaved RoPE are put back into the
+ * Hugging Face order at load, so one forward pass serves both sources.
+ *
+ * <p>Forward passes may run concurrently; {@link #replace} must not run during one.
  */
-public final class LlamaModel {
+public final class LlamaModel implements LanguageModel {
     /** The seven projections of every layer, in the order of {@link #projections()}. */
     public static final List<String> PROJECTIONS = List.of("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj",
             "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj");
 
-    /** Receives the input of every projection during a forward pass (name without ".weight", input: tokens × in). */
-    @FunctionalInterface
-    public interface ProjectionListener {
-        void onInput(String projection, FMatrixRMaj input);
-    }
-
+    private final String name;
     private final LlamaConfig config;
-    private final Map<String, FMatrixRMaj> weights; // every 2-D tensor, by name
-    private final Map<String, float[]> vectors;     // norms
+    private final Tokenizer tokenizer;
+    private final FMatrixRMaj embed;                 // vocab x hidden
+    private final LinearOperator head;               // vocab x hidden (the embedding when tied)
+    private final Map<String, float[]> vectors;      // norms by HF name
+    private final Map<String, LinearOperator> ops = new ConcurrentHashMap<>(); // projections by weight name
+    private final List<Projection> projections;
     private final Parallelism parallelism;
 
-    private LlamaModel(LlamaConfig config, Map<String, FMatrixRMaj> weights, Map<String, float[]> vectors, Parallelism parallelism) {
+    LlamaModel(String name, LlamaConfig config, Tokenizer tokenizer, FMatrixRMaj embed, FMatrixRMaj head,
+               Map<String, float[]> vectors, Map<String, FMatrixRMaj> projectionWeights, Parallelism parallelism) {
+        this.name = name;
         this.config = config;
-        this.weights = weights;
-        this.vectors = vectors;
+        this.tokenizer = tokenizer;
         this.parallelism = parallelism;
+        require("model.embed_tokens.weight", embed, config.vocabSize(), config.hiddenSize());
+        this.embed = embed;
+        if (head != null) require("lm_head.weight", head, config.vocabSize(), config.hiddenSize());
+        this.head = DenseLinear.wrap(head != null ? head : embed);
+        this.vectors = Collections.unmodifiableMap(new LinkedHashMap<>(vectors));
+        final int q = config.heads() * config.headDim(), kv = config.kvHeads() * config.headDim();
+        final int h = config.hiddenSize(), f = config.intermediateSize();
+        final int[][] shapes = {{q, h}, {kv, h}, {kv, h}, {h, q}, {f, h}, {f, h}, {h, f}};
+        final List<Projection> list = new ArrayList<>();
+        for (int l = 0; l < config.layers(); l++) {
+            for (int p = 0; p < PROJECTIONS.size(); p++) {
+                final String n = layer(l, PROJECTIONS.get(p));
+                final FMatrixRMaj w = projectionWeights.get(n);
+                if (w == null) throw new IllegalArgumentException("checkpoint has no tensor '" + n + "'");
+                require(n, w, shapes[p][0], shapes[p][1]);
+                list.add(new Projection(n, shapes[p][0], shapes[p][1]));
+                ops.put(n, DenseLinear.wrap(w));
+            }
+            for (String norm : List.of("input_layernorm.weight", "post_attention_layernorm.weight")) {
+                requireVector("model.layers." + l + "." + norm, h);
+            }
+        }
+        requireVector("model.norm.weight", h);
+        this.projections = Collections.unmodifiableList(list);
     }
 
-    /** Loads {@code dir/config.json} and {@code dir/model.safetensors} (F32, F16 or BF16). */
+    /** Loads {@code dir/config.json} and {@code dir/model.safetensors} (F32, F16 or BF16); byte-level vocabulary when it has 256 tokens. */
     public static LlamaModel load(Path dir, Parallelism parallelism) throws IOException {
         final LlamaConfig config = LlamaConfig.read(dir.resolve("config.json"));
         final Map<String, FMatrixRMaj> w = new LinkedHashMap<>();
         final Map<String, float[]> v = new LinkedHashMap<>();
         try (SafeTensors st = SafeTensors.open(dir.resolve("model.safetensors"))) {
-            for (String name : st.names()) {
-                if (st.info(name).shape().length == 2) w.put(name, st.readFloat(name));
-                else v.put(name, st.readFloatArray(name));
+            for (String n : st.names()) {
+                if (st.info(n).shape().length == 2) w.put(n, st.readFloat(n));
+                else v.put(n, st.readFloatArray(n));
             }
         }
-        final LlamaModel model = new LlamaModel(config, w, v, parallelism);
-        model.require("model.embed_tokens.weight", config.vocabSize(), config.hiddenSize());
-        for (int l = 0; l < config.layers(); l++) {
-            final int q = config.heads() * config.headDim(), kv = config.kvHeads() * config.headDim();
-            model.require(layer(l, "self_attn.q_proj"), q, config.hiddenSize());
-            model.require(layer(l, "self_attn.k_proj"), kv, config.hiddenSize());
-            model.require(layer(l, "self_attn.v_proj"), kv, config.hiddenSize());
-            model.require(layer(l, "self_attn.o_proj"), config.hiddenSize(), q);
-            model.require(layer(l, "mlp.gate_proj"), config.intermediateSize(), config.hiddenSize());
-            model.require(layer(l, "mlp.up_proj"), config.intermediateSize(), config.hiddenSize());
-            model.require(layer(l, "mlp.down_proj"), config.hiddenSize(), config.intermediateSize());
+        final FMatrixRMaj embed = w.remove("model.embed_tokens.weight");
+        if (embed == null) throw new IllegalArgumentException(dir + ": checkpoint has no tensor 'model.embed_tokens.weight'");
+        final FMatrixRMaj head = w.remove("lm_head.weight");
+        if (head == null && !config.tiedEmbeddings()) {
+            throw new IllegalArgumentException(dir + ": checkpoint has no tensor 'lm_head.weight' and tie_word_embeddings is false");
         }
-        return model;
+        final Tokenizer tokenizer = config.vocabSize() == 256 ? ByteTokenizer.INSTANCE : null;
+        return new LlamaModel(dir.getFileName().toString(), config, tokenizer, embed, head, v, w, parallelism);
     }
 
-    private void require(String name, int rows, int cols) {
-        final FMatrixRMaj m = weights.get(name);
-        if (m == null) throw new IllegalArgumentException("checkpoint has no tensor '" + name + "'");
+    private void require(String n, FMatrixRMaj m, int rows, int cols) {
         if (m.numRows != rows || m.numCols != cols) {
-            throw new IllegalArgumentException("tensor '" + name + "' is " + m.numRows + "x" + m.numCols + ", config expects " + rows + "x" + cols);
+            throw new IllegalArgumentException("tensor '" + n + "' is " + m.numRows + "x" + m.numCols + ", config expects " + rows + "x" + cols);
         }
+    }
+
+    private void requireVector(String n, int length) {
+        final float[] v = vectors.get(n);
+        if (v == null) throw new IllegalArgumentException("checkpoint has no tensor '" + n + "'");
+        if (v.length != length) throw new IllegalArgumentException("tensor '" + n + "' has length " + v.length + ", config expects " + length);
     }
 
     static String layer(int l, String projection) {
         return "model.layers." + l + "." + projection + ".weight";
     }
 
+    @Override
+    public String name() {
+        return name;
+    }
+
     public LlamaConfig config() {
         return config;
     }
 
-    /** Names of every projection weight ("model.layers.{i}.{proj}.weight"), layer by layer. */
-    public List<String> projections() {
-        final List<String> out = new java.util.ArrayList<>();
-        for (int l = 0; l < config.layers(); l++) for (String p : PROJECTIONS) out.add(layer(l, p));
+    /** The tokenizer; throws when the checkpoint came without one (a Hugging Face folder with a non-byte vocabulary). */
+    @Override
+    public Tokenizer tokenizer() {
+        if (tokenizer == null) throw new IllegalStateException("model '" + name + "' was loaded without a tokenizer");
+        return tokenizer;
+    }
+
+    @Override
+    public int vocabSize() {
+        return config.vocabSize();
+    }
+
+    @Override
+    public List<Projection> projections() {
+        return projections;
+    }
+
+    /** The projection weight names ("model.layers.{i}.{proj}.weight"), layer by layer. */
+    public List<String> projectionNames() {
+        final List<String> out = new ArrayList<>();
+        for (Projection p : projections) out.add(p.name());
         return out;
     }
 
-    /** A weight matrix by name (not copied: do not modify). */
-    public FMatrixRMaj weight(String name) {
-        final FMatrixRMaj m = weights.get(name);
-        if (m == null) throw new IllegalArgumentException("no weight '" + name + "'");
+    @Override
+    public LinearOperator operator(String projection) {
+        final LinearOperator op = ops.get(projection);
+        if (op == null) throw new IllegalArgumentException("model '" + name + "' has no projection '" + projection + "'");
+        return op;
+    }
+
+    @Override
+    public void replace(String projection, LinearOperator operator) {
+        io.github.cospadi.models.CompressibleModel.checkReplacement(projection(projection), operator);
+        ops.put(projection, operator);
+    }
+
+    /** Replaces a projection by a dense weight (a copy is kept). */
+    public void replaceWeight(String projection, FMatrixRMaj weight) {
+        replace(projection, new DenseLinear(weight));
+    }
+
+    /** A model sharing everything but its projection table (replacing projections of the copy leaves this one as is). */
+    public LlamaModel copy() {
+        final LlamaModel m = new LlamaModel(this);
+        m.ops.putAll(ops);
         return m;
     }
 
-    /** All tensors (2-D weights and 1-D norms) by name, for writing a checkpoint. */
-    public Map<String, Object> tensors() {
-        final Map<String, Object> out = new LinkedHashMap<>(weights);
-        out.putAll(vectors);
-        return out;
+    private LlamaModel(LlamaModel o) {
+        name = o.name;
+        config = o.config;
+        tokenizer = o.tokenizer;
+        embed = o.embed;
+        head = o.head;
+        vectors = o.vectors;
+        projections = o.projections;
+        parallelism = o.parallelism;
+    }
+
+    /** A copy with some projections replaced by dense weights (same shapes required). */
+    public LlamaModel withWeights(Map<String, FMatrixRMaj> replacements) {
+        final LlamaModel m = copy();
+        replacements.forEach(m::replaceWeight);
+        return m;
     }
 
     /**
-     * Overwrites a weight in place with a same-shape replacement (e.g. its compressed reconstruction), so a pipeline
-     * can work layer by layer without a second copy of the model. Not thread-safe with a concurrent forward pass.
+     * Every tensor by Hugging Face name, for writing a checkpoint: the embedding, the head when untied, the norms and
+     * every projection in dense form (replacements reconstructed).
      */
-    public void replaceWeight(String name, FMatrixRMaj replacement) {
-        final FMatrixRMaj old = weight(name);
-        if (old.numRows != replacement.numRows || old.numCols != replacement.numCols) {
-            throw new IllegalArgumentException("replacement for '" + name + "' is " + replacement.numRows + "x" + replacement.numCols
-                    + ", expected " + old.numRows + "x" + old.numCols);
+    public Map<String, Object> tensors() {
+        final Map<String, Object> out = new LinkedHashMap<>();
+        out.put("model.embed_tokens.weight", embed);
+        for (int l = 0; l < config.layers(); l++) {
+            final String p = "model.layers." + l + ".";
+            out.put(p + "input_layernorm.weight", vectors.get(p + "input_layernorm.weight"));
+            for (String proj : PROJECTIONS) out.put(layer(l, proj), operator(layer(l, proj)).toDense());
+            out.put(p + "post_attention_layernorm.weight", vectors.get(p + "post_attention_layernorm.weight"));
         }
-        System.arraycopy(replacement.data, 0, old.data, 0, old.data.length);
+        out.put("model.norm.weight", vectors.get("model.norm.weight"));
+        if (!config.tiedEmbeddings()) out.put("lm_head.weight", head.toDense());
+        return out;
     }
 
-    /** A model sharing everything but the replaced weights (same shapes required). */
-    public LlamaModel withWeights(Map<String, FMatrixRMaj> replacements) {
-        final Map<String, FMatrixRMaj> w = new LinkedHashMap<>(weights);
-        for (Map.Entry<String, FMatrixRMaj> e : replacements.entrySet()) {
-            final FMatrixRMaj old = weight(e.getKey());
-            if (old.numRows != e.getValue().numRows || old.numCols != e.getValue().numCols) {
-                throw new IllegalArgumentException("replacement for '" + e.getKey() + "' is " + e.getValue().numRows + "x"
-                        + e.getValue().numCols + ", expected " + old.numRows + "x" + old.numCols);
-            }
-            w.put(e.getKey(), e.getValue());
-        }
-        return new LlamaModel(config, w, vectors, parallelism);
+    /** The output head (the embedding's operator when tied). */
+    public LinearOperator head() {
+        return head;
+    }
+
+    /** The token embedding (vocab × hidden; not copied: do not modify). */
+    public FMatrixRMaj embedding() {
+        return embed;
+    }
+
+    /** A norm vector by Hugging Face name (not copied: do not modify). */
+    public float[] norm(String tensorName) {
+        final float[] v = vectors.get(tensorName);
+        if (v == null) throw new IllegalArgumentException("model '" + name + "' has no norm '" + tensorName + "'");
+        return v;
     }
 
     /** Logits (tokens × vocab) of a causal forward pass over token ids at positions 0..n−1. */
     public FMatrixRMaj forward(int[] tokens, ProjectionListener listener) {
+        return logits(tokens, listener);
+    }
+
+    @Override
+    public FMatrixRMaj logits(int[] tokens, ProjectionListener listener) {
         final int n = tokens.length, hidden = config.hiddenSize(), hd = config.headDim();
-        final FMatrixRMaj embed = weights.get("model.embed_tokens.weight");
+        if (n == 0) throw new IllegalArgumentException("tokens must be non-empty");
         final FMatrixRMaj x = new FMatrixRMaj(n, hidden);
         for (int t = 0; t < n; t++) {
-            if (tokens[t] < 0 || tokens[t] >= config.vocabSize()) {
-                throw new IllegalArgumentException("token " + tokens[t] + " at position " + t + " outside the vocabulary of " + config.vocabSize());
-            }
+            checkToken(tokens[t], t);
             System.arraycopy(embed.data, tokens[t] * hidden, x.data, t * hidden, hidden);
         }
-        final double[][] rope = rope(n, hd);
+        final double[][] rope = rope(0, n, hd, config.ropeTheta());
         for (int l = 0; l < config.layers(); l++) {
             final String p = "model.layers." + l + ".";
             final FMatrixRMaj h = rmsNorm(x, vectors.get(p + "input_layernorm.weight"));
-            notify(listener, p + "self_attn.q_proj", h);
-            notify(listener, p + "self_attn.k_proj", h);
-            notify(listener, p + "self_attn.v_proj", h);
-            final FMatrixRMaj q = linear(h, weights.get(p + "self_attn.q_proj.weight"));
-            final FMatrixRMaj k = linear(h, weights.get(p + "self_attn.k_proj.weight"));
-            final FMatrixRMaj v = linear(h, weights.get(p + "self_attn.v_proj.weight"));
-            applyRope(q, config.heads(), hd, rope);
-            applyRope(k, config.kvHeads(), hd, rope);
-            final FMatrixRMaj attn = attention(q, k, v);
-            notify(listener, p + "self_attn.o_proj", attn);
-            add(x, linear(attn, weights.get(p + "self_attn.o_proj.weight")));
-            final FMatrixRMaj h2 = rmsNorm(x, vectors.get(p + "post_attention_layernorm.weight"));
-            notify(listener, p + "mlp.gate_proj", h2);
-            notify(listener, p + "mlp.up_proj", h2);
-            final FMatrixRMaj gate = linear(h2, weights.get(p + "mlp.gate_proj.weight"));
-            final FMatrixRMaj up = linear(h2, weights.get(p + "mlp.up_proj.weight"));
-            for (int i = 0; i < gate.data.length; i++) {
-                final float g = gate.data[i];
-                gate.data[i] = (float) (g / (1 + Math.exp(-g))) * up.data[i]; // silu(gate) * up
+            notify(listener, layer(l, "self_attn.q_proj"), h);
+            notify(listener, layer(l, "self_attn.k_proj"), h);
+            notify(listener, layer(l, "self_attn.v_proj"), h);
+            final FMatrixRMaj q = op(l, 0).multiply(h, parallelism);
+            final FMatrixRMaj k = op(l, 1).multiply(h, parallelism);
+            final FMatrixRMaj v = op(l, 2).multiply(h, parallelism);
+            for (int t = 0; t < n; t++) {
+                applyRope(q.data, t * q.numCols, config.heads(), hd, rope[t]);
+                applyRope(k.data, t * k.numCols, config.kvHeads(), hd, rope[t]);
             }
-            notify(listener, p + "mlp.down_proj", gate);
-            add(x, linear(gate, weights.get(p + "mlp.down_proj.weight")));
+            final FMatrixRMaj attn = attention(q, k, v);
+            notify(listener, layer(l, "self_attn.o_proj"), attn);
+            add(x.data, op(l, 3).multiply(attn, parallelism).data);
+            final FMatrixRMaj h2 = rmsNorm(x, vectors.get(p + "post_attention_layernorm.weight"));
+            notify(listener, layer(l, "mlp.gate_proj"), h2);
+            notify(listener, layer(l, "mlp.up_proj"), h2);
+            final FMatrixRMaj gate = op(l, 4).multiply(h2, parallelism);
+            final FMatrixRMaj up = op(l, 5).multiply(h2, parallelism);
+            swiglu(gate.data, up.data);
+            notify(listener, layer(l, "mlp.down_proj"), gate);
+            add(x.data, op(l, 6).multiply(gate, parallelism).data);
         }
-        final FMatrixRMaj out = rmsNorm(x, vectors.get("model.norm.weight"));
-        final FMatrixRMaj head = weights.containsKey("lm_head.weight") ? weights.get("lm_head.weight") : embed;
-        return linear(out, head);
+        return head.multiply(rmsNorm(x, vectors.get("model.norm.weight")), parallelism);
+    }
+
+    private LinearOperator op(int layer, int projection) {
+        return ops.get(layer(layer, PROJECTIONS.get(projection)));
+    }
+
+    private void checkToken(int token, int position) {
+        if (token < 0 || token >= config.vocabSize()) {
+            throw new IllegalArgumentException("token " + token + " at position " + position + " outside the vocabulary of " + config.vocabSize());
+        }
     }
 
     private static void notify(ProjectionListener listener, String name, FMatrixRMaj input) {
         if (listener != null) listener.onInput(name, input);
     }
 
-    /** y = x·Wᵀ, one dot product per output, parallel over fixed blocks of outputs. */
-    FMatrixRMaj linear(FMatrixRMaj x, FMatrixRMaj w) {
-        final int n = x.numRows, in = x.numCols, out = w.numRows;
-        final FMatrixRMaj y = new FMatrixRMaj(n, out);
-        parallelism.forEachBlock(out, 32, (from, to) -> {
+    @Override
+    public Decoder decoder(int maxPositions) {
+        if (maxPositions < 1) throw new IllegalArgumentException("maxPositions must be positive, got " + maxPositions);
+        return new KvDecoder(maxPositions);
+    }
+
+    /** Batch-1 decoding with a key/value cache: one GEMV per projection and position. */
+    private final class KvDecoder implements Decoder {
+        private final int max;
+        private final float[][] keys, values; // [layer][position * kvWidth]
+        private int pos;
+
+        KvDecoder(int max) {
+            this.max = max;
+            final int kvw = config.kvHeads() * config.headDim();
+            keys = new float[config.layers()][];
+            values = new float[config.layers()][];
+            for (int l = 0; l < config.layers(); l++) {
+                keys[l] = new float[max * kvw];
+                values[l] = new float[max * kvw];
+            }
+        }
+
+        @Override
+        public int position() {
+            return pos;
+        }
+
+        @Override
+        public float[] next(int token) {
+            if (pos >= max) throw new IllegalStateException("decoder is full: " + max + " positions");
+            checkToken(token, pos);
+            final int hidden = config.hiddenSize(), hd = config.headDim(), kvw = config.kvHeads() * hd;
+            final int heads = config.heads(), group = heads / config.kvHeads();
+            final float[] x = new float[hidden];
+            System.arraycopy(embed.data, token * hidden, x, 0, hidden);
+            final double[] rope = rope(pos, pos + 1, hd, config.ropeTheta())[0];
             final FloatOps ops = FloatOps.get();
-            for (int t = 0; t < n; t++) for (int o = from; o < to; o++) y.data[t * out + o] = ops.dot(x.data, t * in, w.data, o * in, in);
-        });
-        return y;
+            final double scale = 1 / Math.sqrt(hd);
+            final double[] scores = new double[pos + 1];
+            for (int l = 0; l < config.layers(); l++) {
+                final String p = "model.layers." + l + ".";
+                final float[] h = rmsNorm(x, vectors.get(p + "input_layernorm.weight"));
+                final float[] q = op(l, 0).multiply(h, null, parallelism);
+                final float[] k = op(l, 1).multiply(h, null, parallelism);
+                final float[] v = op(l, 2).multiply(h, null, parallelism);
+                applyRope(q, 0, heads, hd, rope);
+                applyRope(k, 0, config.kvHeads(), hd, rope);
+                System.arraycopy(k, 0, keys[l], pos * kvw, kvw);
+                System.arraycopy(v, 0, values[l], pos * kvw, kvw);
+                final float[] attn = new float[heads * hd];
+                for (int head = 0; head < heads; head++) {
+                    final int kvh = head / group;
+                    double mx = Double.NEGATIVE_INFINITY;
+                    for (int u = 0; u <= pos; u++) {
+                        scores[u] = ops.dot(q, head * hd, keys[l], u * kvw + kvh * hd, hd) * scale;
+                        mx = Math.max(mx, scores[u]);
+                    }
+                    double sum = 0;
+                    for (int u = 0; u <= pos; u++) {
+                        scores[u] = Math.exp(scores[u] - mx);
+                        sum += scores[u];
+                    }
+                    for (int u = 0; u <= pos; u++) ops.axpy((float) (scores[u] / sum), values[l], u * kvw + kvh * hd, attn, head * hd, hd);
+                }
+                add(x, op(l, 3).multiply(attn, null, parallelism));
+                final float[] h2 = rmsNorm(x, vectors.get(p + "post_attention_layernorm.weight"));
+                final float[] gate = op(l, 4).multiply(h2, null, parallelism);
+                final float[] up = op(l, 5).multiply(h2, null, parallelism);
+                swiglu(gate, up);
+                add(x, op(l, 6).multiply(gate, null, parallelism));
+            }
+            pos++;
+            return head.multiply(rmsNorm(x, vectors.get("model.norm.weight")), null, parallelism);
+        }
     }
 
     private FMatrixRMaj rmsNorm(FMatrixRMaj x, float[] weight) {
         final int n = x.numRows, d = x.numCols;
         final FMatrixRMaj y = new FMatrixRMaj(n, d);
-        for (int t = 0; t < n; t++) {
-            double ss = 0;
-            for (int i = 0; i < d; i++) ss += (double) x.data[t * d + i] * x.data[t * d + i];
-            final double inv = 1 / Math.sqrt(ss / d + config.rmsNormEps());
-            for (int i = 0; i < d; i++) y.data[t * d + i] = (float) (x.data[t * d + i] * inv) * weight[i];
-        }
+        for (int t = 0; t < n; t++) rmsNorm(x.data, t * d, d, weight, y.data);
         return y;
     }
 
-    /** cos and sin tables: [position][2·i] = cos, [2·i+1] = sin of position·θ^(−2i/hd). */
-    private double[][] rope(int n, int hd) {
-        final double[][] table = new double[n][hd];
-        for (int pos = 0; pos < n; pos++) {
+    private float[] rmsNorm(float[] x, float[] weight) {
+        final float[] y = new float[x.length];
+        rmsNorm(x, 0, x.length, weight, y);
+        return y;
+    }
+
+    private void rmsNorm(float[] x, int off, int d, float[] weight, float[] y) {
+        double ss = 0;
+        for (int i = 0; i < d; i++) ss += (double) x[off + i] * x[off + i];
+        final double inv = 1 / Math.sqrt(ss / d + config.rmsNormEps());
+        for (int i = 0; i < d; i++) y[off + i] = (float) (x[off + i] * inv) * weight[i];
+    }
+
+    /** cos and sin tables for positions [from, to): [position − from][2·i] = cos, [2·i+1] = sin of position·θ^(−2i/hd). */
+    static double[][] rope(int from, int to, int hd, double theta) {
+        final double[][] table = new double[to - from][hd];
+        for (int pos = from; pos < to; pos++) {
             for (int i = 0; i < hd / 2; i++) {
-                final double angle = pos * Math.pow(config.ropeTheta(), -2.0 * i / hd);
-                table[pos][2 * i] = Math.cos(angle);
-                table[pos][2 * i + 1] = Math.sin(angle);
+                final double angle = pos * Math.pow(theta, -2.0 * i / hd);
+                table[pos - from][2 * i] = Math.cos(angle);
+                table[pos - from][2 * i + 1] = Math.sin(angle);
             }
         }
         return table;
     }
 
-    /** Rotate-half RoPE in place on every head: (x_i, x_{i+hd/2}) rotated by the position's angle. */
-    private static void applyRope(FMatrixRMaj x, int heads, int hd, double[][] table) {
-        final int width = x.numCols, half = hd / 2;
-        for (int t = 0; t < x.numRows; t++) {
-            for (int h = 0; h < heads; h++) {
-                final int base = t * width + h * hd;
-                for (int i = 0; i < half; i++) {
-                    final double c = table[t][2 * i], s = table[t][2 * i + 1];
-                    final double a = x.data[base + i], b = x.data[base + i + half];
-                    x.data[base + i] = (float) (a * c - b * s);
-                    x.data[base + i + half] = (float) (b * c + a * s);
-                }
+    /** Rotate-half RoPE in place on every head of one position: (x_i, x_{i+hd/2}) rotated by the position's angle. */
+    private static void applyRope(float[] x, int base0, int heads, int hd, double[] table) {
+        final int half = hd / 2;
+        for (int h = 0; h < heads; h++) {
+            final int base = base0 + h * hd;
+            for (int i = 0; i < half; i++) {
+                final double c = table[2 * i], s = table[2 * i + 1];
+                final double a = x[base + i], b = x[base + i + half];
+                x[base + i] = (float) (a * c - b * s);
+                x[base + i + half] = (float) (b * c + a * s);
             }
         }
     }
@@ -258,7 +436,15 @@ public final class LlamaModel {
         return out;
     }
 
-    private static void add(FMatrixRMaj x, FMatrixRMaj y) {
-        for (int i = 0; i < x.data.length; i++) x.data[i] += y.data[i];
+    /** gate ← silu(gate)·up. */
+    private static void swiglu(float[] gate, float[] up) {
+        for (int i = 0; i < gate.length; i++) {
+            final float g = gate[i];
+            gate[i] = (float) (g / (1 + Math.exp(-g))) * up[i];
+        }
+    }
+
+    private static void add(float[] x, float[] y) {
+        for (int i = 0; i < x.length; i++) x[i] += y[i];
     }
 }

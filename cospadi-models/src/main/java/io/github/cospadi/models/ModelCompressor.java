@@ -1,0 +1,131 @@
+package io.github.cospadi.models;
+
+import io.github.cospadi.CompressedMatrix;
+import io.github.cospadi.Compressor;
+import io.github.cospadi.ProgressEvent;
+import io.github.cospadi.ProgressListener;
+import io.github.cospadi.calibration.CalibrationStats;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
+
+/**
+ * The whole-model pipeline's compression stage: every projection of a {@link CompressibleModel} compressed by one
+ * {@link Compressor} against its calibration Gram, as independent tasks on a few worker threads. Tasks run largest
+ * first (by the weight's size), so the long ones start early and the short ones fill the gaps at the end; each
+ * result is handed to a consumer as soon as it is done (under a lock, in completion order), so a caller can write it
+ * and replace the projection without keeping the whole model twice. The factors of a projection do not depend on the
+ * number of workers or the order (each task is a pure function of its weight, Gram and the compressor's seed).
+ *
+ * <p>Progress: one {@link ProgressEvent} per finished projection, phase {@code "compress"}, done / total, the
+ * projection's functional error as the objective, its name as the subject and an ETA; cancel through the event or by
+ * interrupting the calling thread.
+ */
+public final class ModelCompressor {
+    private final Compressor compressor;
+    private final int workers;
+    private final ProgressListener progress;
+
+    /**
+     * @param compressor the per-matrix settings (built with the parallelism each task may use inside)
+     * @param workers    projections compressed at once, ≥ 1
+     * @param progress   hears one event per finished projection (may be null)
+     */
+    public ModelCompressor(Compressor compressor, int workers, ProgressListener progress) {
+        if (compressor == null) throw new IllegalArgumentException("compressor must not be null");
+        if (workers < 1) throw new IllegalArgumentException("workers must be positive, got " + workers);
+        this.compressor = compressor;
+        this.workers = workers;
+        this.progress = progress == null ? ProgressListener.none() : progress;
+    }
+
+    /**
+     * Compresses the {@code selected} projections of {@code model} (all when null) with their {@code grams} (by
+     * projection name; a missing Gram is an error before any work starts) and hands each result to {@code done}.
+     * Returns the results in the model's projection order.
+     */
+    public Map<String, CompressedMatrix> compress(CompressibleModel model, Map<String, CalibrationStats> grams,
+                                                  List<String> selected, BiConsumer<String, CompressedMatrix> done) {
+        final List<Projection> tasks = new ArrayList<>();
+        for (Projection p : model.projections()) {
+            if (selected != null && !selected.contains(p.name())) continue;
+            final CalibrationStats g = grams.get(p.name());
+            if (g == null) throw new IllegalArgumentException("no calibration Gram for projection '" + p.name() + "'");
+            if (g.inFeatures() != p.inFeatures()) {
+                throw new IllegalArgumentException("Gram of '" + p.name() + "' is " + g.inFeatures() + "x" + g.inFeatures()
+                        + ", the projection has inFeatures=" + p.inFeatures());
+            }
+            tasks.add(p);
+        }
+        if (selected != null) {
+            for (String s : selected) model.projection(s); // unknown names fail here
+        }
+        final List<Projection> order = new ArrayList<>(tasks);
+        order.sort(Comparator.comparingLong((Projection p) -> -(long) p.outFeatures() * p.inFeatures()));
+        final Map<String, CompressedMatrix> results = Collections.synchronizedMap(new LinkedHashMap<>());
+        final AtomicInteger next = new AtomicInteger(), finished = new AtomicInteger();
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+        final AtomicBoolean cancelled = new AtomicBoolean();
+        final long start = System.nanoTime();
+        final Object lock = new Object();
+        final Runnable worker = () -> {
+            int i;
+            while (failure.get() == null && !cancelled.get() && (i = next.getAndIncrement()) < order.size()) {
+                final Projection p = order.get(i);
+                try {
+                    final CompressedMatrix c = compressor.compress(model.weight(p.name()), grams.get(p.name()));
+                    synchronized (lock) {
+                        if (failure.get() != null || cancelled.get()) return;
+                        results.put(p.name(), c);
+                        if (done != null) done.accept(p.name(), c);
+                        final ProgressEvent e = new ProgressEvent("compress", finished.incrementAndGet(), order.size(),
+                                c.report().functionalError(), Duration.ofNanos(System.nanoTime() - start), p.name());
+                        progress.onProgress(e);
+                        if (e.isCancelled()) cancelled.set(true);
+                    }
+                } catch (CancellationException | Error t) {
+                    failure.compareAndSet(null, t);
+                } catch (IllegalArgumentException t) {
+                    failure.compareAndSet(null, new IllegalArgumentException("projection '" + p.name() + "': " + t.getMessage(), t));
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, new IllegalStateException("projection '" + p.name() + "': " + t, t));
+                }
+            }
+        };
+        final List<Thread> threads = new ArrayList<>();
+        for (int w = 1; w < Math.min(workers, order.size()); w++) {
+            final Thread t = new Thread(worker, "cospadi-model-" + w);
+            t.setDaemon(true);
+            t.start();
+            threads.add(t);
+        }
+        worker.run();
+        for (Thread t : threads) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                cancelled.set(true);
+                for (Thread u : threads) u.interrupt();
+                Thread.currentThread().interrupt();
+                throw new CancellationException("model compression interrupted");
+            }
+        }
+        final Throwable t = failure.get();
+        if (t instanceof RuntimeException) throw (RuntimeException) t;
+        if (t instanceof Error) throw (Error) t;
+        if (cancelled.get()) throw new CancellationException("model compression cancelled after " + finished.get() + " of " + order.size() + " projections");
+        final Map<String, CompressedMatrix> ordered = new LinkedHashMap<>();
+        for (Projection p : tasks) ordered.put(p.name(), results.get(p.name()));
+        return ordered;
+    }
+}
