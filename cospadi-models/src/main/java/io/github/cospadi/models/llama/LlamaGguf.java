@@ -143,9 +143,15 @@ public final class LlamaGguf {
      * metadata and tokenizer of {@code source}, weights stored as {@code type} (F32, F16, BF16 or Q8_0; norms F32).
      */
     public static void write(LlamaModel model, GgufFile source, Path target, GgmlType type) throws IOException {
+        write(model, new GgufWriter().putAll(source), target, type);
+    }
+
+    /**
+     * Writes {@code model} into a GGUF file through {@code w}, which already holds the metadata (architecture, {@code
+     * llama.*} and {@code tokenizer.ggml.*} keys): adds {@code general.file_type} and every tensor.
+     */
+    public static void write(LlamaModel model, GgufWriter w, Path target, GgmlType type) throws IOException {
         final LlamaConfig c = model.config();
-        final GgufWriter w = new GgufWriter();
-        w.putAll(source);
         w.put("general.file_type", GgufValueType.UINT32, fileType(type));
         matrix(w, "token_embd.weight", type, model.embedding());
         for (int l = 0; l < c.layers(); l++) {

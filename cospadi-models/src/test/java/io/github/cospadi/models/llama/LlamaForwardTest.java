@@ -78,6 +78,24 @@ class LlamaForwardTest {
         assertTrue(e.getMessage().contains("token 256 at position 1"), e.getMessage());
     }
 
+    /** A Qwen2 checkpoint (q/k/v biases) must not load as a Llama without them; a config without model_type neither. */
+    @Test
+    void huggingFaceConfigOfAnotherFamilyIsRejected(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        final String common = "\"vocab_size\": 10, \"hidden_size\": 8, \"intermediate_size\": 8, \"num_hidden_layers\": 1, "
+                + "\"num_attention_heads\": 2";
+        java.nio.file.Files.writeString(dir.resolve("config.json"), "{\"model_type\": \"qwen2\", " + common + "}");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LlamaConfig.read(dir.resolve("config.json")));
+        assertTrue(e.getMessage().contains("model type 'qwen2' is not supported"), e.getMessage());
+        java.nio.file.Files.writeString(dir.resolve("config.json"), "{" + common + "}");
+        e = assertThrows(IllegalArgumentException.class, () -> LlamaConfig.read(dir.resolve("config.json")));
+        assertTrue(e.getMessage().contains("missing 'model_type'"), e.getMessage());
+        java.nio.file.Files.writeString(dir.resolve("config.json"), "{\"model_type\": \"llama\", \"attention_bias\": true, " + common + "}");
+        e = assertThrows(IllegalArgumentException.class, () -> LlamaConfig.read(dir.resolve("config.json")));
+        assertTrue(e.getMessage().contains("'attention_bias' = true is not supported"), e.getMessage());
+        java.nio.file.Files.writeString(dir.resolve("config.json"), "{\"model_type\": \"llama\", " + common + "}");
+        assertEquals(8, LlamaConfig.read(dir.resolve("config.json")).hiddenSize());
+    }
+
     @Test
     void configRejectsOtherFamiliesByName() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LlamaConfig.requireSupported("qwen2", "config.json"));
