@@ -21,6 +21,8 @@ public final class Main {
         commands.put("bench-matrix", new BenchMatrixCommand());
         commands.put("bench-omp", new BenchOmpCommand());
         commands.put("bench-kernel", new BenchKernelCommand());
+        commands.put("gguf-info", new GgufInfoCommand());
+        commands.put("gguf-dump", new GgufDumpCommand());
         return commands;
     }
 

@@ -30,7 +30,7 @@ class MainTest {
     void helpListsEveryCommand() {
         final Run r = run("help");
         assertEquals(0, r.code());
-        for (String c : List.of("demo", "layers", "compress", "perplexity", "capture-grams", "bench-matrix", "bench-omp", "bench-kernel")) {
+        for (String c : List.of("demo", "layers", "compress", "perplexity", "capture-grams", "bench-matrix", "bench-omp", "bench-kernel", "gguf-info", "gguf-dump")) {
             assertTrue(r.out().contains(c), "help lacks " + c);
         }
     }

@@ -18,10 +18,18 @@ import java.util.Map;
  * place atomically, so an interrupted write never leaves a partial file under the final name.
  */
 public final class SafeTensorsWriter {
-    private record Entry(String name, DType dtype, long[] shape, float[] floats, double[] doubles) {
+    private record Entry(String name, DType dtype, long[] shape, float[] floats, double[] doubles, FloatSource source) {
         long bytes() {
-            return (long) (floats != null ? floats.length : doubles.length) * dtype.bytes();
+            long n = 1;
+            for (long d : shape) n *= d;
+            return n * dtype.bytes();
         }
+    }
+
+    /** Produces a tensor's float data (row-major) while {@link #write} runs. */
+    @FunctionalInterface
+    public interface FloatSource {
+        float[] get() throws IOException;
     }
 
     private final Map<String, Entry> entries = new LinkedHashMap<>();
@@ -30,14 +38,27 @@ public final class SafeTensorsWriter {
     /** Adds a tensor from float data (row-major); {@code dtype} is F32, F16 or BF16 (or F64). The array is not copied. */
     public SafeTensorsWriter add(String name, DType dtype, long[] shape, float[] data) {
         check(name, dtype, shape, data.length);
-        entries.put(name, new Entry(name, dtype, shape.clone(), data, null));
+        entries.put(name, new Entry(name, dtype, shape.clone(), data, null, null));
+        return this;
+    }
+
+    /**
+     * Adds a tensor whose float data {@code source} produces during {@link #write}, one tensor at a time, so the
+     * tensors of a file need not all be in memory at once; {@code dtype} is F32, F16, BF16 or F64. The array produced
+     * must have the shape's element count.
+     */
+    public SafeTensorsWriter add(String name, DType dtype, long[] shape, FloatSource source) {
+        long n = 1;
+        for (long d : shape) n = d < 0 ? -1 : Math.multiplyExact(n, d);
+        check(name, dtype, shape, n);
+        entries.put(name, new Entry(name, dtype, shape.clone(), null, null, source));
         return this;
     }
 
     /** Adds a tensor from double data; {@code dtype} is F64 or F32/F16/BF16 (rounded). The array is not copied. */
     public SafeTensorsWriter add(String name, DType dtype, long[] shape, double[] data) {
         check(name, dtype, shape, data.length);
-        entries.put(name, new Entry(name, dtype, shape.clone(), null, data));
+        entries.put(name, new Entry(name, dtype, shape.clone(), null, data, null));
         return this;
     }
 
@@ -47,7 +68,7 @@ public final class SafeTensorsWriter {
         return this;
     }
 
-    private void check(String name, DType dtype, long[] shape, int length) {
+    private void check(String name, DType dtype, long[] shape, long length) {
         if (name == null || name.isEmpty() || name.equals("__metadata__")) throw new IllegalArgumentException("invalid tensor name '" + name + "'");
         if (entries.containsKey(name)) throw new IllegalArgumentException("tensor '" + name + "' added twice");
         if (!dtype.isFloating()) throw new IllegalArgumentException("tensor '" + name + "': dtype " + dtype + " is not supported for writing");
@@ -105,7 +126,12 @@ public final class SafeTensorsWriter {
     }
 
     private static void writeData(FileChannel ch, Entry e, ByteBuffer buf) throws IOException {
-        final int n = e.floats != null ? e.floats.length : e.doubles.length;
+        final float[] floats = e.source != null ? e.source.get() : e.floats;
+        final int n = floats != null ? floats.length : e.doubles.length;
+        if (n * (long) e.dtype.bytes() != e.bytes()) {
+            throw new IllegalStateException("tensor '" + e.name + "': shape " + Arrays.toString(e.shape) + " needs "
+                    + e.bytes() / e.dtype.bytes() + " elements but its source produced " + n);
+        }
         buf.clear();
         for (int i = 0; i < n; i++) {
             if (buf.remaining() < 8) {
@@ -113,7 +139,7 @@ public final class SafeTensorsWriter {
                 writeFully(ch, buf);
                 buf.clear();
             }
-            final double v = e.floats != null ? e.floats[i] : e.doubles[i];
+            final double v = floats != null ? floats[i] : e.doubles[i];
             switch (e.dtype) {
                 case F64: buf.putDouble(v); break;
                 case F32: buf.putFloat((float) v); break;
