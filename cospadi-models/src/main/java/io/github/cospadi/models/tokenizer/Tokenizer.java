@@ -26,7 +26,10 @@ public interface Tokenizer {
      */
     int[] encode(String text, boolean parseSpecial);
 
-    /** The text of {@code ids}: their bytes decoded as UTF-8, each invalid sequence replaced by U+FFFD. */
+    /**
+     * The text of {@code ids}, special tokens included: their bytes decoded as UTF-8, each maximal invalid subsequence
+     * replaced by U+FFFD.
+     */
     String decode(int[] ids);
 
     /** The raw bytes of {@code ids}, for streaming output that may stop inside a UTF-8 sequence. */
