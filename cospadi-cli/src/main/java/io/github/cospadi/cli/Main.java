@@ -18,6 +18,7 @@ public final class Main {
         commands.put("perplexity", new PerplexityCommand());
         commands.put("generate", new GenerateCommand());
         commands.put("capture-grams", new CompressModelCommand(true));
+        commands.put("tokenize", new TokenizeCommand());
         commands.put("bench-matrix", new BenchMatrixCommand());
         commands.put("bench-omp", new BenchOmpCommand());
         commands.put("bench-kernel", new BenchKernelCommand());
