@@ -97,4 +97,34 @@ class MainTest {
         assertNotEquals(0, bad.code());
         assertTrue(bad.err().contains("--orientation must be input, output or auto, got 'sideways'"), bad.err());
     }
+
+    /** compress → perplexity on the reconstruction and on the compressed layers → generate, on the tiny Llama. */
+    @Test
+    void compressThenRunTheCompressedModel(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        assumeTrue(Files.isDirectory(MODEL) && Files.isDirectory(Path.of("..", "..", "shared", "data", "sotu")), "shared assets absent");
+        final Path out = dir.resolve("c");
+        final String text = Path.of("..", "..", "shared", "data", "sotu").toString();
+        Run r = run("compress", "--model", MODEL.toString(), "--calibration", text, "--ratio", "0.4", "--iterations", "2", "--calibration-windows", "4",
+                "--factors", "INT8", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("compressed 42 projections"), r.out());
+        assertTrue(Files.isRegularFile(out.resolve("model.safetensors")) && Files.isRegularFile(out.resolve("config.json")));
+        assertTrue(Files.isRegularFile(out.resolve("compressed").resolve("layer-5.cspd")));
+        // an existing output is refused, not overwritten
+        r = run("compress", "--model", MODEL.toString(), "--calibration", text, "--ratio", "0.4", "--iterations", "2", "--calibration-windows", "4", "--out", out.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("output " + out + " already exists"), r.err());
+        final Run dense = run("perplexity", "--model", MODEL.toString(), "--text", text, "--windows", "8", "--json");
+        final Run recon = run("perplexity", "--model", out.toString(), "--text", text, "--windows", "8", "--json");
+        final Run layers = run("perplexity", "--model", MODEL.toString(), "--compressed", out.toString(), "--text", text, "--windows", "8", "--json");
+        for (Run x : List.of(dense, recon, layers)) assertEquals(0, x.code(), x.err());
+        final double d = ((Number) JsonParser.parseObject(dense.out().trim(), "dense").get("nats_per_byte")).doubleValue();
+        final double c = ((Number) JsonParser.parseObject(recon.out().trim(), "recon").get("nats_per_byte")).doubleValue();
+        final double l = ((Number) JsonParser.parseObject(layers.out().trim(), "layers").get("nats_per_byte")).doubleValue();
+        assertTrue(c > d, "compression costs loss: " + c + " vs dense " + d);
+        assertEquals(c, l, 0.02, "the int8 layers run close to the reconstruction they were stored from");
+        final Run g = run("generate", "--model", MODEL.toString(), "--compressed", out.toString(), "--prompt", "The Union", "--tokens", "5", "--json");
+        assertEquals(0, g.code(), g.err());
+        assertEquals(5, ((Number) JsonParser.parseObject(g.out().trim(), "generate").get("generated_tokens")).intValue());
+    }
 }

@@ -103,8 +103,9 @@ public final class LlamaGguf {
         final int[] types = f.has("tokenizer.ggml.token_type") ? f.integers("tokenizer.ggml.token_type") : null;
         final Integer bos = f.has("tokenizer.ggml.bos_token_id") ? (int) f.integer("tokenizer.ggml.bos_token_id") : null;
         final Integer eos = f.has("tokenizer.ggml.eos_token_id") ? (int) f.integer("tokenizer.ggml.eos_token_id") : null;
+        final Integer unk = f.has("tokenizer.ggml.unknown_token_id") ? (int) f.integer("tokenizer.ggml.unknown_token_id") : null;
         final String pre = f.has("tokenizer.ggml.pre") ? f.string("tokenizer.ggml.pre") : "gpt2";
-        return BpeTokenizer.of(tokens, f.strings("tokenizer.ggml.merges"), pre, types, bos, eos);
+        return BpeTokenizer.of(tokens, f.strings("tokenizer.ggml.merges"), pre, types, bos, eos, unk);
     }
 
     /** GGUF (interleaved-pair) rows of Q or K → Hugging Face (rotate-half) rows, per head. */

@@ -77,7 +77,10 @@ public final class LlamaModel implements LanguageModel {
         this.projections = Collections.unmodifiableList(list);
     }
 
-    /** Loads {@code dir/config.json} and {@code dir/model.safetensors} (F32, F16 or BF16); byte-level vocabulary when it has 256 tokens. */
+    /**
+     * Loads {@code dir/config.json} and {@code dir/model.safetensors} (F32, F16 or BF16) with the tokenizer of
+     * {@code dir/tokenizer.json} when there is one, else the byte-level vocabulary when the model has 256 tokens.
+     */
     public static LlamaModel load(Path dir, Parallelism parallelism) throws IOException {
         final LlamaConfig config = LlamaConfig.read(dir.resolve("config.json"));
         final Map<String, FMatrixRMaj> w = new LinkedHashMap<>();
@@ -94,7 +97,9 @@ public final class LlamaModel implements LanguageModel {
         if (head == null && !config.tiedEmbeddings()) {
             throw new IllegalArgumentException(dir + ": checkpoint has no tensor 'lm_head.weight' and tie_word_embeddings is false");
         }
-        final Tokenizer tokenizer = config.vocabSize() == 256 ? ByteTokenizer.INSTANCE : null;
+        final Tokenizer tokenizer = java.nio.file.Files.isRegularFile(dir.resolve("tokenizer.json"))
+                ? io.github.cospadi.models.tokenizer.BpeTokenizer.fromTokenizerJson(dir.resolve("tokenizer.json"))
+                : config.vocabSize() == 256 ? ByteTokenizer.INSTANCE : null;
         return new LlamaModel(dir.getFileName().toString(), config, tokenizer, embed, head, v, w, parallelism);
     }
 
