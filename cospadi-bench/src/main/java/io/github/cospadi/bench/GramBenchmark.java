@@ -15,7 +15,9 @@ import java.util.SplittableRandom;
  * {@link #previous}, always one thread). GFLOP/s counts 256·d² flops per call (the d²/2 multiply-adds of the triangle,
  * two flops each). A plain main rather than JMH, for a shared machine: the two are called alternately, {@code reps}
  * times each after as many warm-up calls, and the best and the median call are reported, in wall time or, with
- * {@code -Dcpu=true} and one thread, in the calling thread's CPU time (time the core was really ours).
+ * {@code -Dcpu=true} and one thread, in the calling thread's CPU time (time the core was really ours). The CPU time
+ * of the whole process per add() call (mean; the clock ticks in 10 ms) is printed too: with two threads it shows
+ * whether the split adds work, which wall time on a shared machine cannot.
  *
  * <pre>
  * taskset -c 0 java --add-modules jdk.incubator.vector -cp cospadi-bench/target/benchmarks.jar io.github.cospadi.bench.GramBenchmark 1 [reps]
@@ -26,6 +28,8 @@ public final class GramBenchmark {
     static final int TOKENS = 256;
     private static final boolean CPU_TIME = Boolean.getBoolean("cpu");
     private static final ThreadMXBean BEAN = ManagementFactory.getThreadMXBean();
+    private static final com.sun.management.OperatingSystemMXBean PROCESS =
+            (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
     private GramBenchmark() {}
 
@@ -35,27 +39,31 @@ public final class GramBenchmark {
         if (CPU_TIME && threads != 1) throw new IllegalArgumentException("-Dcpu=true times one thread only, got threads=" + threads);
         System.out.println("FloatOps " + FloatOps.get().name() + ", " + TOKENS + " tokens per call, " + reps + " calls each, "
                 + (CPU_TIME ? "CPU time of the calling thread" : "wall time") + "; add() with " + threads + " thread(s)");
-        System.out.println("d\tprevious best ms\tmedian ms\tGFLOP/s (best)\tadd best ms\tmedian ms\tGFLOP/s (best)\tspeed-up (best, median)");
+        System.out.println("d\tprevious best ms\tmedian ms\tGFLOP/s (best)\tadd best ms\tmedian ms\tGFLOP/s (best)\tadd process CPU ms (mean)"
+                + "\tspeed-up (best, median)");
         for (int d : new int[]{576, 1536}) {
             final float[] x = new float[TOKENS * d];
             final SplittableRandom random = new SplittableRandom(d);
             for (int i = 0; i < x.length; i++) x[i] = (float) random.nextGaussian();
             final double[] lower = new double[d * d];
             final CalibrationStats.Accumulator acc = CalibrationStats.accumulator(d, Parallelism.threads(threads));
-            final double[] before = new double[reps], after = new double[reps];
+            final double[] before = new double[reps], after = new double[reps], afterCpu = new double[reps];
             for (int r = -reps; r < reps; r++) { // the first reps rounds warm up
-                final double b = time(() -> previous(x, TOKENS, d, lower)), a = time(() -> acc.add(x, 0, TOKENS));
+                final double b = time(() -> previous(x, TOKENS, d, lower));
+                final long cpu0 = PROCESS.getProcessCpuTime();
+                final double a = time(() -> acc.add(x, 0, TOKENS));
                 if (r >= 0) {
                     before[r] = b;
                     after[r] = a;
+                    afterCpu[r] = (PROCESS.getProcessCpuTime() - cpu0) * 1e-9;
                 }
             }
             Arrays.sort(before);
             Arrays.sort(after);
             final double flops = (double) TOKENS * d * d;
-            System.out.printf("%d\t%.2f\t%.2f\t%.1f\t%.2f\t%.2f\t%.1f\t%.1f×, %.1f×%n", d, before[0] * 1e3, before[reps / 2] * 1e3,
+            System.out.printf("%d\t%.2f\t%.2f\t%.1f\t%.2f\t%.2f\t%.1f\t%.2f\t%.1f×, %.1f×%n", d, before[0] * 1e3, before[reps / 2] * 1e3,
                     flops / before[0] / 1e9, after[0] * 1e3, after[reps / 2] * 1e3, flops / after[0] / 1e9,
-                    before[0] / after[0], before[reps / 2] / after[reps / 2]);
+                    Arrays.stream(afterCpu).average().orElse(0) * 1e3, before[0] / after[0], before[reps / 2] / after[reps / 2]);
         }
     }
 
