@@ -58,6 +58,16 @@ public interface FloatOps {
     void subtractProduct(double[] a, int aOff, int lda, double[] b, int bOff, int ldb, double[] c, int cOff, int ldc,
                          int rows, int cols, int depth);
 
+    /**
+     * Rows [iFrom, iTo) of the lower triangle of G += XᵀX in double (a symmetric rank-k update), for X row-major
+     * (tokens × d) at x[0] and G row-major (d × d) at g[0]: for every i in [iFrom, iTo) and j ≤ i,
+     * g[i·d + j] ← fma(x[t·d + i], x[t·d + j], g[i·d + j]) for t = 0, 1, …, tokens−1 in that order. Each entry is one
+     * fused multiply-add chain over the tokens starting from its current value, so every implementation gives the same
+     * bits however rows are split between calls or threads and however the tokens are cut into consecutive calls.
+     * Entries above the diagonal and rows outside [iFrom, iTo) are not touched.
+     */
+    void syrkLower(double[] x, int tokens, int d, double[] g, int iFrom, int iTo);
+
     /** Σ_{t<n} u[uOff + idx[off+t]]·val[off+t]: the gather step of a column-sparse product (u stays in L1). */
     float gatherDot(float[] u, int uOff, int[] idx, float[] val, int off, int n);
 

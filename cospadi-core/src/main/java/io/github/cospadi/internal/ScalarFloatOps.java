@@ -80,6 +80,18 @@ final class ScalarFloatOps implements FloatOps {
     }
 
     @Override
+    public void syrkLower(double[] x, int tokens, int d, double[] g, int iFrom, int iTo) {
+        // row i of G stays in L1 while all tokens pass over it; per entry the chain runs over t in order
+        for (int i = iFrom; i < iTo; i++) {
+            final int row = i * d;
+            for (int t = 0, xt = 0; t < tokens; t++, xt += d) {
+                final double xi = x[xt + i];
+                for (int j = 0; j <= i; j++) g[row + j] = Math.fma(xi, x[xt + j], g[row + j]);
+            }
+        }
+    }
+
+    @Override
     public float gatherDot(float[] u, int uOff, int[] idx, float[] val, int off, int n) {
         float s0 = 0, s1 = 0;
         int t = 0;

@@ -1,5 +1,6 @@
 package io.github.cospadi.calibration;
 
+import io.github.cospadi.Parallelism;
 import io.github.cospadi.TestData;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.data.FMatrixRMaj;
@@ -37,6 +38,73 @@ class CalibrationStatsTest {
         }
         assertEquals(n1 + n2, merged.tokens());
         assertEquals(n1 + n2, streamed.tokens());
+    }
+
+    @ParameterizedTest
+    @MethodSource("seeds")
+    void theGramIsBitIdenticalForEveryThreadCountAndBatchingAndToThePreviousAccumulator(long seed) {
+        final SplittableRandom random = new SplittableRandom(500 + seed);
+        // large enough that the rows of G are really split between threads (tokens·d²/2 ≥ 2^20 multiply-adds)
+        final int d = 100 + random.nextInt(100), n = 260 + random.nextInt(260);
+        final FMatrixRMaj x = TestData.gaussian(n, d, random);
+        final double[] expected = previousAccumulator(x);
+        for (int threads : new int[]{1, 2, 3}) {
+            final CalibrationStats.Accumulator acc = CalibrationStats.accumulator(d, Parallelism.threads(threads));
+            int t0 = 0;
+            while (t0 < n) { // random batch cuts, the float[] overload with an offset
+                final int count = Math.min(n - t0, random.nextInt(n / 2 + 1));
+                acc.add(x.data, t0 * d, count);
+                t0 += count;
+            }
+            final DMatrixRMaj g = acc.build().gramView();
+            for (int i = 0; i < d; i++) {
+                for (int j = 0; j < d; j++) {
+                    if (Double.compare(expected[i * d + j], g.data[i * d + j]) != 0) {
+                        fail("seed " + seed + " (d=" + d + ", tokens=" + n + ", threads " + threads + "): G(" + i + "," + j + ") = "
+                                + g.data[i * d + j] + " but the previous accumulator gives " + expected[i * d + j]);
+                    }
+                }
+            }
+            assertEquals(n, acc.tokens(), "seed " + seed);
+        }
+    }
+
+    /**
+     * The accumulator before the SYRK kernel: G_ij += x_i·x_j in double, token by token, multiply then add. The product of
+     * two floats is exact in double, so an fma chain over the same tokens in the same order rounds identically.
+     */
+    private static double[] previousAccumulator(FMatrixRMaj x) {
+        final int d = x.numCols;
+        final double[] g = new double[d * d];
+        for (int t = 0; t < x.numRows; t++) {
+            for (int i = 0; i < d; i++) {
+                final double xi = x.data[t * d + i];
+                for (int j = 0; j <= i; j++) g[i * d + j] += xi * (double) x.data[t * d + j];
+            }
+        }
+        for (int i = 0; i < d; i++) {
+            for (int j = i + 1; j < d; j++) g[i * d + j] = g[j * d + i];
+        }
+        return g;
+    }
+
+    @ParameterizedTest
+    @MethodSource("seeds")
+    void rowBlocksCoverTheTriangleInNearlyEqualShares(long seed) {
+        final SplittableRandom random = new SplittableRandom(900 + seed);
+        final int d = seed < 3 ? 1 + (int) seed : 1 + random.nextInt(3000), blocks = 1 + random.nextInt(16);
+        final int[] b = CalibrationStats.Accumulator.rowBlocks(d, blocks);
+        assertEquals(0, b[0], "seed " + seed);
+        assertEquals(d, b[b.length - 1], "seed " + seed);
+        assertTrue(b.length - 1 <= blocks, "seed " + seed);
+        final double total = (double) d * (d + 1) / 2;
+        for (int q = 0; q + 1 < b.length; q++) {
+            assertTrue(b[q] < b[q + 1], "seed " + seed + ": boundaries not increasing at " + q);
+            if (q + 1 < b.length - 1) assertEquals(0, b[q + 1] % 8, "seed " + seed + ": boundary " + b[q + 1] + " not a tile multiple");
+            // entries of rows [b_q, b_q+1): at most a share plus the 8-row rounding of both ends
+            final double entries = ((double) b[q + 1] * (b[q + 1] + 1) - (double) b[q] * (b[q] + 1)) / 2;
+            assertTrue(entries <= total / blocks + 8.0 * d, "seed " + seed + ": block " + q + " holds " + entries + " of " + total);
+        }
     }
 
     @Test
