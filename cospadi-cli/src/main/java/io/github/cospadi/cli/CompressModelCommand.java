@@ -111,7 +111,7 @@ final class CompressModelCommand implements Command {
             err.printf(Locale.ROOT, "capturing calibration Grams: %d windows of %d tokens from the addresses before 2000...%n",
                     windows.size(), windows.get(0).length);
             final long t0 = System.nanoTime();
-            grams.putAll(GramCapture.capture(model, windows, (done, total) -> {
+            grams.putAll(GramCapture.capture(model, windows, Parallelism.threads(threads), (done, total) -> {
                 if (done % 16 == 0 || done == total) {
                     final double s = (System.nanoTime() - t0) / 1e9;
                     err.printf(Locale.ROOT, "  capture %d/%d windows (%.1f s, ETA %.0f s)%n", done, total, s, s * (total - done) / done);

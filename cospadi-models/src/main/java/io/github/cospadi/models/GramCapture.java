@@ -18,12 +18,15 @@ import java.util.function.Consumer;
 public final class GramCapture {
     private final Map<String, CalibrationStats.Accumulator> byProjection = new LinkedHashMap<>();
     private final Map<FMatrixRMaj, CalibrationStats.Accumulator> byInput = new IdentityHashMap<>();
+    private final io.github.cospadi.Parallelism parallelism;
 
-    private GramCapture() {}
+    private GramCapture(io.github.cospadi.Parallelism parallelism) {
+        this.parallelism = parallelism;
+    }
 
     /** Runs {@code passes} with a listener and returns the statistics by projection name. */
     public static Map<String, CalibrationStats> capture(Consumer<ProjectionListener> passes) {
-        final GramCapture c = new GramCapture();
+        final GramCapture c = new GramCapture(io.github.cospadi.Parallelism.sequential());
         passes.accept(c::onInput);
         return c.build();
     }
@@ -34,8 +37,17 @@ public final class GramCapture {
      * returning false.
      */
     public static Map<String, CalibrationStats> capture(CompressibleModel model, List<int[]> inputs, Progress progress) {
+        return capture(model, inputs, io.github.cospadi.Parallelism.sequential(), progress);
+    }
+
+    /**
+     * As {@link #capture(CompressibleModel, List, Progress)}, with each Gram update split over the rows of G between
+     * {@code parallelism}'s threads (the bits do not depend on the thread count).
+     */
+    public static Map<String, CalibrationStats> capture(CompressibleModel model, List<int[]> inputs,
+                                                        io.github.cospadi.Parallelism parallelism, Progress progress) {
         if (inputs.isEmpty()) throw new IllegalArgumentException("calibration inputs must be non-empty");
-        final GramCapture c = new GramCapture();
+        final GramCapture c = new GramCapture(parallelism);
         for (int i = 0; i < inputs.size(); i++) {
             model.run(inputs.get(i), c::onInput);
             if (progress != null && !progress.onPass(i + 1, inputs.size())) throw new CancellationException("calibration capture cancelled");
@@ -64,7 +76,7 @@ public final class GramCapture {
         CalibrationStats.Accumulator acc = byInput.get(input);
         if (acc == null) {
             // a new activation matrix: its projection's accumulator (created on first sight, possibly shared later)
-            acc = byProjection.computeIfAbsent(projection, p -> CalibrationStats.accumulator(input.numCols));
+            acc = byProjection.computeIfAbsent(projection, p -> CalibrationStats.accumulator(input.numCols, parallelism));
             try {
                 acc.add(input);
             } catch (IllegalArgumentException e) {

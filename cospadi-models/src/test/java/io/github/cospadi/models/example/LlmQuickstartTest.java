@@ -28,7 +28,7 @@ class LlmQuickstartTest {
         java.util.List<int[]> calibration =
                 io.github.cospadi.models.text.TokenWindows.evenlySpaced(model.tokenizer(), sotu, 0, 2000, 256, 128);
         java.util.Map<String, io.github.cospadi.calibration.CalibrationStats> grams =
-                io.github.cospadi.models.GramCapture.capture(model, calibration, null);
+                io.github.cospadi.models.GramCapture.capture(model, calibration, io.github.cospadi.Parallelism.available(), null);
         // compress every projection at gamma = 0.2 and run the model on the compressed layers (int8 codes)
         io.github.cospadi.Compressor compressor = io.github.cospadi.Compressor.builder().ratio(0.2).fast().build();
         java.util.Map<String, io.github.cospadi.CompressedMatrix> compressed =
