@@ -47,9 +47,7 @@ public final class EigenBenchmark {
         SymmetricEigen ours = null;
         for (int r = 0; r < repeat; r++) {
             final long w0 = System.nanoTime(), c0 = mx.getCurrentThreadCpuTime();
-            java.util.Arrays.fill(SymmetricEigen.PHASES, 0);
             ours = SymmetricEigen.of(g, n, count, Parallelism.threads(threads));
-            System.out.println(java.util.Arrays.toString(SymmetricEigen.PHASES));
             System.out.printf(Locale.ROOT, "cospadi n=%d count=%d threads=%d: %.3f s wall, %.3f s CPU (calling thread)%n", n, count,
                     threads, (System.nanoTime() - w0) / 1e9, (mx.getCurrentThreadCpuTime() - c0) / 1e9);
         }

@@ -35,7 +35,6 @@ public final class SymmetricEigen {
     static final int BLOCK = 32;
     /** Rows per parallel block of the tridiagonalization pass. */
     private static final int ROWS = 32;
-    public static final long[] PHASES = new long[3]; // TEMP
     private static final double EPS = Math.ulp(1.0) / 2;
 
     private final int n, count;
@@ -82,20 +81,15 @@ public final class SymmetricEigen {
         final double inv = 1 / scale;
         for (int i = 0; i < s.length; i++) s[i] *= inv;
         final double[] d = new double[n], e = new double[Math.max(n - 1, 1)], tau = new double[Math.max(n - 1, 1)];
-        final java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
-        long c0 = mx.getCurrentThreadCpuTime();
         tridiagonalize(s, n, d, e, tau, parallelism);
-        PHASES[0] += mx.getCurrentThreadCpuTime() - c0; c0 = mx.getCurrentThreadCpuTime();
         final double[] z = new double[n * n];
         tridiagonalEigen(d, e, z, n, Math.max(count, 1), parallelism);
-        PHASES[1] += mx.getCurrentThreadCpuTime() - c0; c0 = mx.getCurrentThreadCpuTime();
         // d ascending: the c-th largest is d[n-1-c]
         for (int c = 0; c < n; c++) values[c] = d[n - 1 - c] * scale;
         if (count == 0) return new SymmetricEigen(n, count, values, vectors);
         final double[] x = new double[n * count];
         for (int i = 0; i < n; i++) for (int c = 0; c < count; c++) x[i * count + c] = z[i * n + (n - 1 - c)];
         backTransform(s, tau, n, x, count, parallelism);
-        PHASES[2] += mx.getCurrentThreadCpuTime() - c0;
         for (int c = 0; c < count; c++) {
             int arg = 0;
             double max = -1;

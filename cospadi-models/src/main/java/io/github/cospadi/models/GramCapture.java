@@ -39,7 +39,11 @@ public final class GramCapture {
         if (acc == null) {
             // a new activation matrix: its projection's accumulator (created on first sight, possibly shared later)
             acc = byProjection.computeIfAbsent(projection, p -> CalibrationStats.accumulator(input.numCols));
-            acc.add(input);
+            try {
+                acc.add(input);
+            } catch (IllegalArgumentException e) { // e.g. a NaN activation: say which projection's input it was
+                throw new IllegalArgumentException("calibration input of " + projection + ": " + e.getMessage(), e);
+            }
             byInput.clear(); // inputs are only shared within one pass of one block
             byInput.put(input, acc);
         } else {
