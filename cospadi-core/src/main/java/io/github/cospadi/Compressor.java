@@ -183,7 +183,7 @@ public final class Compressor {
             phases.put("dictionary", result.updateSeconds());
         } else {
             t = System.nanoTime();
-            final LowRank.Factors f = LowRank.truncatedSvd(whitened, budget.atoms());
+            final LowRank.Factors f = LowRank.truncatedSvd(whitened, budget.atoms(), parallelism);
             learned = f.basis();
             codes = f.codes();
             objective = List.of(f.residual());

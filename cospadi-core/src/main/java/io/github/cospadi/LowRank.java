@@ -1,5 +1,8 @@
 package io.github.cospadi;
 
+import io.github.cospadi.internal.Cholesky;
+import io.github.cospadi.internal.DoubleProducts;
+import io.github.cospadi.internal.SymmetricEigen;
 import io.github.cospadi.sparse.ColumnSparseMatrix;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.data.FMatrixRMaj;
@@ -7,14 +10,110 @@ import org.ejml.dense.row.SingularOps_DDRM;
 import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
 import org.ejml.interfaces.decomposition.SingularValueDecomposition_F64;
 
-/** Truncated SVD for the baselines (docs/design.md §6): Y ≈ U_r·(U_rᵀY). */
+/**
+ * Truncated SVD for the baselines (docs/design.md §6): Y ≈ U_r·(U_rᵀY), through the eigen-decomposition of the
+ * smaller Gram (issue 11). With Y m × n and p = min(m, n):
+ * <ul>
+ * <li>m ≤ n: U_r = the top r eigenvectors of Y·Yᵀ (m × m);</li>
+ * <li>m &gt; n: V_r = the top r eigenvectors of YᵀY (n × n), U_r = Y·V_r·Σ_r⁻¹ made orthonormal by one CholeskyQR
+ *     pass (its columns are orthonormal up to ≈ ε·σ₁²/σ_r² ≤ 1e-6 already, so one pass restores orthogonality to
+ *     working precision), or the m ≤ n route on Y·Yᵀ when σ_r² &lt; 1e-10·σ₁² (rank-deficient or very
+ *     ill-conditioned Y), where that would not be safe;</li>
+ * </ul>
+ * then the codes C = U_rᵀ·Y (a double GEMM) and the residual ‖Y − U_r·C‖² = Σ_{c≥r} σ_c² from the eigenvalues.
+ * Squaring the singular values costs accuracy only below ≈ 1e-8·σ₁, in directions that carry at most ≈ 1e-16 of
+ * ‖Y‖²: the projector U_r·U_rᵀ and the residual agree with EJML's SVD ({@link #truncatedSvdReference}, the test
+ * oracle) to working precision in those terms. Everything in double on the parallel tile kernels; results do not
+ * depend on the thread count.
+ */
 final class LowRank {
+    /** σ_r²/σ₁² below which the m &gt; n route falls back to the m × m Gram. */
+    static final double TALL_ROUTE_MIN_RATIO = 1e-10;
+
     private LowRank() {}
 
     /** basis U_r (m × r), dense codes U_rᵀY (r × n) and the residual ‖Y − U_r U_rᵀ Y‖². */
     record Factors(FMatrixRMaj basis, ColumnSparseMatrix codes, double residual) {}
 
     static Factors truncatedSvd(FMatrixRMaj y, int r) {
+        return truncatedSvd(y, r, Parallelism.sequential());
+    }
+
+    static Factors truncatedSvd(FMatrixRMaj y, int r, Parallelism parallelism) {
+        final int m = y.numRows, n = y.numCols;
+        if (r < 1 || r > Math.min(m, n)) throw new IllegalArgumentException("rank must be in [1, " + Math.min(m, n) + "], got " + r);
+        final double[] yd = new double[m * n];
+        for (int i = 0; i < yd.length; i++) yd[i] = y.data[i];
+        double[] ut = null; // U_rᵀ (r × m)
+        double residual = 0;
+        if (m > n) {
+            final double[] yt = new double[n * m];
+            for (int i = 0; i < m; i++) for (int j = 0; j < n; j++) yt[j * m + i] = yd[i * n + j];
+            final SymmetricEigen eig = SymmetricEigen.of(DoubleProducts.gramOfRows(yt, n, m, parallelism), n, r, parallelism);
+            if (eig.value(r - 1) >= TALL_ROUTE_MIN_RATIO * eig.value(0) && eig.value(0) > 0) {
+                // U_rᵀ = Σ_r⁻¹·V_rᵀ·Yᵀ, then CholeskyQR2 on its rows
+                ut = DoubleProducts.multiply(eig.vectorsView(), yt, r, n, m, parallelism);
+                for (int c = 0; c < r; c++) {
+                    final double inv = 1 / Math.sqrt(eig.value(c));
+                    for (int i = 0; i < m; i++) ut[c * m + i] *= inv;
+                }
+                if (orthonormalizeRows(ut, r, m, parallelism)) {
+                    for (int c = r; c < n; c++) residual += Math.max(eig.value(c), 0);
+                } else {
+                    ut = null;
+                }
+            }
+        }
+        if (ut == null) {
+            final SymmetricEigen eig = SymmetricEigen.of(DoubleProducts.gramOfRows(yd, m, n, parallelism), m, r, parallelism);
+            ut = eig.vectorsView();
+            residual = 0;
+            for (int c = r; c < m; c++) residual += Math.max(eig.value(c), 0);
+        }
+        final double[] codes = DoubleProducts.multiply(ut, yd, r, m, n, parallelism); // r × n
+        return factors(ut, codes, m, n, r, residual);
+    }
+
+    /**
+     * Rows of q (r × m) ← R⁻ᵀ·q with RᵀR = q·qᵀ (one CholeskyQR pass on the rows); false when the Gram is not
+     * numerically positive definite or far from the identity (|G − I| ≥ 1/2 somewhere), as for a rank-deficient q.
+     */
+    private static boolean orthonormalizeRows(double[] q, int r, int m, Parallelism parallelism) {
+        final double[] g = DoubleProducts.gramOfRows(q, r, m, parallelism);
+        for (int i = 0; i < r; i++) {
+            for (int j = 0; j < r; j++) if (!(Math.abs(g[i * r + j] - (i == j ? 1 : 0)) < 0.5)) return false;
+        }
+        final DMatrixRMaj upper = Cholesky.upper(DMatrixRMaj.wrap(r, r, g), 0, 0.25, parallelism);
+        if (upper == null) return false;
+        final double[] l = upper.data; // q = Rᵀ·q' with R upper: row i of q' = (q_i − Σ_{p<i} R[p,i]·q'_p) / R[i,i]
+        final io.github.cospadi.internal.FloatOps ops = io.github.cospadi.internal.FloatOps.get();
+        for (int i = 0; i < r; i++) {
+            for (int p = 0; p < i; p++) {
+                final double c = l[p * r + i];
+                if (c != 0) ops.axpy(-c, q, p * m, q, i * m, m);
+            }
+            final double inv = 1 / l[i * r + i];
+            for (int j = 0; j < m; j++) q[i * m + j] *= inv;
+        }
+        return true;
+    }
+
+    private static Factors factors(double[] ut, double[] codes, int m, int n, int r, double residual) {
+        final FMatrixRMaj basis = new FMatrixRMaj(m, r);
+        for (int c = 0; c < r; c++) for (int i = 0; i < m; i++) basis.data[i * r + c] = (float) ut[c * m + i];
+        final int[] rows = new int[n * r];
+        final float[] values = new float[n * r];
+        for (int j = 0; j < n; j++) {
+            for (int c = 0; c < r; c++) {
+                rows[j * r + c] = c;
+                values[j * r + c] = (float) codes[c * n + j];
+            }
+        }
+        return new Factors(basis, new ColumnSparseMatrix(r, n, r, rows, values), residual);
+    }
+
+    /** The reference: EJML's full SVD of Y, U_r by descending singular value, codes U_rᵀY (the test oracle). */
+    static Factors truncatedSvdReference(FMatrixRMaj y, int r) {
         final int m = y.numRows, n = y.numCols;
         final DMatrixRMaj a = io.github.cospadi.internal.DenseOps.toDouble(y);
         final SingularValueDecomposition_F64<DMatrixRMaj> svd = DecompositionFactory_DDRM.svd(m, n, true, false, true);
@@ -22,22 +121,17 @@ final class LowRank {
         final DMatrixRMaj u = svd.getU(null, false);
         final DMatrixRMaj w = svd.getW(null);
         SingularOps_DDRM.descendingOrder(u, false, w, null, false);
-        final FMatrixRMaj basis = new FMatrixRMaj(m, r);
-        for (int i = 0; i < m; i++) for (int c = 0; c < r; c++) basis.data[i * r + c] = (float) u.get(i, c);
-        // codes C = U_rᵀ Y, column j has all r rows
-        final int[] rows = new int[n * r];
-        final float[] values = new float[n * r];
-        for (int j = 0; j < n; j++) {
-            for (int c = 0; c < r; c++) {
-                double v = 0;
-                for (int i = 0; i < m; i++) v += u.get(i, c) * y.data[i * n + j];
-                rows[j * r + c] = c;
-                values[j * r + c] = (float) v;
+        final double[] ut = new double[r * m];
+        for (int i = 0; i < m; i++) for (int c = 0; c < r; c++) ut[c * m + i] = u.get(i, c);
+        final double[] codes = new double[r * n];
+        for (int c = 0; c < r; c++) {
+            for (int i = 0; i < m; i++) {
+                final double uc = ut[c * m + i];
+                for (int j = 0; j < n; j++) codes[c * n + j] += uc * y.data[i * n + j];
             }
         }
         double residual = 0;
-        final int count = Math.min(m, n);
-        for (int c = r; c < count; c++) residual += w.get(c, c) * w.get(c, c);
-        return new Factors(basis, new ColumnSparseMatrix(r, n, r, rows, values), residual);
+        for (int c = r; c < Math.min(m, n); c++) residual += w.get(c, c) * w.get(c, c);
+        return factors(ut, codes, m, n, r, residual);
     }
 }

@@ -151,21 +151,58 @@ public final class CalibrationStats {
             return java.util.Arrays.copyOf(bounds, n);
         }
 
-        /** Adds a batch of activations, one token per row (tokens × inFeatures). */
+        /**
+         * Adds a batch of activations, one token per row (tokens × inFeatures).
+         *
+         * @throws IllegalArgumentException for a width other than inFeatures or a NaN/infinite entry (naming its token
+         *                                  row and feature); nothing is added then
+         */
         public Accumulator add(FMatrixRMaj batch) {
             if (batch.numCols != inFeatures) {
                 throw new IllegalArgumentException("batch has " + batch.numCols + " columns, expected inFeatures=" + inFeatures);
             }
-            Checks.finite("batch", batch);
-            add(batch.data, 0, batch.numRows);
+            checkFinite("batch", batch.data, 0, batch.numRows);
+            accumulate(batch.data, 0, batch.numRows);
             return this;
         }
 
         /**
-         * Adds {@code count} token rows stored contiguously in {@code rows} from {@code offset}. Tokens are converted to
-         * double {@value #TOKEN_BLOCK} at a time and each block is one symmetric rank-k update of G's lower triangle.
+         * Adds {@code count} token rows of inFeatures values stored contiguously in {@code rows} from {@code offset}.
+         * Tokens are converted to double {@value #TOKEN_BLOCK} at a time and each block is one symmetric rank-k update of
+         * G's lower triangle.
+         *
+         * @throws IllegalArgumentException for a negative offset or count, a range beyond the array, or a NaN/infinite
+         *                                  value (naming its token row and feature); nothing is added then
          */
         public Accumulator add(float[] rows, int offset, int count) {
+            java.util.Objects.requireNonNull(rows, "rows");
+            if (offset < 0 || count < 0 || (long) offset + (long) count * inFeatures > rows.length) {
+                throw new IllegalArgumentException("rows: " + count + " tokens of inFeatures=" + inFeatures + " from offset " + offset
+                        + " do not fit in an array of " + rows.length + " values");
+            }
+            checkFinite("rows", rows, offset, count);
+            accumulate(rows, offset, count);
+            return this;
+        }
+
+        /**
+         * The door's one scan: a NaN or infinity in calibration activations would reach the Cholesky of G (as a NaN
+         * Gram) far from its cause, so it is named here by token row and feature.
+         */
+        private void checkFinite(String name, float[] rows, int offset, int count) {
+            final int d = inFeatures;
+            for (int t = 0; t < count; t++) {
+                final int base = offset + t * d;
+                for (int i = 0; i < d; i++) {
+                    if (!Float.isFinite(rows[base + i])) {
+                        throw new IllegalArgumentException(name + " has a non-finite entry " + rows[base + i] + " at (" + t + ", " + i
+                                + "): token (row) " + t + ", feature " + i + " of " + count + " tokens x " + d + " features");
+                    }
+                }
+            }
+        }
+
+        private void accumulate(float[] rows, int offset, int count) {
             final int d = inFeatures;
             final double[] block = scratch(Math.min(count, TOKEN_BLOCK) * d);
             for (int t0 = 0; t0 < count; t0 += TOKEN_BLOCK) {
@@ -175,7 +212,6 @@ public final class CalibrationStats {
                 update(block, n);
             }
             tokens += count;
-            return this;
         }
 
         private static final ThreadLocal<double[][]> SCRATCH = ThreadLocal.withInitial(() -> new double[1][0]);

@@ -9,9 +9,7 @@ import io.github.cospadi.internal.FloatOps;
 import io.github.cospadi.sparse.ColumnSparseMatrix;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.data.FMatrixRMaj;
-import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
 import org.ejml.dense.row.factory.LinearSolverFactory_DDRM;
-import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
 import org.ejml.interfaces.linsol.LinearSolverDense;
 
 import java.time.Duration;
@@ -20,6 +18,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import io.github.cospadi.internal.Randoms;
+import io.github.cospadi.internal.SymmetricEigen;
 import java.util.concurrent.CancellationException;
 
 /**
@@ -186,7 +185,7 @@ public final class DictionaryLearner {
         if (initialization == Initialization.SVD) {
             // top-k eigenvectors of Y·Yᵀ (m × m) = left singular vectors of Y; Y·Yᵀ = gram(Yᵀ)
             final DMatrixRMaj yyt = io.github.cospadi.internal.DenseOps.gram(FMatrixRMaj.wrap(n, m, st.yt), parallelism);
-            for (double[] v : topEigenvectors(yyt, k)) {
+            for (double[] v : topEigenvectors(yyt, k, parallelism)) {
                 for (int r = 0; r < m; r++) st.dt[filled * m + r] = (float) v[r];
                 filled++;
             }
@@ -202,20 +201,18 @@ public final class DictionaryLearner {
 
     /**
      * Up to {@code max} eigenvectors of the symmetric {@code m}, by decreasing eigenvalue, stopping at the first
-     * eigenvalue ≤ 1e-12 × the largest (none when the decomposition fails): the SVD initialization of both learners.
+     * eigenvalue ≤ 1e-12 × the largest: the SVD initialization of both learners. {@link SymmetricEigen} (divide and
+     * conquer; each vector's largest entry is positive); EJML's eigensolver is its test oracle.
      */
-    static List<double[]> topEigenvectors(DMatrixRMaj m, int max) {
-        final int n = m.numRows;
+    static List<double[]> topEigenvectors(DMatrixRMaj m, int max, Parallelism parallelism) {
         final List<double[]> out = new ArrayList<>();
-        final EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(n, true, true);
-        if (!eig.decompose(m)) return out;
-        final Integer[] order = new Integer[n];
-        for (int i = 0; i < n; i++) order[i] = i;
-        Arrays.sort(order, (p, q) -> Double.compare(eig.getEigenvalue(q).real, eig.getEigenvalue(p).real));
-        final double top = Math.max(eig.getEigenvalue(order[0]).real, 0);
-        for (int c = 0; c < n && out.size() < max; c++) {
-            if (eig.getEigenvalue(order[c]).real <= 1e-12 * top) break;
-            out.add(eig.getEigenVector(order[c]).data.clone());
+        final int count = Math.min(max, m.numRows);
+        if (count < 1) return out;
+        final SymmetricEigen eig = SymmetricEigen.of(m, count, parallelism);
+        final double top = Math.max(eig.value(0), 0);
+        for (int c = 0; c < count; c++) {
+            if (eig.value(c) <= 1e-12 * top) break;
+            out.add(eig.vector(c));
         }
         return out;
     }

@@ -180,7 +180,7 @@ public final class OutputSpaceLearner {
             final DMatrixRMaj m = new DMatrixRMaj(d2, d2);
             product(wg, wt, m.data, d2, d1, d2, parallelism);
             for (int i = 0; i < d2; i++) for (int j = 0; j < i; j++) m.data[i * d2 + j] = m.data[j * d2 + i] = 0.5 * (m.data[i * d2 + j] + m.data[j * d2 + i]);
-            for (double[] v : DictionaryLearner.topEigenvectors(m, k)) {
+            for (double[] v : DictionaryLearner.topEigenvectors(m, k, parallelism)) {
                 for (int r = 0; r < d2; r++) st.d[r * k + filled] = v[r];
                 filled++;
             }

@@ -8,7 +8,7 @@ import org.ejml.data.DMatrixRMaj;
  * factor L = Cᵀ (LᵀL = G + δI, docs/design.md §3). Per panel of {@link #PANEL} columns: the diagonal block is
  * factored unblocked, the rows below it are solved against it, and the trailing lower triangle is updated by
  * {@link FloatOps#subtractProduct} in fixed blocks of rows — parallel, and bit-identical for any thread count because
- * every element is reduced in the same order. EJML's blocked Cholesky is the oracle in tests.
+ * every element is reduced in the same order (the panel's dot products on {@link FloatOps#dot}). EJML's blocked Cholesky is the oracle in tests.
  */
 public final class Cholesky {
     /** Columns per panel. */
@@ -34,28 +34,23 @@ public final class Cholesky {
             final int kb = start;
             final int e = Math.min(kb + PANEL, n), w = e - kb;
             // 1. diagonal block, unblocked
+            final FloatOps ops = FloatOps.get();
             for (int j = kb; j < e; j++) {
-                double d = a[j * n + j];
-                for (int p = kb; p < j; p++) d -= a[j * n + p] * a[j * n + p];
+                final double d = a[j * n + j] - ops.dot(a, j * n + kb, a, j * n + kb, j - kb);
                 if (!(d > 0) || d < minPivot2) return null;
                 final double pivot = Math.sqrt(d);
                 a[j * n + j] = pivot;
-                for (int i = j + 1; i < e; i++) {
-                    double v = a[i * n + j];
-                    for (int p = kb; p < j; p++) v -= a[i * n + p] * a[j * n + p];
-                    a[i * n + j] = v / pivot;
-                }
+                for (int i = j + 1; i < e; i++) a[i * n + j] = (a[i * n + j] - ops.dot(a, i * n + kb, a, j * n + kb, j - kb)) / pivot;
             }
             if (e == n) break;
             // 2. the rows below: a[i, kb:e] ← a[i, kb:e]·C11⁻ᵀ, and the panel transposed for the update
             final int below = n - e;
             parallelism.forEachBlock(below, ROWS, (from, to) -> {
+                final FloatOps o = FloatOps.get();
                 for (int q = from; q < to; q++) {
                     final int i = e + q;
                     for (int j = kb; j < e; j++) {
-                        double v = a[i * n + j];
-                        for (int p = kb; p < j; p++) v -= a[i * n + p] * a[j * n + p];
-                        v /= a[j * n + j];
+                        final double v = (a[i * n + j] - o.dot(a, i * n + kb, a, j * n + kb, j - kb)) / a[j * n + j];
                         a[i * n + j] = v;
                         panelT[(j - kb) * below + q] = v;
                     }

@@ -30,6 +30,13 @@ public interface FloatOps {
     void axpy(double alpha, double[] x, int xOff, double[] y, int yOff, int n);
 
     /**
+     * The fused step of the Householder tridiagonalization ({@link SymmetricEigen}): a[aOff+i] −= alpha·x[off+i] +
+     * beta·y[off+i] for i &lt; n (a symmetric rank-2 update of one row), then returns Σ a[aOff+i]·u[off+i] over the
+     * updated row, in one pass instead of three.
+     */
+    double rank2UpdateDot(double[] a, int aOff, double alpha, double[] x, double beta, double[] y, double[] u, int off, int n);
+
+    /**
      * y[i] −= Σ_{l<rows} x[l]·a[l·cols + i] for i < cols: y −= Aᵀx for a row-major A (rows × cols). The panel GEMV of
      * Batch-OMP: each row of A is streamed once and y stays in registers.
      */

@@ -70,6 +70,26 @@ final class PanamaFloatOps implements FloatOps {
     }
 
     @Override
+    public double rank2UpdateDot(double[] a, int aOff, double alpha, double[] x, double beta, double[] y, double[] u, int off, int n) {
+        final DoubleVector va = DoubleVector.broadcast(D, -alpha), vb = DoubleVector.broadcast(D, -beta);
+        DoubleVector acc = DoubleVector.zero(D);
+        int i = 0;
+        for (final int bound = D.loopBound(n); i < bound; i += D.length()) {
+            final DoubleVector row = DoubleVector.fromArray(D, x, off + i).fma(va, DoubleVector.fromArray(D, a, aOff + i))
+                    .add(DoubleVector.fromArray(D, y, off + i).mul(vb));
+            row.intoArray(a, aOff + i);
+            acc = row.fma(DoubleVector.fromArray(D, u, off + i), acc);
+        }
+        double sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            final double v = a[aOff + i] - (alpha * x[off + i] + beta * y[off + i]);
+            a[aOff + i] = v;
+            sum += v * u[off + i];
+        }
+        return sum;
+    }
+
+    @Override
     public void subtractTransposedProduct(float[] a, int aOff, int rows, int stride, int cols, float[] x, int xOff, float[] y) {
         // rows of A are streamed contiguously, four at a time: y −= x0·a0 + x1·a1 + x2·a2 + x3·a3 per pass, so y is
         // loaded and stored once per four rows (measured faster than keeping y in registers and striding over rows)

@@ -46,6 +46,12 @@ final class ScalarFloatOps implements FloatOps {
     }
 
     @Override
+    public double rank2UpdateDot(double[] a, int aOff, double alpha, double[] x, double beta, double[] y, double[] u, int off, int n) {
+        for (int i = 0; i < n; i++) a[aOff + i] -= alpha * x[off + i] + beta * y[off + i];
+        return dot(a, aOff, u, off, n);
+    }
+
+    @Override
     public void subtractTransposedProduct(float[] a, int aOff, int rows, int stride, int cols, float[] x, int xOff, float[] y) {
         for (int l = 0; l < rows; l++) {
             final float xl = x[xOff + l];

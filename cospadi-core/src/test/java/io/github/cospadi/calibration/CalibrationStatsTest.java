@@ -121,4 +121,23 @@ class CalibrationStatsTest {
         assertMessage(() -> CalibrationStats.of(inf), "batch has a non-finite entry Infinity at (1, 1)");
         assertMessage(() -> CalibrationStats.accumulator(3).add(new FMatrixRMaj(2, 4)), "batch has 4 columns, expected inFeatures=3");
     }
+
+    /** The float-array door (issue 11): a NaN or infinity is named by token row and feature, and nothing is added. */
+    @Test
+    void rawRowsAreCheckedAtTheDoor() {
+        final CalibrationStats.Accumulator acc = CalibrationStats.accumulator(3);
+        final float[] rows = {9, 1, 2, 3, 4, 5, Float.NaN, 7, 8};
+        assertMessage(() -> acc.add(rows, 1, 2), "rows has a non-finite entry NaN at (1, 2)");
+        assertMessage(() -> acc.add(rows, 1, 2), "token (row) 1, feature 2 of 2 tokens x 3 features");
+        rows[6] = Float.NEGATIVE_INFINITY;
+        assertMessage(() -> acc.add(rows, 1, 2), "-Infinity");
+        assertEquals(0, acc.tokens(), "a rejected batch must add nothing");
+        assertMessage(() -> acc.add(rows, 4, 2), "2 tokens of inFeatures=3 from offset 4 do not fit in an array of 9 values");
+        assertMessage(() -> acc.add(rows, -1, 1), "from offset -1");
+        assertMessage(() -> acc.add(rows, 0, -1), "-1 tokens");
+        rows[6] = 6;
+        acc.add(rows, 1, 2); // two rows of 3 from offset 1: the values before and after are ignored
+        final FMatrixRMaj x = new FMatrixRMaj(new float[][]{{1, 2, 3}, {4, 5, 6}});
+        assertArrayEquals(CalibrationStats.of(x).gramView().data, acc.build().gramView().data, 1e-12);
+    }
 }

@@ -36,4 +36,15 @@ class GramCaptureTest {
         assertArrayEquals(expectedX.gramView().data, stats.get("k").gramView().data, 1e-9);
         assertEquals(3, stats.get("o").inFeatures());
     }
+
+    /** A NaN activation is rejected with the projection whose input it was, its token row and feature (issue 11). */
+    @Test
+    void nonFiniteActivationNamesTheProjection() {
+        final FMatrixRMaj x = random(4, 3, new SplittableRandom(2));
+        x.data[2 * 3 + 1] = Float.NaN;
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> GramCapture.capture(sink -> sink.onInput("model.layers.7.mlp.down_proj", x)));
+        assertTrue(e.getMessage().contains("model.layers.7.mlp.down_proj"), e.getMessage());
+        assertTrue(e.getMessage().contains("token (row) 2, feature 1"), e.getMessage());
+    }
 }
