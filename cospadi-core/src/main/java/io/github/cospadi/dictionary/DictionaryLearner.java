@@ -3,6 +3,7 @@ package io.github.cospadi.dictionary;
 import io.github.cospadi.Parallelism;
 import io.github.cospadi.ProgressEvent;
 import io.github.cospadi.ProgressListener;
+import io.github.cospadi.coding.CodingProblem;
 import io.github.cospadi.coding.SparseCoder;
 import io.github.cospadi.internal.Checks;
 import io.github.cospadi.internal.FloatOps;
@@ -136,6 +137,7 @@ public final class DictionaryLearner {
         final List<Double> history = new ArrayList<>();
         double codingSeconds = 0, updateSeconds = 0;
         ColumnSparseMatrix codes = null;
+        CodingProblem problem = null; // the targets are checked and summed once, then each iteration's dictionary
         int reseeds = 0;
         double previous = Double.POSITIVE_INFINITY;
         for (int it = 1; it <= iterations; it++) {
@@ -145,7 +147,9 @@ public final class DictionaryLearner {
             // cold start (no codes yet) begins with H_s(α⁰ / diag Γ); else nothing (the update refits on fixed supports)
             final SparseCoder step = (codes == null && refresher == null) || codesThisIteration(it) ? coder : refresher;
             if (step != null) {
-                codes = step.encode(st.dictionary(), targets, s, codes, parallelism);
+                problem = problem == null ? CodingProblem.of(st.dictionary(), targets, s, codes, parallelism)
+                        : problem.withDictionary(st.dictionary(), codes);
+                codes = step.encode(problem);
                 st.loadCodes(codes);
                 st.recomputeResidual(parallelism);
             }
