@@ -1,13 +1,12 @@
 package io.github.cospadi.bench;
 
-import io.github.cospadi.Parallelism;
-import io.github.cospadi.ProgressListener;
 import io.github.cospadi.coding.CodingProblem;
 import io.github.cospadi.coding.ColumnCoder;
 import io.github.cospadi.coding.SparseCoder;
 import io.github.cospadi.dictionary.DictionaryLearner;
 import io.github.cospadi.dictionary.DictionaryUpdate;
 import io.github.cospadi.dictionary.Initialization;
+import io.github.cospadi.dictionary.LearningOptions;
 import io.github.cospadi.sparse.ColumnSparseMatrix;
 import org.ejml.data.FMatrixRMaj;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -74,8 +73,9 @@ public class KsvdBenchmark {
                 return "frozen";
             }
         };
-        learner = new DictionaryLearner(frozen, update, Initialization.RANDOM_COLUMNS, 1, 8, 0, 0, 1, 1, 0, 1,
-                Parallelism.sequential(), ProgressListener.none());
+        learner = new DictionaryLearner(LearningOptions.defaults().withCoder(frozen).withUpdate(update)
+                .withInitialization(Initialization.RANDOM_COLUMNS).withIterations(1).withPowerTolerance(0).withCodingWarmup(1)
+                .withSeed(1));
     }
 
     @Benchmark
