@@ -7,10 +7,13 @@ import io.github.cospadi.coding.SparseCoder;
 import io.github.cospadi.dictionary.DictionaryLearner;
 import io.github.cospadi.dictionary.DictionaryUpdate;
 import io.github.cospadi.dictionary.Initialization;
+import io.github.cospadi.dictionary.LearnedFactors;
+import io.github.cospadi.dictionary.Learner;
+import io.github.cospadi.dictionary.LearningOptions;
+import io.github.cospadi.dictionary.LearningProblem;
 import io.github.cospadi.dictionary.OutputSpaceLearner;
 import io.github.cospadi.internal.Checks;
 import io.github.cospadi.sparse.ColumnSparseMatrix;
-import org.ejml.data.DMatrixRMaj;
 import org.ejml.data.FMatrixRMaj;
 
 import java.time.Duration;
@@ -38,21 +41,11 @@ public final class Compressor {
     private final double atomsPerNonzero;
     private final Budget.Accounting accounting;
     private final int atoms, nonzerosPerColumn;
-    private final SparseCoder coder;
-    private final DictionaryUpdate dictionaryUpdate;
-    private final Initialization initialization;
     private final Orientation orientation;
-    private final int iterations, powerIterations, codingInterval, codingWarmup, refreshSteps;
-    private final boolean adaptiveCoding;
-    /** With {@link Builder#fast()}: OMP every this many iterations when a pass is cheap (see {@link #scheduledInterval}). */
-    static final int FAST_OMP_INTERVAL = 10;
-    /** With {@link Builder#fast()}: an OMP pass counts as cheap up to this many times the cost of a refresh pass. */
-    static final double FAST_OMP_COST = 10;
-    private final double tolerance, powerTolerance;
-    private final Whitening whitening;
-    private final long seed;
-    private final Parallelism parallelism;
-    private final ProgressListener progress;
+    private final LearningOptions options;
+    private final Whitening whitening;     // as configured (plain SVD learns with the identity)
+    private final Whitening learningWhitening;
+    private final List<Learner> learners;  // one, or INPUT then OUTPUT for AUTO
 
     private Compressor(Builder b) {
         method = b.method;
@@ -61,22 +54,24 @@ public final class Compressor {
         accounting = b.accounting;
         atoms = b.atoms;
         nonzerosPerColumn = b.nonzerosPerColumn;
-        coder = b.coder;
-        dictionaryUpdate = b.dictionaryUpdate;
-        initialization = b.initialization;
         orientation = b.orientation;
-        iterations = b.iterations;
-        powerIterations = b.powerIterations;
-        codingInterval = b.codingInterval;
-        codingWarmup = b.codingWarmup;
-        adaptiveCoding = b.adaptiveCoding;
-        refreshSteps = b.refreshSteps;
-        tolerance = b.tolerance;
-        powerTolerance = b.powerTolerance;
+        options = b.options;
         whitening = b.whitening;
-        seed = b.seed;
-        parallelism = b.parallelism;
-        progress = b.progress;
+        learningWhitening = method == Method.SVD ? Whitening.identity() : whitening;
+        learners = learners(method, orientation, options);
+    }
+
+    /**
+     * The learners of a method and orientation: the low-rank one for the SVD methods (whatever the orientation),
+     * else the INPUT or OUTPUT dictionary learner, or both for AUTO (INPUT first: it wins ties).
+     */
+    private static List<Learner> learners(Method method, Orientation orientation, LearningOptions options) {
+        if (method != Method.COSPADI) return List.of(LowRankLearner.INSTANCE);
+        switch (orientation) {
+            case INPUT: return List.of(new DictionaryLearner(options));
+            case OUTPUT: return List.of(new OutputSpaceLearner(options));
+            default: return List.of(new DictionaryLearner(options), new OutputSpaceLearner(options));
+        }
     }
 
     public static Builder builder() {
@@ -130,18 +125,23 @@ public final class Compressor {
     public CompressedMatrix compress(FMatrixRMaj weight, CalibrationStats calibration) {
         Objects.requireNonNull(weight, "weight");
         Checks.nonEmpty("weight", weight);
-        Checks.finite("weight", weight);
-        if (calibration != null && calibration.inFeatures() != weight.numCols) {
-            throw new IllegalArgumentException("calibration is for inFeatures=" + calibration.inFeatures() + " but weight is "
-                    + Checks.shape(weight) + " (outFeatures x inFeatures)");
+        final Budget[] budgets = new Budget[learners.size()]; // impossible budgets are rejected before any work
+        for (int i = 0; i < budgets.length; i++) budgets[i] = budget(weight.numRows, weight.numCols, learners.get(i).orientation());
+        CompressedMatrix best = null, other = null;
+        for (int i = 0; i < budgets.length; i++) {
+            // a problem per learner (it checks the weight and the statistics): each evaluation sees only what its
+            // learner computed, as when the orientations were compressed separately
+            final LearningProblem problem = LearningProblem.of(weight, calibration, learningWhitening, options.parallelism());
+            final CompressedMatrix c = compress(problem, learners.get(i), budgets[i]);
+            if (best == null || c.report().functionalError() < best.report().functionalError()) {
+                other = best;
+                best = c;
+            } else {
+                other = c;
+            }
         }
-        if (method != Method.COSPADI || orientation == Orientation.INPUT) return compress(weight, calibration, Orientation.INPUT);
-        if (orientation == Orientation.OUTPUT) return compress(weight, calibration, Orientation.OUTPUT);
-        // AUTO: both, the lower functional error wins (INPUT on ties); the other's time is reported as a phase
-        final CompressedMatrix in = compress(weight, calibration, Orientation.INPUT);
-        final CompressedMatrix out = compress(weight, calibration, Orientation.OUTPUT);
-        final boolean outputWins = out.report().functionalError() < in.report().functionalError();
-        final CompressedMatrix best = outputWins ? out : in, other = outputWins ? in : out;
+        if (other == null) return best;
+        // AUTO: the lower functional error won (INPUT on ties); the other's time is reported as a phase
         final Map<String, Double> phases = new LinkedHashMap<>(best.report().phaseSeconds());
         phases.put("other-orientation", other.report().totalSeconds());
         final CompressionReport r = best.report();
@@ -151,78 +151,40 @@ public final class Compressor {
         return new CompressedMatrix(best.orientation(), best.dictionaryView(), best.codes(), report);
     }
 
-    /** One compression in a fixed orientation (INPUT for the low-rank methods). */
-    private CompressedMatrix compress(FMatrixRMaj weight, CalibrationStats stats, Orientation side) {
+    /** One compression of the problem's (single) weight by one learner: whitening → learner → evaluation. */
+    private CompressedMatrix compress(LearningProblem problem, Learner learner, Budget budget) {
+        final FMatrixRMaj weight = problem.weight(0);
+        final CalibrationStats stats = problem.stats();
+        final WhiteningFactor factor = problem.factor();
+        final Parallelism parallelism = options.parallelism();
         final int d2 = weight.numRows, d1 = weight.numCols;
-        final Budget budget = budget(d2, d1, side);
-        final Map<String, Double> phases = new LinkedHashMap<>();
+        final Orientation side = learner.orientation();
         final long start = System.nanoTime();
-
-        long t = System.nanoTime();
-        final Whitening w = (method == Method.SVD || stats == null) ? Whitening.identity() : whitening;
-        final WhiteningFactor factor = stats != null ? w.factor(stats, parallelism) : Whitening.identity().factor(identityStats(d1));
-        final FMatrixRMaj whitened = side == Orientation.INPUT ? factor.whiten(weight, parallelism) : null; // W_L (d1 x d2)
-        phases.put("whitening", seconds(t));
         emit("whitening", start, Double.NaN);
 
-        final FMatrixRMaj learned; // D_L (INPUT, whitened) or D (OUTPUT)
-        final ColumnSparseMatrix codes;
-        List<Double> objective = List.of();
-        int reseeds = 0;
-        if (method == Method.COSPADI) {
-            final DictionaryLearner.Result result = side == Orientation.OUTPUT ? learnOutput(weight, stats, factor, budget)
-                    : new DictionaryLearner(coder, dictionaryUpdate, initialization, iterations, powerIterations, tolerance,
-                            powerTolerance, scheduledInterval(budget.atoms(), budget.nonzerosPerColumn()), codingWarmup,
-                            refreshSteps, seed, parallelism, progress).learn(whitened, budget.atoms(), budget.nonzerosPerColumn());
-            learned = result.dictionary();
-            codes = result.codes();
-            objective = result.objective();
-            reseeds = result.unusedAtomReseeds();
-            phases.put("init", result.initSeconds());
-            phases.put("coding", result.codingSeconds());
-            phases.put("dictionary", result.updateSeconds());
-        } else {
-            t = System.nanoTime();
-            final LowRank.Factors f = LowRank.truncatedSvd(whitened, budget.atoms(), parallelism);
-            learned = f.basis();
-            codes = f.codes();
-            objective = List.of(f.residual());
-            phases.put("svd", seconds(t));
-        }
-        final FMatrixRMaj dictionary;
-        if (side == Orientation.OUTPUT) {
-            dictionary = learned; // learned against W itself: nothing to map back
-        } else {
-            t = System.nanoTime();
-            dictionary = factor.unwhiten(learned, parallelism);
-            phases.put("map-back", seconds(t));
-        }
+        final LearnedFactors learned = learner.learn(problem, budget.atoms(), budget.nonzerosPerColumn());
+        final FMatrixRMaj dictionary = learned.dictionary();
+        final ColumnSparseMatrix codes = learned.codes().get(0);
+        final List<Double> objective = learned.objective();
 
-        t = System.nanoTime();
+        final long t = System.nanoTime();
         final CompressedMatrix partial = new CompressedMatrix(side, dictionary, codes, null);
         final FMatrixRMaj reconstruction = partial.reconstruct();
         final double weightError = Errors.relativeWeightError(weight, reconstruction);
+        final FMatrixRMaj whitened = problem.whitenedIfComputed();
         final double functionalError = stats == null ? weightError
                 : Errors.relativeFunctionalError(weight, reconstruction, stats.gramView(),
                         whitened != null && factor.factors(stats) ? outputEnergy(whitened, weight, factor.shift()) : Double.NaN,
                         parallelism);
+        final Map<String, Double> phases = new LinkedHashMap<>(problem.phaseSeconds());
+        phases.putAll(learned.phaseSeconds());
         phases.put("evaluation", seconds(t));
         emit("done", start, objective.isEmpty() ? Double.NaN : objective.get(objective.size() - 1));
 
-        final CompressionReport report = new CompressionReport(method, method == Method.COSPADI ? coderName(side, budget.atoms(), budget.nonzerosPerColumn()) : "svd",
-                side, d1, d2, budget.atoms(), budget.nonzerosPerColumn(), budget.effectiveRatio(), budget.fullRatio(),
-                weightError, functionalError, objective, method == Method.COSPADI ? objective.size() : 0,
-                factor.shift(), reseeds, phases);
+        final CompressionReport report = new CompressionReport(method, learned.coder(), side, d1, d2, budget.atoms(),
+                budget.nonzerosPerColumn(), budget.effectiveRatio(), budget.fullRatio(), weightError, functionalError, objective,
+                learned.iterations(), factor.shift(), learned.unusedAtomReseeds(), phases);
         return new CompressedMatrix(side, dictionary, codes, report);
-    }
-
-    /** The OUTPUT learner on W against the Gram the factor stands for: G + δI, or I for identity whitening. */
-    private DictionaryLearner.Result learnOutput(FMatrixRMaj weight, CalibrationStats stats, WhiteningFactor factor, Budget budget) {
-        final int d1 = weight.numCols;
-        final DMatrixRMaj gram = factor.isIdentity() ? identityStats(d1).gramView() : stats.gramView().copy();
-        if (!factor.isIdentity()) for (int i = 0; i < d1; i++) gram.data[i * d1 + i] += factor.shift();
-        return new OutputSpaceLearner(initialization, iterations, tolerance, seed, parallelism, progress)
-                .learn(weight, gram, budget.atoms(), budget.nonzerosPerColumn());
     }
 
     /**
@@ -238,36 +200,9 @@ public final class Compressor {
         return energy > 1e-3 * wl ? energy : Double.NaN;
     }
 
-    /**
-     * The coding interval for this budget: the configured one, or with {@link Builder#fast()} an OMP pass every
-     * {@link #FAST_OMP_INTERVAL}th iteration when a pass is cheap — when k·s²/2 (OMP per column) is at most
-     * {@link #FAST_OMP_COST} times 3k² (two refresh steps per column) — else none.
-     */
-    private int scheduledInterval(int k, int s) {
-        if (!adaptiveCoding) return codingInterval;
-        return (double) s * s / (6.0 * k) <= FAST_OMP_COST ? FAST_OMP_INTERVAL : Integer.MAX_VALUE;
-    }
-
-    /**
-     * The coder as the schedule uses it: "omp", "omp+refresh2", or "refresh2" when the full coder never runs; the
-     * OUTPUT orientation always codes with Gauss–Seidel OMP ("omp-gauss-seidel").
-     */
-    private String coderName(Orientation side, int k, int s) {
-        if (side == Orientation.OUTPUT) return "omp-gauss-seidel";
-        if (refreshSteps == 0) return coder.name();
-        final boolean fullCoderRuns = codingWarmup > 0 || scheduledInterval(k, s) < iterations;
-        return (fullCoderRuns ? coder.name() + "+" : "") + "refresh" + refreshSteps;
-    }
-
-    private static CalibrationStats identityStats(int d1) {
-        final DMatrixRMaj eye = new DMatrixRMaj(d1, d1);
-        for (int i = 0; i < d1; i++) eye.data[i * d1 + i] = 1;
-        return CalibrationStats.ofGram(eye, 1);
-    }
-
     private void emit(String phase, long start, double objective) {
         final ProgressEvent e = new ProgressEvent(phase, 1, 1, objective, Duration.ofNanos(System.nanoTime() - start));
-        progress.onProgress(e);
+        options.progress().onProgress(e);
         if (e.isCancelled() || Thread.currentThread().isInterrupted()) {
             throw new java.util.concurrent.CancellationException("compression cancelled");
         }
@@ -281,9 +216,9 @@ public final class Compressor {
     public String toString() {
         return "Compressor[" + method + (Double.isNaN(ratio) ? ", k=" + atoms + ", s=" + nonzerosPerColumn
                 : ", ratio=" + ratio + ", rho=" + atomsPerNonzero + ", " + accounting)
-                + (method == Method.COSPADI ? ", " + orientation + ", " + coder.name() + ", " + dictionaryUpdate + ", " + initialization
-                + ", T=" + iterations + ", power=" + powerIterations : "")
-                + ", " + whitening.name() + ", seed=" + seed + ", " + parallelism + "]";
+                + (method == Method.COSPADI ? ", " + orientation + ", " + options.coder().name() + ", " + options.update() + ", "
+                + options.initialization() + ", T=" + options.iterations() + ", power=" + options.powerIterations() : "")
+                + ", " + whitening.name() + ", seed=" + options.seed() + ", " + options.parallelism() + "]";
     }
 
     /**
@@ -296,19 +231,9 @@ public final class Compressor {
         private double atomsPerNonzero = 2.0;
         private Budget.Accounting accounting = Budget.Accounting.EFFECTIVE;
         private int atoms, nonzerosPerColumn;
-        private SparseCoder coder = SparseCoder.omp();
-        private DictionaryUpdate dictionaryUpdate = DictionaryUpdate.KSVD;
-        private Initialization initialization = Initialization.SVD;
         private Orientation orientation = Orientation.INPUT;
-        private int iterations = 60, powerIterations = 8, codingInterval = 1;
-        private int codingWarmup = DictionaryLearner.CODING_WARMUP, refreshSteps = 0;
-        private boolean adaptiveCoding = false;
-        private double tolerance = 0;
-        private double powerTolerance = 1e-6;
+        private LearningOptions options = LearningOptions.defaults();
         private Whitening whitening = Whitening.cholesky();
-        private long seed = 42;
-        private Parallelism parallelism = Parallelism.sequential();
-        private ProgressListener progress = ProgressListener.none();
 
         private Builder() {}
 
@@ -359,19 +284,19 @@ public final class Compressor {
 
         /** The sparse coder; default {@link SparseCoder#omp()}. */
         public Builder coder(SparseCoder coder) {
-            this.coder = Objects.requireNonNull(coder, "coder");
+            options = options.withCoder(Objects.requireNonNull(coder, "coder"));
             return this;
         }
 
         /** KSVD (default) or MOD. */
         public Builder dictionaryUpdate(DictionaryUpdate update) {
-            this.dictionaryUpdate = Objects.requireNonNull(update, "dictionaryUpdate");
+            options = options.withUpdate(Objects.requireNonNull(update, "dictionaryUpdate"));
             return this;
         }
 
         /** SVD (default: lower error than the paper's random columns on real weights, docs/benchmarks.md) or RANDOM_COLUMNS. */
         public Builder initialization(Initialization initialization) {
-            this.initialization = Objects.requireNonNull(initialization, "initialization");
+            options = options.withInitialization(Objects.requireNonNull(initialization, "initialization"));
             return this;
         }
 
@@ -389,13 +314,13 @@ public final class Compressor {
 
         /** T, the number of coding + update alternations; default 60. */
         public Builder iterations(int iterations) {
-            this.iterations = Checks.positive("iterations", iterations);
+            options = options.withIterations(iterations);
             return this;
         }
 
         /** Power-iteration steps per K-SVD atom update; default 8. */
         public Builder powerIterations(int steps) {
-            this.powerIterations = Checks.positive("powerIterations", steps);
+            options = options.withPowerIterations(steps);
             return this;
         }
 
@@ -406,8 +331,7 @@ public final class Compressor {
          * pass (docs/benchmarks.md §5 measures the trade-off).
          */
         public Builder codingInterval(int interval) {
-            this.codingInterval = Checks.positive("codingInterval", interval);
-            this.adaptiveCoding = false;
+            options = options.withCodingInterval(interval);
             return this;
         }
 
@@ -417,8 +341,7 @@ public final class Compressor {
          * OMP's result for the orthonormal SVD initialization.
          */
         public Builder codingWarmup(int iterations) {
-            if (iterations < 0) throw new IllegalArgumentException("codingWarmup must be >= 0, got " + iterations);
-            this.codingWarmup = iterations;
+            options = options.withCodingWarmup(iterations);
             return this;
         }
 
@@ -428,8 +351,7 @@ public final class Compressor {
          * k·s²/2 and moves the supports towards better atoms. Default 0 (none).
          */
         public Builder refreshSteps(int steps) {
-            if (steps < 0) throw new IllegalArgumentException("refreshSteps must be >= 0, got " + steps);
-            this.refreshSteps = steps;
+            options = options.withRefreshSteps(steps);
             return this;
         }
 
@@ -443,18 +365,13 @@ public final class Compressor {
          * override it ({@link #codingInterval} fixes the interval).
          */
         public Builder fast() {
-            this.codingWarmup = 0;
-            this.codingInterval = Integer.MAX_VALUE;
-            this.adaptiveCoding = true;
-            this.refreshSteps = 2;
-            this.powerIterations = 1;
+            options = options.withCodingWarmup(0).withAdaptiveInterval().withRefreshSteps(2).withPowerIterations(1);
             return this;
         }
 
         /** Stop early when one iteration improves the objective by less than this fraction; default 0 (never). */
         public Builder tolerance(double tolerance) {
-            if (!(tolerance >= 0 && tolerance < 1)) throw new IllegalArgumentException("tolerance must be in [0, 1), got " + tolerance);
-            this.tolerance = tolerance;
+            options = options.withTolerance(tolerance);
             return this;
         }
 
@@ -463,8 +380,7 @@ public final class Compressor {
          * this; default 1e-6 (0 always runs every step, as the paper does; measured: same error, 40 % less update time).
          */
         public Builder powerTolerance(double tolerance) {
-            if (!(tolerance >= 0 && tolerance < 1)) throw new IllegalArgumentException("powerTolerance must be in [0, 1), got " + tolerance);
-            this.powerTolerance = tolerance;
+            options = options.withPowerTolerance(tolerance);
             return this;
         }
 
@@ -476,19 +392,19 @@ public final class Compressor {
 
         /** Seed of every random choice; default 42. */
         public Builder seed(long seed) {
-            this.seed = seed;
+            options = options.withSeed(seed);
             return this;
         }
 
         /** Threads to use; default sequential. Results do not depend on it. */
         public Builder parallelism(Parallelism parallelism) {
-            this.parallelism = Objects.requireNonNull(parallelism, "parallelism");
+            options = options.withParallelism(Objects.requireNonNull(parallelism, "parallelism"));
             return this;
         }
 
         /** Progress listener (can cancel); default none. */
         public Builder progress(ProgressListener listener) {
-            this.progress = Objects.requireNonNull(listener, "progress");
+            options = options.withProgress(Objects.requireNonNull(listener, "progress"));
             return this;
         }
 

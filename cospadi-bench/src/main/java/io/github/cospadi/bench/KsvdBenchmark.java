@@ -1,11 +1,12 @@
 package io.github.cospadi.bench;
 
-import io.github.cospadi.Parallelism;
-import io.github.cospadi.ProgressListener;
+import io.github.cospadi.coding.CodingProblem;
+import io.github.cospadi.coding.ColumnCoder;
 import io.github.cospadi.coding.SparseCoder;
 import io.github.cospadi.dictionary.DictionaryLearner;
 import io.github.cospadi.dictionary.DictionaryUpdate;
 import io.github.cospadi.dictionary.Initialization;
+import io.github.cospadi.dictionary.LearningOptions;
 import io.github.cospadi.sparse.ColumnSparseMatrix;
 import org.ejml.data.FMatrixRMaj;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -23,11 +24,12 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * One dictionary-update sweep (K-SVD with 8 power steps, or MOD) on an m × n target with fixed codes: the coder
  * returns codes computed once in setup, so a one-iteration learning run is initialization (random columns) plus the
- * residual and one sweep. One thread.
+ * coding problem's Γ = DᵀD, the residual and one sweep. One thread.
  *
  * <pre>java -jar cospadi-bench/target/benchmarks.jar KsvdBenchmark -f 1 -wi 2 -i 3</pre>
  */
@@ -57,8 +59,13 @@ public class KsvdBenchmark {
         final ColumnSparseMatrix fixed = ColumnSparseMatrix.random(k, n, s, new SplittableRandom(6));
         final SparseCoder frozen = new SparseCoder() {
             @Override
-            public ColumnSparseMatrix encode(FMatrixRMaj d, FMatrixRMaj y, int sparsity, ColumnSparseMatrix warm, Parallelism par) {
+            public ColumnSparseMatrix encode(CodingProblem problem) {
                 return fixed;
+            }
+
+            @Override
+            public Supplier<ColumnCoder> prepare(CodingProblem problem) {
+                throw new UnsupportedOperationException("frozen codes");
             }
 
             @Override
@@ -66,8 +73,9 @@ public class KsvdBenchmark {
                 return "frozen";
             }
         };
-        learner = new DictionaryLearner(frozen, update, Initialization.RANDOM_COLUMNS, 1, 8, 0, 0, 1, 1, 0, 1,
-                Parallelism.sequential(), ProgressListener.none());
+        learner = new DictionaryLearner(LearningOptions.defaults().withCoder(frozen).withUpdate(update)
+                .withInitialization(Initialization.RANDOM_COLUMNS).withIterations(1).withPowerTolerance(0).withCodingWarmup(1)
+                .withSeed(1));
     }
 
     @Benchmark

@@ -46,6 +46,6 @@ public final class GramOmp {
      * {@code dty} = Dᵀy: what a coder compares to keep the better of two codes.
      */
     public double residualChange(double[] dty, int[] rows, float[] values, int off) {
-        return CodingChecks.residual(gram, k, a -> dty[a], 0, rows, values, off, s);
+        return CodingProblem.residual(gram, k, a -> dty[a], 0, rows, values, off, s);
     }
 }

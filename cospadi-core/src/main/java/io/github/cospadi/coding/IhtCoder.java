@@ -1,12 +1,10 @@
 package io.github.cospadi.coding;
 
-import io.github.cospadi.Parallelism;
-import io.github.cospadi.internal.DenseOps;
 import io.github.cospadi.sparse.ColumnSparseMatrix;
-import org.ejml.data.DMatrixRMaj;
 import org.ejml.data.FMatrixRMaj;
 
 import java.util.Arrays;
+import java.util.function.Supplier;
 
 /**
  * Iterative hard thresholding in Gram form (Blumensath &amp; Davies 2009, 2010), docs/design.md §5.2. Per column,
@@ -18,8 +16,6 @@ import java.util.Arrays;
 final class IhtCoder implements SparseCoder {
     /** Step halvings tried before an iteration gives up on moving. */
     private static final int MAX_HALVINGS = 12;
-    private static final int BLOCK = 32;
-
     private final int iterations;
 
     IhtCoder(int iterations) {
@@ -38,25 +34,18 @@ final class IhtCoder implements SparseCoder {
     }
 
     @Override
-    public ColumnSparseMatrix encode(FMatrixRMaj dictionary, FMatrixRMaj targets, int s, ColumnSparseMatrix warmStart,
-                                     Parallelism parallelism) {
-        CodingChecks.check(dictionary, targets, s, warmStart);
-        final int k = dictionary.numCols, n = targets.numCols;
-        final DMatrixRMaj gram = DenseOps.gram(dictionary, parallelism);
-        final FMatrixRMaj correlations = DenseOps.multTransA(dictionary, targets, parallelism);
-        final double[] norms = DenseOps.columnNormsSquared(targets);
-        final int[] rows = new int[n * s];
-        final float[] values = new float[n * s];
-        parallelism.forEachBlock(n, BLOCK, (from, to) -> {
+    public Supplier<ColumnCoder> prepare(CodingProblem problem) {
+        final int k = problem.atoms(), s = problem.nonzerosPerColumn();
+        final double[] gram = problem.gram().data;
+        final FMatrixRMaj correlations = problem.correlations();
+        final ColumnSparseMatrix warmStart = problem.warmStart();
+        return () -> {
             final Work w = new Work(k, s);
-            for (int j = from; j < to; j++) {
-                codeColumn(gram.data, k, correlations, j, s, warmStart, w);
-                final int off = j * s;
-                w.emit(rows, values, off);
-                CodingChecks.keepBetter(gram.data, k, correlations, j, norms[j], s, rows, values, warmStart);
-            }
-        });
-        return new ColumnSparseMatrix(k, n, s, rows, values);
+            return (j, rows, values) -> {
+                codeColumn(gram, k, correlations, j, s, warmStart, w);
+                w.emit(rows, values, j * s);
+            };
+        };
     }
 
     private void codeColumn(double[] g, int k, FMatrixRMaj correlations, int j, int s, ColumnSparseMatrix warm, Work w) {

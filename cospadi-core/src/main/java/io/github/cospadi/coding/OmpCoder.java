@@ -1,21 +1,17 @@
 package io.github.cospadi.coding;
 
-import io.github.cospadi.Parallelism;
-import io.github.cospadi.internal.DenseOps;
 import io.github.cospadi.internal.FloatOps;
-import io.github.cospadi.sparse.ColumnSparseMatrix;
-import org.ejml.data.DMatrixRMaj;
-import org.ejml.data.FMatrixRMaj;
 
 import java.util.Arrays;
+import java.util.function.Supplier;
 
 /**
  * Batch-OMP (Rubinstein, Zibulevsky, Elad 2008) with progressive panel bookkeeping in mixed precision: the same
  * algorithm as {@link ReferenceOmpCoder} (its oracle), with the k × t panel P = Γ_{:,I}L⁻ᵀ and the correlations α
  * in float — the panel GEMV p_t = (Γ_{:,i} − P·w)/d is the hot loop and is bandwidth-bound, so float halves its
  * cost and lets {@link FloatOps#subtractTransposedProduct} run on the Vector API — while the Cholesky row w, the
- * pivot d² = Γ_ii − ‖w‖², z and the final back-substitution Lᵀγ = z stay in double. Columns are coded in parallel
- * in fixed blocks with one workspace per block; nothing is allocated per column.
+ * pivot d² = Γ_ii − ‖w‖², z and the final back-substitution Lᵀγ = z stay in double. Blocks of 16 columns, one
+ * workspace per block; nothing is allocated per column.
  */
 final class OmpCoder implements SparseCoder {
     static final OmpCoder INSTANCE = new OmpCoder();
@@ -38,33 +34,40 @@ final class OmpCoder implements SparseCoder {
     }
 
     @Override
-    public ColumnSparseMatrix encode(FMatrixRMaj dictionary, FMatrixRMaj targets, int s, ColumnSparseMatrix warmStart,
-                                     Parallelism parallelism) {
-        CodingChecks.check(dictionary, targets, s, warmStart);
-        final int k = dictionary.numCols, n = targets.numCols;
-        final DMatrixRMaj gram = DenseOps.gram(dictionary, parallelism);
-        final float[] gramF = DenseOps.toFloat(gram.data);
-        final FMatrixRMaj correlations = DenseOps.multTransA(dictionary, targets, parallelism); // (k x n)
-        final double[] targetNorms = DenseOps.columnNormsSquared(targets);
-        final int[] rows = new int[n * s];
-        final float[] values = new float[n * s];
-        parallelism.forEachBlock(n, BLOCK, (from, to) -> {
+    public int blockColumns() {
+        return BLOCK;
+    }
+
+    @Override
+    public Supplier<ColumnCoder> prepare(CodingProblem problem) {
+        final int k = problem.atoms(), n = problem.columns(), s = problem.nonzerosPerColumn();
+        final double[] gram = problem.gram().data;
+        final float[] gramF = problem.gramFloat();
+        final float[] correlations = problem.correlations().data; // (k x n)
+        return () -> new ColumnCoder() {
             final FloatOps ops = FloatOps.get();
             final Workspace ws = new Workspace(k, s, ops.lanes());
-            // the block's columns of Dᵀy, made contiguous once: one cache line per row of the k × n correlations
-            // for all of them, instead of one per row and column
-            final float[] start = new float[(to - from) * k];
-            for (int i = 0; i < k; i++) {
-                for (int j = from; j < to; j++) start[(j - from) * k + i] = correlations.data[i * n + j];
+            float[] start = new float[0];
+
+            @Override
+            public void code(int column, int[] rows, float[] values) {
+                codeBlock(column, column + 1, rows, values);
             }
-            for (int j = from; j < to; j++) {
-                codeColumn(gram.data, gramF, k, start, (j - from) * k, s, ws, ops);
-                final int off = j * s;
-                ws.emit(rows, values, off);
-                CodingChecks.keepBetter(gram.data, k, correlations, j, targetNorms[j], s, rows, values, warmStart);
+
+            @Override
+            public void codeBlock(int from, int to, int[] rows, float[] values) {
+                // the block's columns of Dᵀy, made contiguous once: one cache line per row of the k × n correlations
+                // for all of them, instead of one per row and column
+                if (start.length < (to - from) * k) start = new float[(to - from) * k];
+                for (int i = 0; i < k; i++) {
+                    for (int j = from; j < to; j++) start[(j - from) * k + i] = correlations[i * n + j];
+                }
+                for (int j = from; j < to; j++) {
+                    codeColumn(gram, gramF, k, start, (j - from) * k, s, ws, ops);
+                    ws.emit(rows, values, j * s);
+                }
             }
-        });
-        return new ColumnSparseMatrix(k, n, s, rows, values);
+        };
     }
 
     /**

@@ -1,12 +1,13 @@
 package io.github.cospadi.coding;
 
-import io.github.cospadi.Parallelism;
 import io.github.cospadi.internal.DenseOps;
 import io.github.cospadi.sparse.ColumnSparseMatrix;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.data.FMatrixRMaj;
 
 import java.util.Arrays;
+import java.util.function.IntToDoubleFunction;
+import java.util.function.Supplier;
 
 /**
  * Orthogonal matching pursuit, Batch-OMP form (Rubinstein, Zibulevsky, Elad 2008) with the progressive
@@ -22,8 +23,6 @@ final class ReferenceOmpCoder implements SparseCoder {
     /** A candidate whose new Cholesky pivot² is below this fraction of Γ_ii is treated as dependent. */
     static final double DEPENDENCE_TOLERANCE = 1e-10;
 
-    private static final int BLOCK = 32;
-
     private ReferenceOmpCoder() {}
 
     @Override
@@ -31,25 +30,35 @@ final class ReferenceOmpCoder implements SparseCoder {
         return "omp-reference";
     }
 
+    /** It applies the warm-start rule itself, with its own exact Γ. */
     @Override
-    public ColumnSparseMatrix encode(FMatrixRMaj dictionary, FMatrixRMaj targets, int s, ColumnSparseMatrix warmStart,
-                                     Parallelism parallelism) {
-        CodingChecks.check(dictionary, targets, s, warmStart);
-        final int k = dictionary.numCols, n = targets.numCols;
-        final DMatrixRMaj gram = DenseOps.gramExact(dictionary, parallelism);
-        final FMatrixRMaj correlations = DenseOps.multTransA(dictionary, targets, parallelism); // (k x n)
-        final double[] targetNorms = DenseOps.columnNormsSquared(targets);
-        final int[] rows = new int[n * s];
-        final float[] values = new float[n * s];
-        parallelism.forEachBlock(n, BLOCK, (from, to) -> {
+    public boolean keepsWarmStart() {
+        return true;
+    }
+
+    /** Γ exactly in double ({@link DenseOps#gramExact}, its own, as an oracle should), then OMP column by column. */
+    @Override
+    public Supplier<ColumnCoder> prepare(CodingProblem problem) {
+        final int k = problem.atoms(), n = problem.columns(), s = problem.nonzerosPerColumn();
+        final DMatrixRMaj gram = DenseOps.gramExact(problem.dictionary(), problem.parallelism());
+        final FMatrixRMaj correlations = problem.correlations(); // (k x n)
+        final ColumnSparseMatrix warm = problem.warmStart();
+        return () -> {
             final Workspace ws = new Workspace(k, s);
-            for (int j = from; j < to; j++) {
+            return (j, rows, values) -> {
                 codeColumn(gram.data, k, correlations, j, s, ws);
-                ws.emit(rows, values, j * s);
-                CodingChecks.keepBetter(gram.data, k, correlations, j, targetNorms[j], s, rows, values, warmStart);
-            }
-        });
-        return new ColumnSparseMatrix(k, n, s, rows, values);
+                final int off = j * s;
+                ws.emit(rows, values, off);
+                if (warm == null) return;
+                final double norm = problem.targetNormSquared(j);
+                final IntToDoubleFunction alpha = a -> correlations.data[a * n + j];
+                if (CodingProblem.residual(gram.data, k, alpha, norm, warm.rowIndices(), warm.values(), off, s)
+                        < CodingProblem.residual(gram.data, k, alpha, norm, rows, values, off, s)) {
+                    System.arraycopy(warm.rowIndices(), off, rows, off, s);
+                    System.arraycopy(warm.values(), off, values, off, s);
+                }
+            };
+        };
     }
 
     /** Runs s OMP steps on column j; leaves support and values in the workspace. */

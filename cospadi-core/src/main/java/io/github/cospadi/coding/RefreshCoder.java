@@ -1,13 +1,12 @@
 package io.github.cospadi.coding;
 
-import io.github.cospadi.Parallelism;
 import io.github.cospadi.internal.DenseOps;
 import io.github.cospadi.internal.FloatOps;
 import io.github.cospadi.sparse.ColumnSparseMatrix;
 import org.ejml.data.DMatrixRMaj;
-import org.ejml.data.FMatrixRMaj;
 
 import java.util.Arrays;
+import java.util.function.Supplier;
 
 /**
  * Warm-started hard-thresholding steps without a least-squares refit (docs/design.md §5.2, "support refresh"): per
@@ -44,94 +43,110 @@ final class RefreshCoder implements SparseCoder {
     }
 
     @Override
-    public ColumnSparseMatrix encode(FMatrixRMaj dictionary, FMatrixRMaj targets, int s, ColumnSparseMatrix warmStart,
-                                     Parallelism parallelism) {
-        CodingChecks.check(dictionary, targets, s, warmStart);
-        final int k = dictionary.numCols, n = targets.numCols;
-        final DMatrixRMaj gram = DenseOps.gram(dictionary, parallelism);
-        final float[] gf = DenseOps.toFloat(gram.data);
+    public int blockColumns() {
+        return BLOCK;
+    }
+
+    /** It starts from the warm-start code and takes only steps that lower the residual. */
+    @Override
+    public boolean keepsWarmStart() {
+        return true;
+    }
+
+    @Override
+    public Supplier<ColumnCoder> prepare(CodingProblem problem) {
+        final int k = problem.atoms(), n = problem.columns(), s = problem.nonzerosPerColumn();
+        final DMatrixRMaj gram = problem.gram();
+        final float[] gf = problem.gramFloat();
+        final ColumnSparseMatrix warmStart = problem.warmStart();
         double maxDiag = 0;
         for (int i = 0; i < k; i++) maxDiag = Math.max(maxDiag, gram.data[i * k + i]);
         final float mu0 = (float) (maxDiag > 0 ? 1 / maxDiag : 1);
-        // one code per row (n × k, dense), so that the gradients of a block of columns are one GEMM: Gᵀ = A⁰ᵀ − CᵀΓ
-        final float[] a0 = DenseOps.multTransA(targets, dictionary, parallelism).data; // Yᵀ·D = (Dᵀ·Y)ᵀ, n × k
+        // one code per row (n × k, dense), so that the gradients of a block of columns are one GEMM: Gᵀ = A⁰ᵀ − CᵀΓ;
+        // A⁰ᵀ = Yᵀ·D is its own product (n × k, the GEMM's row layout) rather than the problem's Dᵀ·Y transposed
+        final float[] a0 = DenseOps.multTransA(problem.targets(), problem.dictionary(), problem.parallelism()).data;
         final float[] code = new float[n * k], grad = new float[n * k], cand = new float[n * k], candGrad = new float[n * k];
-        final int[] rows = new int[n * s];
-        final float[] values = new float[n * s];
-        parallelism.forEachBlock(n, BLOCK, (from, to) -> {
-            final FloatOps ops = FloatOps.get();
-            final Work w = new Work(k, s);
-            final int width = to - from;
-            final int[] support = new int[width * s], trial = new int[width * s];
-            final double[] f = new double[width];
-            final float[] mu = new float[width];
-            final boolean[] moving = new boolean[width], trying = new boolean[width];
-            for (int q = 0; q < width; q++) {
-                final int j = from + q, off = j * k;
-                if (warmStart != null) {
-                    for (int t = 0; t < s; t++) {
-                        support[q * s + t] = warmStart.rowIndices()[j * s + t];
-                        code[off + support[q * s + t]] = warmStart.values()[j * s + t];
-                    }
-                } else {
-                    for (int i = 0; i < k; i++) {
-                        w.c[i] = gram.data[i * k + i] > 0 ? (float) (a0[off + i] / gram.data[i * k + i]) : 0f;
-                    }
-                    threshold(w.c, s, w, support, q * s);
-                    System.arraycopy(w.c, 0, code, off, k);
-                }
+        return () -> new ColumnCoder() {
+            @Override
+            public void code(int column, int[] rows, float[] values) {
+                codeBlock(column, column + 1, rows, values);
             }
-            gradients(code, gf, a0, grad, k, from, to, null, support, s, ops);
-            for (int q = 0; q < width; q++) {
-                f[q] = objective(code, a0, grad, (from + q) * k, support, q * s, s);
-                moving[q] = true;
-            }
-            for (int step = 0; step < steps; step++) {
+
+            @Override
+            public void codeBlock(int from, int to, int[] rows, float[] values) {
+                final FloatOps ops = FloatOps.get();
+                final Work w = new Work(k, s);
+                final int width = to - from;
+                final int[] support = new int[width * s], trial = new int[width * s];
+                final double[] f = new double[width];
+                final float[] mu = new float[width];
+                final boolean[] moving = new boolean[width], trying = new boolean[width];
                 for (int q = 0; q < width; q++) {
-                    mu[q] = mu0;
-                    trying[q] = moving[q];
-                    moving[q] = false;
-                }
-                for (int h = 0; h < MAX_HALVINGS; h++) {
-                    int tries = 0;
-                    for (int q = 0; q < width; q++) {
-                        if (!trying[q]) continue;
-                        tries++;
-                        final int off = (from + q) * k;
-                        final float m = mu[q];
-                        for (int i = 0; i < k; i++) w.c[i] = code[off + i] + m * grad[off + i];
-                        threshold(w.c, s, w, trial, q * s);
-                        System.arraycopy(w.c, 0, cand, off, k);
+                    final int j = from + q, off = j * k;
+                    if (warmStart != null) {
+                        for (int t = 0; t < s; t++) {
+                            support[q * s + t] = warmStart.rowIndices()[j * s + t];
+                            code[off + support[q * s + t]] = warmStart.values()[j * s + t];
+                        }
+                    } else {
+                        for (int i = 0; i < k; i++) {
+                            w.c[i] = gram.data[i * k + i] > 0 ? (float) (a0[off + i] / gram.data[i * k + i]) : 0f;
+                        }
+                        threshold(w.c, s, w, support, q * s);
+                        System.arraycopy(w.c, 0, code, off, k);
                     }
-                    if (tries == 0) break;
-                    gradients(cand, gf, a0, candGrad, k, from, to, 4 * tries >= width ? null : trying, trial, s, ops);
+                }
+                gradients(code, gf, a0, grad, k, from, to, null, support, s, ops);
+                for (int q = 0; q < width; q++) {
+                    f[q] = objective(code, a0, grad, (from + q) * k, support, q * s, s);
+                    moving[q] = true;
+                }
+                for (int step = 0; step < steps; step++) {
                     for (int q = 0; q < width; q++) {
-                        if (!trying[q]) continue;
-                        final int off = (from + q) * k;
-                        final double value = objective(cand, a0, candGrad, off, trial, q * s, s);
-                        if (value < f[q]) {
-                            System.arraycopy(cand, off, code, off, k);
-                            System.arraycopy(candGrad, off, grad, off, k);
-                            System.arraycopy(trial, q * s, support, q * s, s);
-                            f[q] = value;
-                            trying[q] = false;
-                            moving[q] = true;
-                        } else {
-                            mu[q] *= 0.5f;
+                        mu[q] = mu0;
+                        trying[q] = moving[q];
+                        moving[q] = false;
+                    }
+                    for (int h = 0; h < MAX_HALVINGS; h++) {
+                        int tries = 0;
+                        for (int q = 0; q < width; q++) {
+                            if (!trying[q]) continue;
+                            tries++;
+                            final int off = (from + q) * k;
+                            final float m = mu[q];
+                            for (int i = 0; i < k; i++) w.c[i] = code[off + i] + m * grad[off + i];
+                            threshold(w.c, s, w, trial, q * s);
+                            System.arraycopy(w.c, 0, cand, off, k);
+                        }
+                        if (tries == 0) break;
+                        gradients(cand, gf, a0, candGrad, k, from, to, 4 * tries >= width ? null : trying, trial, s, ops);
+                        for (int q = 0; q < width; q++) {
+                            if (!trying[q]) continue;
+                            final int off = (from + q) * k;
+                            final double value = objective(cand, a0, candGrad, off, trial, q * s, s);
+                            if (value < f[q]) {
+                                System.arraycopy(cand, off, code, off, k);
+                                System.arraycopy(candGrad, off, grad, off, k);
+                                System.arraycopy(trial, q * s, support, q * s, s);
+                                f[q] = value;
+                                trying[q] = false;
+                                moving[q] = true;
+                            } else {
+                                mu[q] *= 0.5f;
+                            }
                         }
                     }
                 }
-            }
-            for (int q = 0; q < width; q++) {
-                final int j = from + q, off = j * k;
-                Arrays.sort(support, q * s, (q + 1) * s);
-                for (int t = 0; t < s; t++) {
-                    rows[j * s + t] = support[q * s + t];
-                    values[j * s + t] = code[off + support[q * s + t]];
+                for (int q = 0; q < width; q++) {
+                    final int j = from + q, off = j * k;
+                    Arrays.sort(support, q * s, (q + 1) * s);
+                    for (int t = 0; t < s; t++) {
+                        rows[j * s + t] = support[q * s + t];
+                        values[j * s + t] = code[off + support[q * s + t]];
+                    }
                 }
             }
-        });
-        return new ColumnSparseMatrix(k, n, s, rows, values);
+        };
     }
 
     /**

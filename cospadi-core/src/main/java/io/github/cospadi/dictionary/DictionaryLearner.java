@@ -1,8 +1,10 @@
 package io.github.cospadi.dictionary;
 
+import io.github.cospadi.Orientation;
 import io.github.cospadi.Parallelism;
 import io.github.cospadi.ProgressEvent;
 import io.github.cospadi.ProgressListener;
+import io.github.cospadi.coding.CodingProblem;
 import io.github.cospadi.coding.SparseCoder;
 import io.github.cospadi.internal.Checks;
 import io.github.cospadi.internal.FloatOps;
@@ -15,7 +17,9 @@ import org.ejml.interfaces.linsol.LinearSolverDense;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import io.github.cospadi.internal.Randoms;
 import io.github.cospadi.internal.SymmetricEigen;
@@ -30,7 +34,7 @@ import java.util.concurrent.CancellationException;
  * better, and each dictionary update is an exact block minimization (K-SVD: the power iteration started at the
  * current atom can only raise the Rayleigh quotient; MOD: the least-squares dictionary).
  */
-public final class DictionaryLearner {
+public final class DictionaryLearner implements Learner {
     /** Columns per block of the parallel loops over an atom's users; fixed so results do not depend on threads. */
     static final int USER_BLOCK = 256;
     /** Below this many multiply-adds per power step, an atom update runs on one thread. */
@@ -42,59 +46,43 @@ public final class DictionaryLearner {
     public record Result(FMatrixRMaj dictionary, ColumnSparseMatrix codes, List<Double> objective, int unusedAtomReseeds,
                          double codingSeconds, double updateSeconds, double initSeconds) {}
 
-    private final SparseCoder coder;
-    private final DictionaryUpdate update;
-    private final Initialization initialization;
-    private final int iterations;
-    private final int powerIterations;
-    private final double tolerance;
-    private final double powerTolerance;
-    private final int codingInterval;
-    private final int codingWarmup;
+    private final LearningOptions options;
     private final SparseCoder refresher; // null: no refresh steps
-    private final long seed;
-    private final Parallelism parallelism;
-    private final ProgressListener listener;
+
+    /** A learner with these options (the coder, the update, the schedule, …; see {@link LearningOptions}). */
+    public DictionaryLearner(LearningOptions options) {
+        this.options = java.util.Objects.requireNonNull(options, "options");
+        this.refresher = options.refreshSteps() == 0 ? null : SparseCoder.refresh(options.refreshSteps());
+    }
+
+    public LearningOptions options() {
+        return options;
+    }
+
+    /** INPUT: the atoms live in the input space, learned on the whitened target. */
+    @Override
+    public Orientation orientation() {
+        return Orientation.INPUT;
+    }
 
     /**
-     * @param iterations      T ≥ 1 alternations
-     * @param powerIterations power steps per K-SVD atom update (≥ 1)
-     * @param tolerance       stop when the relative improvement of the objective in one iteration is below this (0: never)
-     * @param powerTolerance  stop an atom's power iteration early once 1 − cos(u_new, u_old) is below this (0: never)
-     * @param codingInterval  after the first {@code codingWarmup} iterations, run the sparse coder only every this
-     *                        many iterations (1: every iteration, the reference); the others update the dictionary
-     *                        and the values on fixed supports
-     * @param codingWarmup    iterations (≥ 0) that always run the sparse coder, {@link #CODING_WARMUP} by default; with
-     *                        0 and refresh steps the first codes come from thresholding the correlations (exactly
-     *                        OMP's result when the initial dictionary is orthonormal, as the SVD initialization is)
-     * @param refreshSteps    on iterations that skip the sparse coder, this many warm hard-thresholding steps
-     *                        ({@link SparseCoder#refresh}) move the supports first; 0: none
+     * Learns D_L on the problem's whitened target W_L (the members stacked side by side, so a group shares the
+     * dictionary), maps it back, D = L⁻¹·D_L, and splits the codes by member.
      */
-    public DictionaryLearner(SparseCoder coder, DictionaryUpdate update, Initialization initialization, int iterations,
-                             int powerIterations, double tolerance, double powerTolerance, int codingInterval,
-                             int codingWarmup, int refreshSteps, long seed, Parallelism parallelism,
-                             ProgressListener listener) {
-        this.coder = java.util.Objects.requireNonNull(coder, "coder");
-        this.update = java.util.Objects.requireNonNull(update, "update");
-        this.initialization = java.util.Objects.requireNonNull(initialization, "initialization");
-        this.iterations = Checks.positive("iterations", iterations);
-        this.powerIterations = Checks.positive("powerIterations", powerIterations);
-        if (!(tolerance >= 0) || !Double.isFinite(tolerance)) {
-            throw new IllegalArgumentException("tolerance must be finite and >= 0, got " + tolerance);
-        }
-        this.tolerance = tolerance;
-        if (!(powerTolerance >= 0) || !Double.isFinite(powerTolerance)) {
-            throw new IllegalArgumentException("powerTolerance must be finite and >= 0, got " + powerTolerance);
-        }
-        this.powerTolerance = powerTolerance;
-        this.codingInterval = Checks.positive("codingInterval", codingInterval);
-        if (codingWarmup < 0) throw new IllegalArgumentException("codingWarmup must be >= 0, got " + codingWarmup);
-        this.codingWarmup = codingWarmup;
-        if (refreshSteps < 0) throw new IllegalArgumentException("refreshSteps must be >= 0, got " + refreshSteps);
-        this.refresher = refreshSteps == 0 ? null : SparseCoder.refresh(refreshSteps);
-        this.seed = seed;
-        this.parallelism = java.util.Objects.requireNonNull(parallelism, "parallelism");
-        this.listener = java.util.Objects.requireNonNull(listener, "listener");
+    @Override
+    public LearnedFactors learn(LearningProblem problem, int atoms, int nonzerosPerColumn) {
+        final FMatrixRMaj targets = problem.whitened();
+        checkBudget(targets, atoms, nonzerosPerColumn);
+        final Result r = learnTrusted(targets, atoms, nonzerosPerColumn);
+        final long start = System.nanoTime();
+        final FMatrixRMaj dictionary = problem.unwhiten(r.dictionary());
+        final Map<String, Double> phases = new LinkedHashMap<>();
+        phases.put("init", r.initSeconds());
+        phases.put("coding", r.codingSeconds());
+        phases.put("dictionary", r.updateSeconds());
+        phases.put("map-back", (System.nanoTime() - start) / 1e9);
+        return new LearnedFactors(dictionary, problem.split(r.codes()), options.coderName(atoms, nonzerosPerColumn),
+                r.objective(), r.objective().size(), r.unusedAtomReseeds(), phases);
     }
 
     /**
@@ -107,10 +95,20 @@ public final class DictionaryLearner {
     public Result learn(FMatrixRMaj targets, int atoms, int s) {
         Checks.nonEmpty("targets", targets);
         Checks.finite("targets", targets);
+        checkBudget(targets, atoms, s);
+        return learnTrusted(targets, atoms, s);
+    }
+
+    private static void checkBudget(FMatrixRMaj targets, int atoms, int s) {
         if (atoms < 1 || atoms > targets.numCols) {
             throw new IllegalArgumentException("atoms must be in [1, columns=" + targets.numCols + "], got " + atoms);
         }
         if (s < 1 || s > atoms) throw new IllegalArgumentException("s must be in [1, atoms=" + atoms + "], got " + s);
+    }
+
+    /** {@link #learn(FMatrixRMaj, int, int)} on checked targets. */
+    private Result learnTrusted(FMatrixRMaj targets, int atoms, int s) {
+        final Parallelism parallelism = options.parallelism();
         if (targets.numRows > targets.numCols) {
             final long start = System.nanoTime();
             final ColumnSpace space = ColumnSpace.of(targets, parallelism);
@@ -128,13 +126,17 @@ public final class DictionaryLearner {
     /** The unreduced algorithm (the oracle for the column-space reduction in tests). */
     Result learnDirect(FMatrixRMaj targets, int atoms, int s) {
         final long start = System.nanoTime();
+        final Parallelism parallelism = options.parallelism();
+        final SparseCoder coder = options.coder();
+        final int iterations = options.iterations(), codingInterval = options.codingInterval(atoms, s);
         final State st = new State(targets, atoms, s);
-        final SplittableRandom random = new SplittableRandom(seed);
+        final SplittableRandom random = new SplittableRandom(options.seed());
         initialize(st, random);
         final double initSeconds = (System.nanoTime() - start) / 1e9;
         final List<Double> history = new ArrayList<>();
         double codingSeconds = 0, updateSeconds = 0;
         ColumnSparseMatrix codes = null;
+        CodingProblem problem = null; // the targets are checked and summed once, then each iteration's dictionary
         int reseeds = 0;
         double previous = Double.POSITIVE_INFINITY;
         for (int it = 1; it <= iterations; it++) {
@@ -142,23 +144,26 @@ public final class DictionaryLearner {
             long t0 = System.nanoTime();
             // the full coder on its schedule (and first, unless there are refresh steps); else the refresher, which from a
             // cold start (no codes yet) begins with H_s(α⁰ / diag Γ); else nothing (the update refits on fixed supports)
-            final SparseCoder step = (codes == null && refresher == null) || codesThisIteration(it) ? coder : refresher;
+            final SparseCoder step = (codes == null && refresher == null) || codesThisIteration(it, codingInterval) ? coder : refresher;
             if (step != null) {
-                codes = step.encode(st.dictionary(), targets, s, codes, parallelism);
+                problem = problem == null ? CodingProblem.of(st.dictionary(), targets, s, codes, parallelism)
+                        : problem.withDictionary(st.dictionary(), codes);
+                codes = step.encode(problem);
                 st.loadCodes(codes);
                 st.recomputeResidual(parallelism);
             }
             final long t1 = System.nanoTime();
             codingSeconds += (t1 - t0) / 1e9;
-            reseeds += update == DictionaryUpdate.KSVD ? ksvdSweep(st, random) : modUpdate(st, random);
+            reseeds += options.update() == DictionaryUpdate.KSVD ? ksvdSweep(st, random) : modUpdate(st, random);
             codes = st.codes();
             final double objective = st.objective();
             updateSeconds += (System.nanoTime() - t1) / 1e9;
             history.add(objective);
             final ProgressEvent event = new ProgressEvent("iteration", it, iterations, objective,
                     Duration.ofNanos(System.nanoTime() - start));
-            listener.onProgress(event);
+            options.progress().onProgress(event);
             checkCancelled(event);
+            final double tolerance = options.tolerance();
             if (objective == 0 || (tolerance > 0 && (previous - objective) < tolerance * previous)) break;
             previous = objective;
         }
@@ -166,8 +171,8 @@ public final class DictionaryLearner {
     }
 
     /** Iterations 1..codingWarmup always code; later ones every {@code codingInterval}-th. */
-    private boolean codesThisIteration(int it) {
-        return it <= codingWarmup || (it > 1 && (it - 1) % codingInterval == 0);
+    private boolean codesThisIteration(int it, int codingInterval) {
+        return it <= options.codingWarmup() || (it > 1 && (it - 1) % codingInterval == 0);
     }
 
     private static void checkCancelled(ProgressEvent event) {
@@ -182,10 +187,10 @@ public final class DictionaryLearner {
     private void initialize(State st, SplittableRandom random) {
         final int m = st.m, n = st.n, k = st.k;
         int filled = 0;
-        if (initialization == Initialization.SVD) {
+        if (options.initialization() == Initialization.SVD) {
             // top-k eigenvectors of Y·Yᵀ (m × m) = left singular vectors of Y; Y·Yᵀ = gram(Yᵀ)
-            final DMatrixRMaj yyt = io.github.cospadi.internal.DenseOps.gram(FMatrixRMaj.wrap(n, m, st.yt), parallelism);
-            for (double[] v : topEigenvectors(yyt, k, parallelism)) {
+            final DMatrixRMaj yyt = io.github.cospadi.internal.DenseOps.gram(FMatrixRMaj.wrap(n, m, st.yt), options.parallelism());
+            for (double[] v : topEigenvectors(yyt, k, options.parallelism())) {
                 for (int r = 0; r < m; r++) st.dt[filled * m + r] = (float) v[r];
                 filled++;
             }
@@ -293,7 +298,9 @@ public final class DictionaryLearner {
         for (int q = 0; q < users; q++) c[q] = st.values[st.userSlot[from + q]];
         final float[] v = st.v;
         final boolean parallel = (long) users * m >= PARALLEL_WORK;
-        final Parallelism par = parallel ? parallelism : Parallelism.sequential();
+        final Parallelism par = parallel ? options.parallelism() : Parallelism.sequential();
+        final int powerIterations = options.powerIterations();
+        final double powerTolerance = options.powerTolerance();
         final int blocks = (users + USER_BLOCK - 1) / USER_BLOCK;
         st.ensurePartials(blocks);
         boolean degenerate = false;
@@ -410,7 +417,7 @@ public final class DictionaryLearner {
             final int i = st.rows[t];
             if (!unused[i] && norms[i] > 0) st.values[t] = (float) (st.values[t] * norms[i]);
         }
-        st.recomputeResidual(parallelism);
+        st.recomputeResidual(options.parallelism());
         final boolean[] seedUsed = new boolean[n];
         int reseeds = 0;
         for (int i = 0; i < k; i++) {

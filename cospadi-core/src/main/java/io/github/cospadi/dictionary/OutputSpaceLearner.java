@@ -1,5 +1,6 @@
 package io.github.cospadi.dictionary;
 
+import io.github.cospadi.Orientation;
 import io.github.cospadi.Parallelism;
 import io.github.cospadi.ProgressEvent;
 import io.github.cospadi.ProgressListener;
@@ -16,7 +17,9 @@ import org.ejml.interfaces.linsol.LinearSolverDense;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.CancellationException;
 
@@ -43,28 +46,46 @@ import java.util.concurrent.CancellationException;
  * much slower than the input-space {@link DictionaryLearner} on the largest ones. Deterministic; the result does not
  * depend on the thread count.
  */
-public final class OutputSpaceLearner {
+public final class OutputSpaceLearner implements Learner {
     /** Rows per parallel block of the products; fixed so results do not depend on threads. */
     private static final int ROW_BLOCK = 16;
     /** λ/mean(diag G) of the damping in the compensated pass (GPTQ's default); it only steers candidates. */
     static final double DAMPING = 0.01;
 
-    private final Initialization initialization;
-    private final int iterations;
-    private final double tolerance;
-    private final long seed;
-    private final Parallelism parallelism;
-    private final ProgressListener listener;
+    private final LearningOptions options;
 
-    public OutputSpaceLearner(Initialization initialization, int iterations, double tolerance, long seed,
-                              Parallelism parallelism, ProgressListener listener) {
-        this.initialization = java.util.Objects.requireNonNull(initialization, "initialization");
-        this.iterations = Checks.positive("iterations", iterations);
-        if (!(tolerance >= 0 && tolerance < 1)) throw new IllegalArgumentException("tolerance must be in [0, 1), got " + tolerance);
-        this.tolerance = tolerance;
-        this.seed = seed;
-        this.parallelism = java.util.Objects.requireNonNull(parallelism, "parallelism");
-        this.listener = java.util.Objects.requireNonNull(listener, "listener");
+    /**
+     * A learner with these options; it reads the initialization, iterations, tolerance, seed, parallelism and progress
+     * (it codes with its own Gauss–Seidel OMP and updates by MOD with G).
+     */
+    public OutputSpaceLearner(LearningOptions options) {
+        this.options = java.util.Objects.requireNonNull(options, "options");
+    }
+
+    /** OUTPUT: the atoms live in the output space. */
+    @Override
+    public Orientation orientation() {
+        return Orientation.OUTPUT;
+    }
+
+    /**
+     * Learns W ≈ D·S for the problem's one weight against its Gram G + δI ({@link LearningProblem#gram()}); nothing to
+     * map back.
+     *
+     * @throws IllegalArgumentException for a problem of more than one weight
+     */
+    @Override
+    public LearnedFactors learn(LearningProblem problem, int atoms, int nonzerosPerColumn) {
+        if (problem.members() != 1) {
+            throw new IllegalArgumentException("the OUTPUT learner takes one weight, got a problem of " + problem.members());
+        }
+        final DictionaryLearner.Result r = learn(problem.weight(0), problem.gram(), atoms, nonzerosPerColumn);
+        final Map<String, Double> phases = new LinkedHashMap<>();
+        phases.put("init", r.initSeconds());
+        phases.put("coding", r.codingSeconds());
+        phases.put("dictionary", r.updateSeconds());
+        return new LearnedFactors(r.dictionary(), List.of(r.codes()), "omp-gauss-seidel", r.objective(), r.objective().size(),
+                r.unusedAtomReseeds(), phases);
     }
 
     /**
@@ -81,8 +102,11 @@ public final class OutputSpaceLearner {
         if (s > k) throw new IllegalArgumentException("s (" + s + ") must not exceed k (" + k + ")");
         if (k > d1) throw new IllegalArgumentException("k (" + k + ") beyond the " + d1 + " input channels");
         final long start = System.nanoTime();
+        final Parallelism parallelism = options.parallelism();
+        final int iterations = options.iterations();
+        final double tolerance = options.tolerance();
         final State st = new State(weight, gram.data, k, s);
-        final SplittableRandom random = new SplittableRandom(seed);
+        final SplittableRandom random = new SplittableRandom(options.seed());
         initialize(st, random);
         final double[] compensation = compensationFactor(gram, parallelism);
         final double initSeconds = (System.nanoTime() - start) / 1e9;
@@ -119,7 +143,7 @@ public final class OutputSpaceLearner {
             history.add(objective);
             final ProgressEvent event = new ProgressEvent("iteration", it, iterations, objective,
                     Duration.ofNanos(System.nanoTime() - start));
-            listener.onProgress(event);
+            options.progress().onProgress(event);
             if (event.isCancelled() || Thread.currentThread().isInterrupted()) {
                 throw new CancellationException("compression cancelled");
             }
@@ -170,8 +194,9 @@ public final class OutputSpaceLearner {
 
     private void initialize(State st, SplittableRandom random) {
         final int d2 = st.d2, d1 = st.d1, k = st.k;
+        final Parallelism parallelism = options.parallelism();
         int filled = 0;
-        if (initialization == Initialization.SVD) {
+        if (options.initialization() == Initialization.SVD) {
             // W·G·Wᵀ (d2 × d2): its eigenvectors are the left singular vectors of W·Lᵀ
             final double[] wg = new double[d2 * d1];
             product(st.w, st.g, wg, d2, d1, d1, parallelism);

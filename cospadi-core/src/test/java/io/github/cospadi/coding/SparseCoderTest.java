@@ -16,7 +16,10 @@ import java.util.stream.LongStream;
 import static io.github.cospadi.TestData.assertMessage;
 import static org.junit.jupiter.api.Assertions.*;
 
-/** Properties of the sparse coders over many seeded random problems; messages name the seed. */
+/**
+ * Properties of particular coders over many seeded random problems (what every coder keeps is
+ * {@link SparseCoderContractTest}); messages name the seed.
+ */
 class SparseCoderTest {
 
     static LongStream seeds() {
@@ -133,37 +136,6 @@ class SparseCoderTest {
         final double warm = sum(residuals(d, y, SparseCoder.iht().encode(d, y, s, omp, Parallelism.sequential())));
         assertTrue(cold <= 2.0 * ompTotal, "seed " + seed + ": IHT " + cold + " vs OMP " + ompTotal);
         assertTrue(warm <= ompTotal * (1 + 1e-5), "seed " + seed + ": warm IHT " + warm + " vs OMP " + ompTotal);
-    }
-
-    @ParameterizedTest
-    @MethodSource("seeds")
-    void warmStartNeverIncreasesAnyColumnsResidual(long seed) {
-        final SplittableRandom random = new SplittableRandom(seed);
-        final int m = 10 + random.nextInt(20), k = 5 + random.nextInt(20), n = 15, s = 1 + random.nextInt(k);
-        final FMatrixRMaj d = dictionary(m, k, random), y = TestData.gaussian(m, n, random);
-        // a warm start that is good for some columns: least squares on random supports
-        final ColumnSparseMatrix random0 = SparseCoder.iht(1).encode(d, y, s, null, Parallelism.sequential());
-        for (SparseCoder coder : new SparseCoder[]{SparseCoder.omp(), SparseCoder.iht()}) {
-            final double[] before = residuals(d, y, random0);
-            final double[] after = residuals(d, y, coder.encode(d, y, s, random0, Parallelism.sequential()));
-            for (int j = 0; j < n; j++) {
-                assertTrue(after[j] <= before[j] * (1 + 1e-4) + 1e-6, "seed " + seed + " " + coder.name() + " column " + j);
-            }
-        }
-    }
-
-    @ParameterizedTest
-    @MethodSource("seeds")
-    void resultsDoNotDependOnTheThreadCount(long seed) {
-        final SplittableRandom random = new SplittableRandom(seed);
-        final int m = 16, k = 24, n = 100 + random.nextInt(100), s = 1 + random.nextInt(8);
-        final FMatrixRMaj d = dictionary(m, k, random), y = TestData.gaussian(m, n, random);
-        for (SparseCoder coder : new SparseCoder[]{SparseCoder.omp(), SparseCoder.iht()}) {
-            final ColumnSparseMatrix a = coder.encode(d, y, s, null, Parallelism.sequential());
-            final ColumnSparseMatrix b = coder.encode(d, y, s, null, Parallelism.threads(2));
-            assertArrayEquals(a.rowIndices(), b.rowIndices(), "seed " + seed + " " + coder.name());
-            assertArrayEquals(a.values(), b.values(), "seed " + seed + " " + coder.name());
-        }
     }
 
     @Test

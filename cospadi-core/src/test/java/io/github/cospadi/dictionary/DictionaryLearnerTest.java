@@ -1,9 +1,6 @@
 package io.github.cospadi.dictionary;
 
-import io.github.cospadi.Parallelism;
-import io.github.cospadi.ProgressListener;
 import io.github.cospadi.TestData;
-import io.github.cospadi.coding.SparseCoder;
 import org.ejml.data.FMatrixRMaj;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -21,8 +18,8 @@ class DictionaryLearnerTest {
     }
 
     private static DictionaryLearner learner(long seed, Initialization init, DictionaryUpdate update) {
-        return new DictionaryLearner(SparseCoder.omp(), update, init, 8, 4, 0, 0, 1, 5, 0, seed, Parallelism.sequential(),
-                ProgressListener.none());
+        return new DictionaryLearner(LearningOptions.defaults().withUpdate(update).withInitialization(init).withIterations(8)
+                .withPowerIterations(4).withPowerTolerance(0).withSeed(seed));
     }
 
     /** Learning a tall target (m > n) in its column space gives the same objective as learning it directly. */
