@@ -4,6 +4,7 @@ import io.github.cospadi.calibration.CalibrationStats;
 import io.github.cospadi.calibration.Whitening;
 import io.github.cospadi.calibration.WhiteningFactor;
 import io.github.cospadi.coding.SparseCoder;
+import io.github.cospadi.dictionary.AtomSpaceLearner;
 import io.github.cospadi.dictionary.DictionaryLearner;
 import io.github.cospadi.dictionary.DictionaryUpdate;
 import io.github.cospadi.dictionary.Initialization;
@@ -209,7 +210,7 @@ public final class Compressor {
         phases.put("evaluation", seconds(t));
         emit("done", start, objective.isEmpty() ? Double.NaN : objective.get(objective.size() - 1));
 
-        final CompressionReport report = new CompressionReport(method, method == Method.COSPADI ? coderName(side, budget.atoms(), budget.nonzerosPerColumn()) : "svd",
+        final CompressionReport report = new CompressionReport(method, method == Method.COSPADI ? coderName(side, d2, budget.atoms(), budget.nonzerosPerColumn()) : "svd",
                 side, d1, d2, budget.atoms(), budget.nonzerosPerColumn(), budget.effectiveRatio(), budget.fullRatio(),
                 weightError, functionalError, objective, method == Method.COSPADI ? objective.size() : 0,
                 factor.shift(), reseeds, phases);
@@ -221,8 +222,17 @@ public final class Compressor {
         final int d1 = weight.numCols;
         final DMatrixRMaj gram = factor.isIdentity() ? identityStats(d1).gramView() : stats.gramView().copy();
         if (!factor.isIdentity()) for (int i = 0; i < d1; i++) gram.data[i * d1 + i] += factor.shift();
+        if (fastOutput(weight.numRows, budget.atoms())) {
+            return new AtomSpaceLearner(initialization, iterations, tolerance, seed, AtomSpaceLearner.REFIT_STEPS, parallelism, progress)
+                    .learn(weight, gram, budget.atoms(), budget.nonzerosPerColumn());
+        }
         return new OutputSpaceLearner(initialization, iterations, tolerance, seed, parallelism, progress)
                 .learn(weight, gram, budget.atoms(), budget.nonzerosPerColumn());
+    }
+
+    /** The OUTPUT side runs the atom-space learner with {@link Builder#fast()} when k ≤ outFeatures (design §5.7). */
+    private boolean fastOutput(int outFeatures, int k) {
+        return adaptiveCoding && AtomSpaceLearner.applies(outFeatures, k);
     }
 
     /**
@@ -252,8 +262,8 @@ public final class Compressor {
      * The coder as the schedule uses it: "omp", "omp+refresh2", or "refresh2" when the full coder never runs; the
      * OUTPUT orientation always codes with Gauss–Seidel OMP ("omp-gauss-seidel").
      */
-    private String coderName(Orientation side, int k, int s) {
-        if (side == Orientation.OUTPUT) return "omp-gauss-seidel";
+    private String coderName(Orientation side, int outputRows, int k, int s) {
+        if (side == Orientation.OUTPUT) return fastOutput(outputRows, k) ? "threshold-gauss-seidel" : "omp-gauss-seidel";
         if (refreshSteps == 0) return coder.name();
         final boolean fullCoderRuns = codingWarmup > 0 || scheduledInterval(k, s) < iterations;
         return (fullCoderRuns ? coder.name() + "+" : "") + "refresh" + refreshSteps;
