@@ -18,6 +18,7 @@ public final class GramThreshold {
     private final double[] score;
     private final double[] select;
     private final float[] sub, x, r, p, q;
+    private final int[] support;
     private final FloatOps ops = FloatOps.get();
 
     /**
@@ -51,6 +52,7 @@ public final class GramThreshold {
         r = new float[s];
         p = new float[s];
         q = new float[s];
+        support = new int[s];
     }
 
     /**
@@ -68,10 +70,11 @@ public final class GramThreshold {
             return;
         }
         // Γ_ΩΩ gathered once; CG on Γ_ΩΩ·x = a_Ω from x = z_Ω
+        System.arraycopy(rows, off, support, 0, s);
         for (int t = 0; t < s; t++) {
-            final int row = rows[off + t] * ld;
-            for (int u = 0; u < s; u++) sub[t * s + u] = gram[row + rows[off + u]];
-            x[t] = z[zOff + rows[off + t]];
+            ops.gather(gram, support[t] * ld, support, q, s);
+            System.arraycopy(q, 0, sub, t * s, s);
+            x[t] = z[zOff + support[t]];
         }
         ops.dotRows(sub, 0, s, s, x, 0, s, q, 0);
         double rr = 0;

@@ -3,6 +3,7 @@ package io.github.cospadi.dictionary;
 import io.github.cospadi.Parallelism;
 import io.github.cospadi.ProgressEvent;
 import io.github.cospadi.ProgressListener;
+import io.github.cospadi.coding.GramOmp;
 import io.github.cospadi.coding.GramThreshold;
 import io.github.cospadi.internal.Checks;
 import io.github.cospadi.internal.Cholesky;
@@ -48,6 +49,10 @@ public final class AtomSpaceLearner {
     static final int BLOCK = 64;
     /** Rows per parallel block of the GEMMs (a multiple of the kernel's 8-row tile). */
     private static final int GEMM_ROWS = 32;
+    /** OMP codes the channels when s² ≤ this·k (see {@link State.Coder}). */
+    static final long OMP_CHEAP = 16;
+    /** Iterations between fresh computations of S·G (kept up to date by the sweep's float GEMMs in between). */
+    private static final int REFRESH = 10;
     /** Default conjugate-gradient steps of the coder's refit. */
     public static final int REFIT_STEPS = 2;
     /** Ridge of the steering inverse (Γ + λI)⁻¹ relative to mean(diag Γ); exact quantities use Γ itself. */
@@ -55,6 +60,7 @@ public final class AtomSpaceLearner {
 
     private final Initialization initialization;
     private final int iterations, refitSteps, block;
+    private final long ompCheap;
     private final double tolerance;
     private final long seed;
     private final Parallelism parallelism;
@@ -65,12 +71,17 @@ public final class AtomSpaceLearner {
      */
     public AtomSpaceLearner(Initialization initialization, int iterations, double tolerance, long seed, int refitSteps,
                             Parallelism parallelism, ProgressListener listener) {
-        this(initialization, iterations, tolerance, seed, refitSteps, BLOCK, parallelism, listener);
+        this(initialization, iterations, tolerance, seed, refitSteps, BLOCK, OMP_CHEAP, parallelism, listener);
     }
 
-    /** As above with the Gauss–Seidel block size (1 is the unblocked sweep: the test twin of the blocked one). */
+    /**
+     * As above with the Gauss–Seidel block size (1 is the unblocked sweep: the test twin of the blocked one) and the
+     * OMP threshold (OMP codes when s² ≤ ompCheap·k: 0 never, Long.MAX_VALUE always — then this is the reference
+     * algorithm of {@link OutputSpaceLearner}, its test twin).
+     */
     AtomSpaceLearner(Initialization initialization, int iterations, double tolerance, long seed, int refitSteps, int block,
-                     Parallelism parallelism, ProgressListener listener) {
+                     long ompCheap, Parallelism parallelism, ProgressListener listener) {
+        this.ompCheap = ompCheap;
         this.initialization = Objects.requireNonNull(initialization, "initialization");
         this.iterations = Checks.positive("iterations", iterations);
         if (!(tolerance >= 0 && tolerance < 1)) throw new IllegalArgumentException("tolerance must be in [0, 1), got " + tolerance);
@@ -105,7 +116,7 @@ public final class AtomSpaceLearner {
         final State st = new State(weight, gram.data, k, s);
         initialize(st, new SplittableRandom(seed));
         st.atomState();
-        final double[] u = OutputSpaceLearner.compensationFactor(gram, parallelism);
+        final double[] u = compensationFactor(gram, parallelism);
         st.compensatedPass(u);
         final double initSeconds = (System.nanoTime() - start) / 1e9;
         double codingSeconds = 0, updateSeconds = 0;
@@ -115,6 +126,7 @@ public final class AtomSpaceLearner {
         for (int it = 1; it <= iterations; it++) {
             final long t0 = System.nanoTime();
             st.sweep();
+            if (it % REFRESH == 0) st.refreshCodeProducts(); // S·G afresh: the sweeps' GEMM updates round in float
             final long t1 = System.nanoTime();
             codingSeconds += (t1 - t0) / 1e9;
             reseeds += st.mod();
@@ -128,7 +140,8 @@ public final class AtomSpaceLearner {
             if (event.isCancelled() || Thread.currentThread().isInterrupted()) {
                 throw new CancellationException("compression cancelled");
             }
-            if (objective <= 0 || (tolerance > 0 && (previous - objective) < tolerance * previous)) break;
+            // (the tracked level is approximate until the end, so only the relative improvement stops it)
+            if (tolerance > 0 && (previous - objective) < tolerance * Math.abs(previous)) break;
             previous = objective;
         }
         // anchor the tracked history (exact differences, approximate level) at the exact final F
@@ -177,6 +190,44 @@ public final class AtomSpaceLearner {
         for (int j = 0; j < d1; j++) for (int q = 0; q < st.s; q++) st.rows[j * st.s + q] = q;
     }
 
+    /**
+     * U, upper triangular with UᵀU = (G + λI)⁻¹, λ = {@link OutputSpaceLearner#DAMPING}·mean(diag G): the same factor as
+     * {@link OutputSpaceLearner#compensationFactor} (its test oracle) from one Cholesky and one triangular inverse. With
+     * P the reversal, P(G + λI)P = LᵀL (L upper), so G + λI = V·Vᵀ for the upper V = P·Lᵀ·P and U = V⁻¹ = P·L⁻ᵀ·P.
+     */
+    static double[] compensationFactor(DMatrixRMaj gram, Parallelism parallelism) {
+        final int n = gram.numRows;
+        final double[] g = gram.data;
+        double mean = 0;
+        for (int i = 0; i < n; i++) mean += g[i * n + i];
+        mean /= n;
+        final double lambda = OutputSpaceLearner.DAMPING * (mean > 0 ? mean : 1);
+        final DMatrixRMaj reversed = new DMatrixRMaj(n, n);
+        for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) reversed.data[i * n + j] = g[(n - 1 - i) * n + (n - 1 - j)];
+        final DMatrixRMaj l = Cholesky.upper(reversed, lambda, 0, parallelism);
+        if (l == null) throw new IllegalStateException("damped Gram not positive definite (lambda=" + lambda + ")");
+        final double[] xt = upperInverseTransposed(l.data, n);
+        final double[] u = new double[n * n];
+        for (int i = 0; i < n; i++) for (int j = i; j < n; j++) u[i * n + j] = xt[(n - 1 - i) * n + (n - 1 - j)];
+        return u;
+    }
+
+    /**
+     * X = L⁻¹ for an upper triangular L (n × n, row-major), returned transposed: row c holds column c of X (entries
+     * 0..c), so the back substitution X[i, c] = (δ_ic − Σ_{p>i} L[i, p]·X[p, c])/L[i, i] is one contiguous dot product.
+     */
+    static double[] upperInverseTransposed(double[] l, int n) {
+        final FloatOps ops = FloatOps.get();
+        final double[] xt = new double[n * n];
+        for (int c = 0; c < n; c++) {
+            for (int i = c; i >= 0; i--) {
+                final double v = (i == c ? 1 : 0) - ops.dot(l, i * n + i + 1, xt, c * n + i + 1, c - i);
+                xt[c * n + i] = v / l[i * n + i];
+            }
+        }
+        return xt;
+    }
+
     /** c[i, :] = Σ_r at[i·m + r]·b[r, :] for rows i in [from, to): the float GEMM kernel in fixed row blocks. */
     private void gemm(float[] at, int m, float[] b, int n, float[] c, int from, int to) {
         parallelism.forEachBlock(to - from, GEMM_ROWS, (f, t) -> FloatOps.get().gemmTransposedA(at, m, b, n, c, from + f, from + t));
@@ -194,6 +245,7 @@ public final class AtomSpaceLearner {
         final float[] dict;        // D (d2 x k)
         final float[] dictT;       // Dᵀ (k x d2)
         final float[] gamma;       // Γ = DᵀD (k x k)
+        final DMatrixRMaj gammaD;  // Γ in double, unpadded (OMP's Cholesky)
         final float[] ginv;        // (Γ + λI)⁻¹ (k x k)
         final double[] ginvDiag;
         final int[] rows;          // S: channel j's entries at j*s .. j*s+s-1
@@ -204,6 +256,7 @@ public final class AtomSpaceLearner {
         final float[] zgt;         // P_Gᵀ·(Γ + λI)⁻¹ (d1 x k)
         final float[] gsg;         // rows of the current block of (Γ·S·G)ᵀ (d1 x k)
         final float[] tmp;         // GEMM output (d1 x k)
+        final float[] gst;         // rows of the current block of (Γ·S)ᵀ = Sᵀ·Γ (d1 x k)
         double tracked;            // F, tracked through exact changes
 
         State(FMatrixRMaj weight, double[] g, int k, int s) {
@@ -232,6 +285,7 @@ public final class AtomSpaceLearner {
             dict = new float[d2 * kp];
             dictT = new float[kp * d2];
             gamma = new float[kp * kp];
+            gammaD = new DMatrixRMaj(k, k);
             ginv = new float[kp * kp];
             ginvDiag = new double[k];
             rows = new int[d1 * s];
@@ -242,14 +296,40 @@ public final class AtomSpaceLearner {
             zgt = new float[d1 * kp];
             gsg = new float[d1 * kp];
             tmp = new float[d1 * kp];
+            gst = new float[d1 * kp];
             tracked = energy;
+        }
+
+        /**
+         * The per-channel coder: {@link GramThreshold} in the dense regime it is made for, greedy OMP on the atom Gram
+         * ({@link GramOmp}) where OMP is cheap — s² ≤ {@link #OMP_CHEAP}·k, i.e. k·s²/2 within a small factor of the
+         * threshold coder's 2ks + 3s² — and thresholding is at its weakest (few atoms out of many).
+         */
+        final class Coder {
+            private final GramThreshold threshold = useOmp() ? null : new GramThreshold(gamma, kp, ginvDiag, k, s, refitSteps);
+            private final GramOmp omp = useOmp() ? new GramOmp(gammaD, s) : null;
+            private final double[] correlations = new double[k];
+
+            /** Codes the target with steering coefficients z (at zOff) and correlations a = Dᵀt (at aOff). */
+            void code(float[] z, int zOff, float[] a, int aOff, int[] out, float[] outValues, int off) {
+                if (threshold != null) {
+                    threshold.code(z, zOff, a, aOff, out, outValues, off);
+                } else {
+                    for (int i = 0; i < k; i++) correlations[i] = a[aOff + i];
+                    omp.code(correlations, out, outValues, off);
+                }
+            }
+        }
+
+        boolean useOmp() {
+            return (double) s * s <= (double) ompCheap * k;
         }
 
         /** Γ, the steering inverse, P_Gᵀ and P_Gᵀ·Γ⁻¹ for the current D. */
         void atomState() {
             for (int r = 0; r < d2; r++) for (int a = 0; a < k; a++) dictT[a * d2 + r] = dict[r * kp + a];
             gemm(dictT, d2, dict, kp, gamma, 0, kp);
-            final DMatrixRMaj gd = new DMatrixRMaj(k, k);
+            final DMatrixRMaj gd = gammaD;
             double mean = 0;
             for (int a = 0; a < k; a++) {
                 for (int b = 0; b < a; b++) {
@@ -274,15 +354,7 @@ public final class AtomSpaceLearner {
             DMatrixRMaj l = null;
             for (double ridge = RIDGE; l == null && ridge < 1; ridge *= 100) l = Cholesky.upper(gd, ridge * mean, 0, parallelism);
             if (l == null) throw new IllegalStateException("atom Gram not positive semidefinite (non-finite dictionary?)");
-            // X = L⁻¹ (upper) stored transposed: row c of xt is column c of X, so the back substitution runs on rows
-            final FloatOps ops = FloatOps.get();
-            final double[] xt = new double[k * k];
-            for (int c = 0; c < k; c++) {
-                for (int i = c; i >= 0; i--) {
-                    final double v = (i == c ? 1 : 0) - ops.dot(l.data, i * k + i + 1, xt, c * k + i + 1, c - i);
-                    xt[c * k + i] = v / l.data[i * k + i];
-                }
-            }
+            final double[] xt = upperInverseTransposed(l.data, k); // X = L⁻¹, transposed
             // (Γ + λI)⁻¹ = X·Xᵀ: one float GEMM (the inverse only steers); its diagonal in double
             final float[] xf = new float[kp * kp], xtf = new float[kp * kp];
             Arrays.fill(ginvDiag, 0);
@@ -304,7 +376,7 @@ public final class AtomSpaceLearner {
          */
         void compensatedPass(double[] u) {
             final FloatOps ops = FloatOps.get();
-            final GramThreshold coder = new GramThreshold(gamma, kp, ginvDiag, k, s, refitSteps);
+            final Coder coder = new Coder();
             final float[] zt = new float[d1 * kp];
             gemm(wt, d2, dict, kp, tmp, 0, d1);     // Wᵀ·D
             gemm(tmp, kp, ginv, kp, zt, 0, d1);     // Z'ᵀ = Wᵀ·D·Γ⁻¹
@@ -363,13 +435,14 @@ public final class AtomSpaceLearner {
             return sd;
         }
 
-        /** One blocked Gauss–Seidel sweep over the channels; S·G is fresh afterwards. */
+        /** One blocked Gauss–Seidel sweep over the channels; Sᵀ and S·G are kept up to date. */
         void sweep() {
             final FloatOps ops = FloatOps.get();
-            final GramThreshold coder = new GramThreshold(gamma, kp, ginvDiag, k, s, refitSteps);
+            final Coder coder = new Coder();
             final float[] gr = new float[kp], zz = new float[kp], aa = new float[kp], gs = new float[kp], gx = new float[kp];
             final float[] dl = new float[kp], gd = new float[kp];
             final float[] deltas = new float[block * kp];
+            final float[] saved = new float[block * kp];
             final float[] gcol = new float[d1 * block];
             final int[] newRows = new int[s];
             final float[] newValues = new float[s];
@@ -377,14 +450,15 @@ public final class AtomSpaceLearner {
             for (int j0 = 0; j0 < d1; j0 += block) {
                 final int j1 = Math.min(d1, j0 + block), b = j1 - j0;
                 gemm(sgt, kp, gamma, kp, gsg, j0, j1); // rows j of (Γ·S·G)ᵀ
+                gemm(st, kp, gamma, kp, gst, j0, j1);  // rows j of (Γ·S)ᵀ, from the codes before the block
+                System.arraycopy(sgt, j0 * kp, saved, 0, b * kp);
                 Arrays.fill(deltas, 0);
                 boolean any = false;
                 for (int j = j0; j < j1; j++) {
                     final double gjj = g[j * d1 + j];
                     if (!(gjj > 0)) continue;
                     final int off = j * s, row = j * kp;
-                    Arrays.fill(gs, 0);
-                    for (int q = off; q < off + s; q++) if (values[q] != 0) ops.axpy(values[q], gamma, rows[q] * kp, gs, 0, k);
+                    System.arraycopy(gst, row, gs, 0, kp);
                     final float inv = (float) (1 / gjj);
                     for (int i = 0; i < k; i++) {
                         gr[i] = (pgt[row + i] - gsg[row + i]) * inv;    // A_j/G_jj: the gradient at s_j
@@ -410,6 +484,8 @@ public final class AtomSpaceLearner {
                     final double delta = quad - 2 * lin;
                     if (!(delta < 0)) continue;
                     change += gjj * delta;
+                    for (int q = off; q < off + s; q++) st[row + rows[q]] = 0;
+                    for (int q = 0; q < s; q++) st[row + newRows[q]] = newValues[q];
                     System.arraycopy(newRows, 0, rows, off, s);
                     System.arraycopy(newValues, 0, values, off, s);
                     System.arraycopy(dl, 0, deltas, (j - j0) * kp, kp);
@@ -421,14 +497,15 @@ public final class AtomSpaceLearner {
                         ops.axpy(gjp, gd, 0, gsg, p * kp, k);
                     }
                 }
-                if (any && j1 < d1) {
-                    for (int p = j1; p < d1; p++) System.arraycopy(gf, p * d1 + j0, gcol, p * b, b);
-                    gemm(gcol, b, deltas, kp, tmp, j1, d1);
-                    for (int i = j1 * kp; i < d1 * kp; i++) sgt[i] += tmp[i];
+                // S·G for every channel: the block's own rows as they were, then the block's changes by one GEMM
+                System.arraycopy(saved, 0, sgt, j0 * kp, b * kp);
+                if (any) {
+                    for (int p = 0; p < d1; p++) System.arraycopy(gf, p * d1 + j0, gcol, p * b, b);
+                    gemm(gcol, b, deltas, kp, tmp, 0, d1);
+                    for (int i = 0; i < d1 * kp; i++) sgt[i] += tmp[i];
                 }
             }
             tracked += change;
-            refreshCodeProducts();
         }
 
         /**
@@ -479,7 +556,13 @@ public final class AtomSpaceLearner {
                 for (int r = 0; r < d2; r++) dict[r * kp + a] *= inv;
             }
             for (int q = 0; q < values.length; q++) values[q] *= used[rows[q]] ? scale[rows[q]] : 0;
-            for (int p = 0; p < d1; p++) for (int a = 0; a < k; a++) sgt[p * kp + a] *= used[a] ? scale[a] : 0;
+            for (int p = 0; p < d1; p++) {
+                for (int a = 0; a < k; a++) {
+                    final float f = used[a] ? scale[a] : 0;
+                    sgt[p * kp + a] *= f;
+                    st[p * kp + a] *= f;
+                }
+            }
             int reseeds = 0;
             for (int a = 0; a < k; a++) if (!used[a]) reseeds++;
             if (reseeds > 0) reseed(used);
