@@ -45,6 +45,7 @@ public final class Compressor {
     private final Orientation orientation;
     private final int iterations, powerIterations, codingInterval, codingWarmup, refreshSteps;
     private final boolean adaptiveCoding;
+    private final boolean autoByShape;
     /** With {@link Builder#fast()}: OMP every this many iterations when a pass is cheap (see {@link #scheduledInterval}). */
     static final int FAST_OMP_INTERVAL = 10;
     /** With {@link Builder#fast()}: an OMP pass counts as cheap up to this many times the cost of a refresh pass. */
@@ -71,6 +72,7 @@ public final class Compressor {
         codingInterval = b.codingInterval;
         codingWarmup = b.codingWarmup;
         adaptiveCoding = b.adaptiveCoding;
+        autoByShape = b.autoByShape;
         refreshSteps = b.refreshSteps;
         tolerance = b.tolerance;
         powerTolerance = b.powerTolerance;
@@ -138,6 +140,11 @@ public final class Compressor {
         }
         if (method != Method.COSPADI || orientation == Orientation.INPUT) return compress(weight, calibration, Orientation.INPUT);
         if (orientation == Orientation.OUTPUT) return compress(weight, calibration, Orientation.OUTPUT);
+        // AUTO by shape: the orientation whose dictionary side is the smaller one (docs/benchmarks.md §8: it agreed with
+        // the full choice on every non-square matrix measured); square matrices are compressed both ways
+        if (autoByShape && weight.numCols != weight.numRows) {
+            return compress(weight, calibration, weight.numCols > weight.numRows ? Orientation.OUTPUT : Orientation.INPUT);
+        }
         // AUTO: both, the lower functional error wins (INPUT on ties); the other's time is reported as a phase
         final CompressedMatrix in = compress(weight, calibration, Orientation.INPUT);
         final CompressedMatrix out = compress(weight, calibration, Orientation.OUTPUT);
@@ -313,6 +320,7 @@ public final class Compressor {
         private int iterations = 60, powerIterations = 8, codingInterval = 1;
         private int codingWarmup = DictionaryLearner.CODING_WARMUP, refreshSteps = 0;
         private boolean adaptiveCoding = false;
+        private boolean autoByShape = true;
         private double tolerance = 0;
         private double powerTolerance = 1e-6;
         private Whitening whitening = Whitening.cholesky();
@@ -388,12 +396,23 @@ public final class Compressor {
         /**
          * Where the dictionary lives (COSPADI only; the low-rank methods ignore it): INPUT (default, the paper's
          * Wᵀ ≈ D·S), OUTPUT (W ≈ D·S, one sparse code per input channel: better on layers with more inputs than
-         * outputs, e.g. MLP down-projections) or AUTO (both, keep the lower functional error). OUTPUT learns with
+         * outputs, e.g. MLP down-projections) or AUTO (by shape, or both ways keeping the lower functional error: {@link #autoByShape}). OUTPUT learns with
          * Gauss–Seidel OMP + MOD under the input Gram (docs/design.md §5.6) and ignores the coder, dictionary-update,
          * power-iteration and coding-schedule settings.
          */
         public Builder orientation(Orientation orientation) {
             this.orientation = Objects.requireNonNull(orientation, "orientation");
+            return this;
+        }
+
+        /**
+         * How {@link Orientation#AUTO} chooses: by shape (true, the default) — OUTPUT when inFeatures &gt; outFeatures,
+         * INPUT when inFeatures &lt; outFeatures, both ways (the lower functional error kept) only for square matrices —
+         * or (false) both ways for every matrix. docs/benchmarks.md §8 measures how often the shape rule agrees with the
+         * full choice.
+         */
+        public Builder autoByShape(boolean byShape) {
+            this.autoByShape = byShape;
             return this;
         }
 

@@ -49,6 +49,12 @@ public final class AtomSpaceLearner {
     static final int BLOCK = 64;
     /** Rows per parallel block of the GEMMs (a multiple of the kernel's 8-row tile). */
     private static final int GEMM_ROWS = 32;
+    /**
+     * Every this many iterations the sweep codes with OMP when a pass is affordable, s²/6k ≤ 10 (the rule of the INPUT
+     * fast schedule): greedy selection still finds supports thresholding misses (measured on k_proj).
+     */
+    static final int OMP_INTERVAL = 10;
+    static final double OMP_AFFORDABLE = 60;
     /** OMP codes the channels when s² ≤ this·k (see {@link State.Coder}). */
     static final long OMP_CHEAP = 16;
     /** Iterations between fresh computations of S·G (kept up to date by the sweep's float GEMMs in between). */
@@ -125,7 +131,7 @@ public final class AtomSpaceLearner {
         double objective = st.tracked, previous = objective;
         for (int it = 1; it <= iterations; it++) {
             final long t0 = System.nanoTime();
-            st.sweep();
+            st.sweep(it % OMP_INTERVAL == 0 && (double) s * s <= OMP_AFFORDABLE * k);
             if (it % REFRESH == 0) st.refreshCodeProducts(); // S·G afresh: the sweeps' GEMM updates round in float
             final long t1 = System.nanoTime();
             codingSeconds += (t1 - t0) / 1e9;
@@ -306,9 +312,19 @@ public final class AtomSpaceLearner {
          * threshold coder's 2ks + 3s² — and thresholding is at its weakest (few atoms out of many).
          */
         final class Coder {
-            private final GramThreshold threshold = useOmp() ? null : new GramThreshold(gamma, kp, ginvDiag, k, s, refitSteps);
-            private final GramOmp omp = useOmp() ? new GramOmp(gammaD, s) : null;
+            private final GramThreshold threshold;
+            private final GramOmp omp;
             private final double[] correlations = new double[k];
+
+            Coder() {
+                this(false);
+            }
+
+            Coder(boolean forceOmp) {
+                final boolean useOmp = forceOmp || useOmp();
+                threshold = useOmp ? null : new GramThreshold(gamma, kp, ginvDiag, k, s, refitSteps);
+                omp = useOmp ? new GramOmp(gammaD, s) : null;
+            }
 
             /** Codes the target with steering coefficients z (at zOff) and correlations a = Dᵀt (at aOff). */
             void code(float[] z, int zOff, float[] a, int aOff, int[] out, float[] outValues, int off) {
@@ -435,10 +451,10 @@ public final class AtomSpaceLearner {
             return sd;
         }
 
-        /** One blocked Gauss–Seidel sweep over the channels; Sᵀ and S·G are kept up to date. */
-        void sweep() {
+        /** One blocked Gauss–Seidel sweep over the channels (coded by OMP if asked); Sᵀ and S·G are kept up to date. */
+        void sweep(boolean omp) {
             final FloatOps ops = FloatOps.get();
-            final Coder coder = new Coder();
+            final Coder coder = new Coder(omp);
             final float[] gr = new float[kp], zz = new float[kp], aa = new float[kp], gs = new float[kp], gx = new float[kp];
             final float[] dl = new float[kp], gd = new float[kp];
             final float[] deltas = new float[block * kp];
