@@ -46,6 +46,7 @@ public final class Compressor {
     private final Whitening whitening;     // as configured (plain SVD learns with the identity)
     private final Whitening learningWhitening;
     private final List<Learner> learners;  // one, or INPUT then OUTPUT for AUTO
+    private final boolean autoByShape;
 
     private Compressor(Builder b) {
         method = b.method;
@@ -56,6 +57,7 @@ public final class Compressor {
         nonzerosPerColumn = b.nonzerosPerColumn;
         orientation = b.orientation;
         options = b.options;
+        autoByShape = b.autoByShape;
         whitening = b.whitening;
         learningWhitening = method == Method.SVD ? Whitening.identity() : whitening;
         learners = learners(method, orientation, options);
@@ -125,14 +127,20 @@ public final class Compressor {
     public CompressedMatrix compress(FMatrixRMaj weight, CalibrationStats calibration) {
         Objects.requireNonNull(weight, "weight");
         Checks.nonEmpty("weight", weight);
-        final Budget[] budgets = new Budget[learners.size()]; // impossible budgets are rejected before any work
-        for (int i = 0; i < budgets.length; i++) budgets[i] = budget(weight.numRows, weight.numCols, learners.get(i).orientation());
+        // AUTO by shape: the orientation whose dictionary side is the smaller one (docs/benchmarks.md §10: it agreed with
+        // the full choice on every non-square matrix measured); square matrices are compressed both ways
+        List<Learner> chosen = learners;
+        if (learners.size() == 2 && autoByShape && weight.numCols != weight.numRows) {
+            chosen = List.of(learners.get(weight.numCols > weight.numRows ? 1 : 0));
+        }
+        final Budget[] budgets = new Budget[chosen.size()]; // impossible budgets are rejected before any work
+        for (int i = 0; i < budgets.length; i++) budgets[i] = budget(weight.numRows, weight.numCols, chosen.get(i).orientation());
         CompressedMatrix best = null, other = null;
         for (int i = 0; i < budgets.length; i++) {
             // a problem per learner (it checks the weight and the statistics): each evaluation sees only what its
             // learner computed, as when the orientations were compressed separately
             final LearningProblem problem = LearningProblem.of(weight, calibration, learningWhitening, options.parallelism());
-            final CompressedMatrix c = compress(problem, learners.get(i), budgets[i]);
+            final CompressedMatrix c = compress(problem, chosen.get(i), budgets[i]);
             if (best == null || c.report().functionalError() < best.report().functionalError()) {
                 other = best;
                 best = c;
@@ -234,6 +242,7 @@ public final class Compressor {
         private Orientation orientation = Orientation.INPUT;
         private LearningOptions options = LearningOptions.defaults();
         private Whitening whitening = Whitening.cholesky();
+        private boolean autoByShape = true;
 
         private Builder() {}
 
@@ -303,12 +312,23 @@ public final class Compressor {
         /**
          * Where the dictionary lives (COSPADI only; the low-rank methods ignore it): INPUT (default, the paper's
          * Wᵀ ≈ D·S), OUTPUT (W ≈ D·S, one sparse code per input channel: better on layers with more inputs than
-         * outputs, e.g. MLP down-projections) or AUTO (both, keep the lower functional error). OUTPUT learns with
+         * outputs, e.g. MLP down-projections) or AUTO (by shape, or both ways keeping the lower functional error: {@link #autoByShape}). OUTPUT learns with
          * Gauss–Seidel OMP + MOD under the input Gram (docs/design.md §5.6) and ignores the coder, dictionary-update,
          * power-iteration and coding-schedule settings.
          */
         public Builder orientation(Orientation orientation) {
             this.orientation = Objects.requireNonNull(orientation, "orientation");
+            return this;
+        }
+
+        /**
+         * How {@link Orientation#AUTO} chooses: by shape (true, the default) — OUTPUT when inFeatures &gt; outFeatures,
+         * INPUT when inFeatures &lt; outFeatures, both ways (the lower functional error kept) only for square matrices —
+         * or (false) both ways for every matrix. docs/benchmarks.md §8 measures how often the shape rule agrees with the
+         * full choice.
+         */
+        public Builder autoByShape(boolean byShape) {
+            this.autoByShape = byShape;
             return this;
         }
 

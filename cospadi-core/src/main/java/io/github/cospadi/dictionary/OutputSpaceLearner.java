@@ -79,12 +79,20 @@ public final class OutputSpaceLearner implements Learner {
         if (problem.members() != 1) {
             throw new IllegalArgumentException("the OUTPUT learner takes one weight, got a problem of " + problem.members());
         }
-        final DictionaryLearner.Result r = learn(problem.weight(0), problem.gram(), atoms, nonzerosPerColumn);
+        final FMatrixRMaj weight = problem.weight(0);
+        // the fast schedule runs the atom-space learner where it applies (k ≤ outFeatures; design §5.7)
+        final boolean atomSpace = options.adaptiveInterval() && AtomSpaceLearner.applies(weight.numRows, atoms);
+        final DictionaryLearner.Result r = atomSpace
+                ? new AtomSpaceLearner(options.initialization(), options.iterations(), options.tolerance(), options.seed(),
+                        AtomSpaceLearner.REFIT_STEPS, options.parallelism(), options.progress())
+                        .learn(weight, problem.gram(), atoms, nonzerosPerColumn)
+                : learn(weight, problem.gram(), atoms, nonzerosPerColumn);
         final Map<String, Double> phases = new LinkedHashMap<>();
         phases.put("init", r.initSeconds());
         phases.put("coding", r.codingSeconds());
         phases.put("dictionary", r.updateSeconds());
-        return new LearnedFactors(r.dictionary(), List.of(r.codes()), "omp-gauss-seidel", r.objective(), r.objective().size(),
+        return new LearnedFactors(r.dictionary(), List.of(r.codes()), atomSpace ? "threshold-gauss-seidel" : "omp-gauss-seidel",
+                r.objective(), r.objective().size(),
                 r.unusedAtomReseeds(), phases);
     }
 
