@@ -47,7 +47,7 @@ final class CompressModelCommand implements Command {
     public String usage() {
         return captureOnly ? "--model DIR [--calibration TEXT_DIR] [--windows N] --out FILE"
                 : "--model DIR [--calibration TEXT_DIR | --grams FILE] --ratio G [--method cospadi|svd-llm|svd] [--coder omp|iht] "
-                + "[--iterations T] [--coding-interval C] [--orientation input|output|auto] [--threads N] [--dtype F32|F16|BF16] [--factors F32|BF16|COMPACT|INT8] --out DIR";
+                + "[--iterations T] [--reference] [--coding-interval C] [--orientation input|output|auto] [--threads N] [--dtype F32|F16|BF16] [--factors F32|BF16|COMPACT|INT8] --out DIR";
     }
 
     @Override
@@ -62,9 +62,7 @@ final class CompressModelCommand implements Command {
         final Method method = captureOnly ? Method.COSPADI : LayersCommand.method(o.string("method", "cospadi"));
         final String coder = captureOnly ? "omp" : o.string("coder", "omp");
         final int iterations = captureOnly ? 60 : o.integer("iterations", 60);
-        final int codingInterval = captureOnly ? 1 : o.integer("coding-interval", 1);
-        final io.github.cospadi.Orientation orientation = captureOnly ? io.github.cospadi.Orientation.INPUT
-                : LayersCommand.orientation(o.string("orientation", "input"));
+        final Schedule schedule = captureOnly ? null : Schedule.parse(o, true); // the fast schedule unless --reference
         final String dtypeName = captureOnly ? "F32" : o.string("dtype", "F32");
         final String factorsName = captureOnly ? "BF16" : o.string("factors", "BF16");
         final io.github.cospadi.io.CompressedFormat.Precision factorLayout;
@@ -108,7 +106,7 @@ final class CompressModelCommand implements Command {
 
         final Compressor.Builder b = Compressor.builder().method(method).ratio(ratio).iterations(iterations)
                 .coder(LayersCommand.coder(coder)).parallelism(Parallelism.sequential());
-        if (method == Method.COSPADI) b.codingInterval(codingInterval).orientation(orientation);
+        if (method == Method.COSPADI) schedule.accept(b);
         final Compressor compressor = b.build();
         final List<String> names = model.projections();
         final double[] errors = new double[names.size()];
@@ -137,7 +135,8 @@ final class CompressModelCommand implements Command {
             io.github.cospadi.io.CompressedFormat.write(outPath.resolve("compressed").resolve("layer-" + l + ".cspd"), compact, factorLayout);
         }
         final SafeTensorsWriter w = new SafeTensorsWriter().metadata("format", "pt")
-                .metadata("cospadi", method.name().toLowerCase(Locale.ROOT) + " ratio=" + ratio + " iterations=" + iterations);
+                .metadata("cospadi", method.name().toLowerCase(Locale.ROOT) + " ratio=" + ratio + " iterations=" + iterations
+                        + (method == Method.COSPADI ? " schedule=" + (schedule.fast() ? "fast" : "reference") : ""));
         for (Map.Entry<String, Object> e : model.tensors().entrySet()) {
             if (e.getValue() instanceof FMatrixRMaj) {
                 final FMatrixRMaj m = (FMatrixRMaj) e.getValue();
