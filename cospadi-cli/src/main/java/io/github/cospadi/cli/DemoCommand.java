@@ -33,8 +33,8 @@ import java.util.SplittableRandom;
  */
 final class DemoCommand implements Command {
     static final double[] RATIOS = {0.2, 0.3, 0.4};
-    /** CoSpaDi iterations of the demo's default (fast) schedule. */
-    static final int DEFAULT_ITERATIONS = 20;
+    /** CoSpaDi iterations of the demo's default, the fast schedule, and of {@code --reference} (the paper's T); {@code --iterations} overrides both. */
+    static final int FAST_ITERATIONS = 20, REFERENCE_ITERATIONS = 60;
     /** Calibration sentences per parallel capture block. */
     private static final int CAPTURE_BLOCK = 32;
 
@@ -54,8 +54,8 @@ final class DemoCommand implements Command {
         final String modelPath = o.string("model", null), tokenizerPath = o.string("tokenizer", null), displayName = o.string("name", null);
         final String text = o.string("text", null);
         final int calibrationCount = o.integer("calibration", 512), heldOutCount = o.integer("heldout", 256);
-        final int iterations = o.integer("iterations", DEFAULT_ITERATIONS);
         final Schedule schedule = Schedule.parse(o, true); // the fast schedule unless --reference
+        final int iterations = o.integer("iterations", schedule.fast() ? FAST_ITERATIONS : REFERENCE_ITERATIONS);
         final io.github.cospadi.Orientation orientation = schedule.orientation(io.github.cospadi.Orientation.INPUT);
         final int threads = o.integer("threads", Runtime.getRuntime().availableProcessors());
         final int heads = o.integer("heads", 0);

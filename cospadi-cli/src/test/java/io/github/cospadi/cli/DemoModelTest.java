@@ -95,6 +95,14 @@ class DemoModelTest {
         assertEquals("My Encoder", named.rows().get(0).get("model"));
         // SVD-LLM does not depend on the schedule
         assertEquals(r.rows().get(3).get("mean_cosine"), named.rows().get(3).get("mean_cosine"));
+        // without --iterations: 20 for the fast schedule, the paper's 60 for the reference
+        for (String schedule : List.of("--fast", "--reference")) {
+            final MainTest.Run defaults = MainTest.run("demo", "--model", jar.toString(), "--text", corpus.toString(), "--calibration", "40",
+                    "--heldout", "16", schedule, "--out", dir.resolve("defaults").toString());
+            assertEquals(0, defaults.code(), defaults.err());
+            assertTrue(defaults.out().contains(schedule.equals("--fast") ? "CoSpaDi: fast schedule, 20 iterations"
+                    : "CoSpaDi: reference schedule, 60 iterations"), defaults.out());
+        }
     }
 
     @Test
@@ -179,7 +187,8 @@ class DemoModelTest {
 
     private static Run demo(String model, String tokenizer, String name, Path corpus, Path out, String... extra) throws Exception {
         final List<String> args = new ArrayList<>(List.of("demo", "--model", model, "--text", corpus.toString(), "--calibration", "40",
-                "--heldout", "16", "--iterations", "2", "--threads", "2", "--out", out.toString()));
+                "--heldout", "16", "--threads", "2", "--out", out.toString()));
+        if (!List.of(extra).contains("--iterations")) args.addAll(List.of("--iterations", "2"));
         if (tokenizer != null) args.addAll(List.of("--tokenizer", tokenizer));
         if (name != null) args.addAll(List.of("--name", name));
         args.addAll(List.of(extra));
