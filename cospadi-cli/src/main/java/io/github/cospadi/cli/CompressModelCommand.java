@@ -38,6 +38,10 @@ import java.util.Map;
  * layout) and, for a GGUF source, as GGUF ({@code model.gguf}, the source's metadata and tokenizer). {@code
  * capture-grams} writes only the calibration Grams.
  *
+ * <p>Schedule: the fast one ({@link Compressor.Builder#fast()}) with the orientation AUTO (by shape: OUTPUT where
+ * inFeatures &gt; outFeatures, INPUT where fewer, both ways for square matrices), unless {@code --reference} (the
+ * paper's schedule) or {@code --orientation} say otherwise (see {@link Schedule}).
+ *
  * <p>Calibration: for a BPE model, {@code --calibration-windows} (default 128) windows of 256 tokens evenly spaced
  * over the addresses before 2000 (docs/benchmarks.md); for the byte-level tiny Llama, the protocol its figures were
  * measured with: 256 random windows of 128 bytes, seed 42.
@@ -59,7 +63,7 @@ final class CompressModelCommand implements Command {
     public String usage() {
         return captureOnly ? "--model FILE.gguf|DIR [--calibration TEXT_DIR] [--calibration-windows N] --out FILE"
                 : "--model FILE.gguf|DIR [--calibration TEXT_DIR [--calibration-windows N] | --grams FILE] --ratio G [--method cospadi|svd-llm|svd] [--coder omp|iht] "
-                + "[--iterations T] [--coding-interval C] [--orientation input|output|auto] [--threads N] [--dtype F32|F16|BF16] "
+                + "[--iterations T] [--reference] [--coding-interval C] [--orientation input|output|auto] [--threads N] [--dtype F32|F16|BF16] "
                 + "[--gguf-type F32|F16|BF16|Q8_0] [--factors F32|BF16|COMPACT|INT8] [--overwrite] --out DIR";
     }
 
@@ -76,9 +80,9 @@ final class CompressModelCommand implements Command {
         final Method method = captureOnly ? Method.COSPADI : LayersCommand.method(o.string("method", "cospadi"));
         final String coder = captureOnly ? "omp" : o.string("coder", "omp");
         final int iterations = captureOnly ? 60 : o.integer("iterations", 60);
-        final int codingInterval = captureOnly ? 1 : o.integer("coding-interval", 1);
+        final Schedule schedule = captureOnly ? null : Schedule.parse(o, true); // the fast schedule unless --reference
         final io.github.cospadi.Orientation orientation = captureOnly ? io.github.cospadi.Orientation.INPUT
-                : LayersCommand.orientation(o.string("orientation", "input"));
+                : schedule.orientation(io.github.cospadi.Orientation.AUTO);
         final DType dtype = captureOnly ? DType.F32 : dtype(o.string("dtype", "F32"));
         final GgmlType ggufType = captureOnly ? GgmlType.F32 : ggufType(o.string("gguf-type", "F32"));
         final String factorsName = captureOnly ? "BF16" : o.string("factors", "BF16");
@@ -131,7 +135,10 @@ final class CompressModelCommand implements Command {
 
         final Compressor.Builder b = Compressor.builder().method(method).ratio(ratio).iterations(iterations)
                 .coder(LayersCommand.coder(coder)).parallelism(Parallelism.sequential());
-        if (method == Method.COSPADI) b.codingInterval(codingInterval).orientation(orientation);
+        if (method == Method.COSPADI) {
+            schedule.accept(b);
+            b.orientation(orientation);
+        }
         final Compressor compressor = b.build();
         final long t1 = System.nanoTime();
         final Map<String, CompressedMatrix> factors = new ModelCompressor(compressor, threads, e ->
@@ -149,7 +156,8 @@ final class CompressModelCommand implements Command {
             CompressedFormat.write(outPath.resolve("compressed").resolve("layer-" + l + ".cspd"), layer, factorLayout);
         }
         final SafeTensorsWriter w = new SafeTensorsWriter().metadata("format", "pt")
-                .metadata("cospadi", method.name().toLowerCase(Locale.ROOT) + " ratio=" + ratio + " iterations=" + iterations);
+                .metadata("cospadi", method.name().toLowerCase(Locale.ROOT) + " ratio=" + ratio + " iterations=" + iterations
+                        + (method == Method.COSPADI ? " schedule=" + (schedule.fast() ? "fast" : "reference") : ""));
         for (Map.Entry<String, Object> e : model.tensors().entrySet()) {
             if (e.getValue() instanceof FMatrixRMaj) {
                 final FMatrixRMaj m = (FMatrixRMaj) e.getValue();

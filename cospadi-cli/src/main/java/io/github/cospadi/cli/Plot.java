@@ -12,11 +12,13 @@ final class Plot {
 
     private Plot() {}
 
-    static String svg(List<Map<String, Object>> rows) {
-        final int panelW = 300, panelH = 220, pad = 50, width = 3 * (panelW + pad) + pad, height = panelH + 2 * pad + 30;
+    /** The chart of the demo's rows under a title line (e.g. the model's name). */
+    static String svg(List<Map<String, Object>> rows, String title) {
+        final int panelW = 300, panelH = 220, pad = 50, top = 30, width = 3 * (panelW + pad) + pad, height = panelH + 2 * pad + 30 + top;
         final StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" font-family=\"sans-serif\" font-size=\"12\">%n", width, height));
         b.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
+        b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"15\" font-weight=\"bold\">%s</text>%n", pad, 24, escape(title)));
         for (int p = 0; p < METRICS.length; p++) {
             final String metric = METRICS[p];
             double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY, xlo = Double.POSITIVE_INFINITY, xhi = Double.NEGATIVE_INFINITY;
@@ -30,7 +32,7 @@ final class Plot {
             final double margin = (hi - lo) * 0.1 + 1e-9;
             lo -= margin;
             hi += margin;
-            final int x0 = pad + p * (panelW + pad), y0 = pad;
+            final int x0 = pad + p * (panelW + pad), y0 = pad + top;
             b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-weight=\"bold\">%s</text>%n", x0, y0 - 15, TITLES[p]));
             b.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"none\" stroke=\"#888\"/>%n", x0, y0, panelW, panelH));
             for (int t = 0; t <= 4; t++) {
@@ -64,5 +66,9 @@ final class Plot {
             lx += 120;
         }
         return b.append("</svg>\n").toString();
+    }
+
+    private static String escape(String text) {
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 }

@@ -85,6 +85,7 @@ class MainTest {
         assertTrue(((Number) matrix.get("ratio")).doubleValue() >= 0.4);
         final Map<String, Object> summary = JsonParser.parseObject(lines[1], "summary line");
         assertEquals(matrix.get("functional_error"), summary.get("mean_functional_error"));
+        assertEquals("fast", summary.get("schedule"), "the fast schedule is the default of layers");
         assertTrue(List.of("input", "output").contains(matrix.get("orientation")), "AUTO picks one: " + matrix.get("orientation"));
         final Run input = run("layers", "--model", MODEL.toString(), "--ratio", "0.4", "--filter", "layers.5.self_attn.k_proj",
                 "--iterations", "3", "--orientation", "input", "--json");
@@ -93,6 +94,12 @@ class MainTest {
         assertEquals("input", in.get("orientation"));
         // AUTO keeps the lower of the two errors
         assertTrue(((Number) matrix.get("functional_error")).doubleValue() <= ((Number) in.get("functional_error")).doubleValue());
+        final Run reference = run("layers", "--model", MODEL.toString(), "--ratio", "0.4", "--filter", "layers.5.self_attn.k_proj",
+                "--iterations", "3", "--orientation", "input", "--reference", "--json");
+        assertEquals(0, reference.code(), reference.err());
+        final String[] referenceLines = reference.out().trim().split("\n");
+        assertEquals("reference", JsonParser.parseObject(referenceLines[1], "summary line").get("schedule"));
+        assertNotEquals(in.get("functional_error"), JsonParser.parseObject(referenceLines[0], "matrix line").get("functional_error"));
         final Run bad = run("layers", "--model", MODEL.toString(), "--orientation", "sideways");
         assertNotEquals(0, bad.code());
         assertTrue(bad.err().contains("--orientation must be input, output or auto, got 'sideways'"), bad.err());

@@ -1,0 +1,100 @@
+package io.github.cospadi.cli;
+
+import io.github.cospadi.Compressor;
+import io.github.cospadi.Orientation;
+import io.github.cospadi.dictionary.Initialization;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+
+/**
+ * The CoSpaDi schedule options of the commands that compress matrices ({@code demo}, {@code layers},
+ * {@code compress}, {@code bench-matrix}).
+ *
+ * <p>The base schedule is the fast one ({@link Compressor.Builder#fast()}: 2 refresh steps per iteration, one power
+ * step per atom, OMP only every 10th iteration and only on layers where a pass is cheap) or the reference, the paper's
+ * schedule (the builder's defaults: OMP every iteration, 8 power steps per atom). {@code --fast} or
+ * {@code --reference} picks it; without either the command's default applies (fast for the whole-model commands,
+ * docs/benchmarks.md §8; the reference for {@code bench-matrix}). Then each of {@code --coding-interval},
+ * {@code --warmup}, {@code --refresh-steps} and {@code --power-iterations} that is given overrides that one part of the
+ * base schedule, whichever it is: {@code --coding-interval 4} alone is the fast schedule with OMP every 4th iteration
+ * (no warm-up: {@code fast()} sets it to 0), {@code --reference --coding-interval 4} the reference recoding every 4th
+ * after 5 warm-up iterations. {@code --iterations} is read by each command (its own default) and applies to both.
+ * {@code --init} and {@code --orientation} set the initialisation and where the dictionary lives when given.
+ */
+final class Schedule implements Consumer<Compressor.Builder> {
+    private final boolean fast;
+    private final Integer interval, warmup, refresh, power;
+    private final Initialization initialization;
+    private final Orientation orientation;
+
+    private Schedule(boolean fast, Integer interval, Integer warmup, Integer refresh, Integer power,
+                     Initialization initialization, Orientation orientation) {
+        this.fast = fast;
+        this.interval = interval;
+        this.warmup = warmup;
+        this.refresh = refresh;
+        this.power = power;
+        this.initialization = initialization;
+        this.orientation = orientation;
+    }
+
+    /** Reads the schedule options; {@code fastByDefault} is the base schedule when neither --fast nor --reference is given. */
+    static Schedule parse(Options o, boolean fastByDefault) {
+        final boolean fastFlag = o.flag("fast"), referenceFlag = o.flag("reference");
+        if (fastFlag && referenceFlag) throw new Options.UsageException("--fast and --reference exclude each other");
+        final boolean fast = fastFlag || (!referenceFlag && fastByDefault);
+        final Integer interval = optionalInteger(o, "coding-interval");
+        final Integer warmup = optionalInteger(o, "warmup");
+        final Integer refresh = optionalInteger(o, "refresh-steps");
+        final Integer power = optionalInteger(o, "power-iterations");
+        final String init = o.string("init", null);
+        final Initialization initialization;
+        if (init == null) initialization = null;
+        else if (init.equals("svd")) initialization = Initialization.SVD;
+        else if (init.equals("random-columns")) initialization = Initialization.RANDOM_COLUMNS;
+        else throw new Options.UsageException("--init must be svd or random-columns, got '" + init + "'");
+        final String side = o.string("orientation", null);
+        return new Schedule(fast, interval, warmup, refresh, power, initialization, side == null ? null : LayersCommand.orientation(side));
+    }
+
+    private static Integer optionalInteger(Options o, String name) {
+        return o.string(name, null) == null ? null : o.integer(name, 0);
+    }
+
+    /** Whether the base schedule is the fast one. */
+    boolean fast() {
+        return fast;
+    }
+
+    /** The orientation given by --orientation, or {@code otherwise}. */
+    Orientation orientation(Orientation otherwise) {
+        return orientation == null ? otherwise : orientation;
+    }
+
+    /** Sets the base schedule, then the overrides that were given (the builder validates their values). */
+    @Override
+    public void accept(Compressor.Builder b) {
+        if (initialization != null) b.initialization(initialization);
+        if (orientation != null) b.orientation(orientation);
+        if (fast) b.fast();
+        if (interval != null) b.codingInterval(interval);
+        if (warmup != null) b.codingWarmup(warmup);
+        if (refresh != null) b.refreshSteps(refresh);
+        if (power != null) b.powerIterations(power);
+    }
+
+    /** One line for titles and logs, e.g. "fast schedule, 60 iterations" or "reference schedule, 60 iterations, coding every 4". */
+    String describe(int iterations) {
+        final List<String> parts = new ArrayList<>();
+        parts.add((fast ? "fast schedule" : "reference schedule") + ", " + iterations + " iterations");
+        if (interval != null) parts.add("coding every " + interval);
+        if (warmup != null) parts.add(warmup + " warm-up iterations");
+        if (refresh != null) parts.add(refresh + " refresh steps");
+        if (power != null) parts.add(power + " power steps");
+        if (initialization != null) parts.add(initialization.name().toLowerCase(Locale.ROOT).replace('_', '-') + " init");
+        return String.join(", ", parts);
+    }
+}
