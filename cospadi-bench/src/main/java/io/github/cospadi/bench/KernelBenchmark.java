@@ -80,7 +80,7 @@ public class KernelBenchmark {
         final FMatrixRMaj dictionary = random(cols, b.atoms(), random);
         final ColumnSparseMatrix codes = ColumnSparseMatrix.random(b.atoms(), rows, b.nonzerosPerColumn(), random);
         compressed = new CompressedLinear(dictionary, codes, CompressedLinear.CodePrecision.INT8);
-        compressedFloat32 = new CompressedLinear(dictionary, codes, CompressedLinear.CodePrecision.FLOAT32);
+        compressedFloat32 = new CompressedLinear(dictionary, codes, CompressedLinear.CodePrecision.F32);
         final Budget bo = Budget.forRatio(rows, cols, ratio, 2, Budget.Accounting.EFFECTIVE); // dictionary rows = out
         compressedOutput = LinearOperator.of(new CompressedMatrix(Orientation.OUTPUT, random(rows, bo.atoms(), random),
                 ColumnSparseMatrix.random(bo.atoms(), cols, bo.nonzerosPerColumn(), random), null), CompressedLinear.CodePrecision.INT8);

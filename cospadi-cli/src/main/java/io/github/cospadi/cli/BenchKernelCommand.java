@@ -51,7 +51,7 @@ final class BenchKernelCommand implements Command {
         final FMatrixRMaj dictionary = gaussian(cols, b.atoms(), random);
         final ColumnSparseMatrix codes = ColumnSparseMatrix.random(b.atoms(), rows, b.nonzerosPerColumn(), random);
         final LinearOperator compressed = new CompressedLinear(dictionary, codes, CompressedLinear.CodePrecision.INT8);
-        final LinearOperator exact = new CompressedLinear(dictionary, codes, CompressedLinear.CodePrecision.FLOAT32);
+        final LinearOperator exact = new CompressedLinear(dictionary, codes, CompressedLinear.CodePrecision.F32);
         final FMatrixRMaj x = gaussian(batch, cols, random);
         final Parallelism par = Parallelism.threads(threads);
         final int n = calls > 0 ? calls : Math.max(20, (int) Math.min(2000, 4e9 / (8.0 * rows * cols * batch)));

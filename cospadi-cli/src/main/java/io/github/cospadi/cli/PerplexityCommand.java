@@ -97,8 +97,9 @@ final class PerplexityCommand implements Command {
     static CompressedLinear.CodePrecision codes(String name) {
         switch (name) {
             case "int8": return CompressedLinear.CodePrecision.INT8;
-            case "float32": return CompressedLinear.CodePrecision.FLOAT32;
-            default: throw new Options.UsageException("--codes must be int8 or float32, got '" + name + "'");
+            case "f32":
+            case "float32": return CompressedLinear.CodePrecision.F32;
+            default: throw new Options.UsageException("--codes must be int8 or f32 (float32), got '" + name + "'");
         }
     }
 

@@ -1,6 +1,6 @@
 package io.github.cospadi.cli;
 
-import io.github.cospadi.io.JsonParser;
+import io.github.cospadi.internal.JsonParser;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

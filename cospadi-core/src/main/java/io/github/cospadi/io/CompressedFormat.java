@@ -1,5 +1,6 @@
 package io.github.cospadi.io;
 
+import io.github.cospadi.internal.Half;
 import io.github.cospadi.CompressedMatrix;
 import io.github.cospadi.internal.Checks;
 import io.github.cospadi.Orientation;
@@ -96,7 +97,7 @@ public final class CompressedFormat {
             final Entry entry = e.getValue();
             final LinearOperator layer;
             if (entry.int8 == null) {
-                layer = LinearOperator.of(entry.matrix, CompressedLinear.CodePrecision.FLOAT32);
+                layer = LinearOperator.of(entry.matrix, CompressedLinear.CodePrecision.F32);
             } else if (entry.matrix.orientation() == Orientation.OUTPUT) {
                 layer = new OutputCompressedLinear(entry.matrix.dictionaryView(), entry.int8);
             } else {

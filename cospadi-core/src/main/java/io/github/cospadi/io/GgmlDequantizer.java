@@ -1,5 +1,6 @@
 package io.github.cospadi.io;
 
+import io.github.cospadi.internal.Half;
 import java.nio.ByteBuffer;
 
 /**

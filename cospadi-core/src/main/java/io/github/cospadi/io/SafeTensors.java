@@ -1,5 +1,7 @@
 package io.github.cospadi.io;
 
+import io.github.cospadi.internal.Half;
+import io.github.cospadi.internal.JsonParser;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.data.FMatrixRMaj;
 

@@ -13,7 +13,7 @@ import org.ejml.data.FMatrixRMaj;
  * streams the dictionary once, atom by atom (stored as Dᵀ, K_active × inFeatures), as one dot product per atom
  * with the L1-resident x. Step 2 depends on the {@link CodePrecision}:
  * <ul>
- *   <li>{@code FLOAT32} (exact): y_j = Σ_t u[row_{j,t}]·S_{j,t}, gathered from the L1-resident u; 8 bytes per stored
+ *   <li>{@code F32} (exact): y_j = Σ_t u[row_{j,t}]·S_{j,t}, gathered from the L1-resident u; 8 bytes per stored
  *       entry (int32 row + float value);</li>
  *   <li>{@code INT8}: the atoms balanced ({@link Quantization#balanceAtoms}), the codes quantized per column
  *       ({@link Int8ColumnCodes}) and laid out as dense tiles of 64
@@ -29,7 +29,7 @@ public final class CompressedLinear implements LinearOperator {
     /** How step 2 stores the codes. */
     public enum CodePrecision {
         /** Float values and int32 rows: the exact product of the factors. */
-        FLOAT32,
+        F32,
         /** Int8 values with one scale per column after balancing the atoms: the error of {@link Quantization#int8Codes}. */
         INT8
     }
@@ -43,15 +43,15 @@ public final class CompressedLinear implements LinearOperator {
 
     private final int inFeatures, outFeatures, atoms, s;
     private final float[] atomsByRow; // Dᵀ (atoms x inFeatures): active atom a is row a
-    private final int[] rows;         // FLOAT32: (outFeatures * s) atom of each entry, remapped to active atoms; else null
-    private final float[] values;     // FLOAT32: (outFeatures * s); else null
+    private final int[] rows;         // F32: (outFeatures * s) atom of each entry, remapped to active atoms; else null
+    private final float[] values;     // F32: (outFeatures * s); else null
     private final CodePrecision precision;
     private final byte[] tiles;       // INT8: tile c, atom a, lane l at (c·atoms + a)·64 + l; else null
     private final float[] scales;     // INT8: (tiles · 64) column scales, zero-padded; else null
 
-    /** The exact ({@link CodePrecision#FLOAT32}) layer. */
+    /** The exact ({@link CodePrecision#F32}) layer. */
     public CompressedLinear(FMatrixRMaj dictionary, ColumnSparseMatrix codes) {
-        this(dictionary, codes, CodePrecision.FLOAT32);
+        this(dictionary, codes, CodePrecision.F32);
     }
 
     /** The layer with its codes stored at {@code precision} (INT8: atoms balanced, then quantized per column). */
@@ -72,12 +72,12 @@ public final class CompressedLinear implements LinearOperator {
         this(c.dictionaryView(), c.codes(), int8 ? Int8ColumnCodes.of(c.codes()) : null);
     }
 
-    /** The factors as step 2 stores them: balanced for INT8 (the same product), as they are for FLOAT32. */
+    /** The factors as step 2 stores them: balanced for INT8 (the same product), as they are for F32. */
     private static CompressedMatrix stored(CompressedMatrix c, CodePrecision precision) {
         return java.util.Objects.requireNonNull(precision, "precision") == CodePrecision.INT8 ? Quantization.balanceAtoms(c) : c;
     }
 
-    /** {@code quantized}: the INT8 tile values (their dequantized form is {@code codes}), or null for FLOAT32. */
+    /** {@code quantized}: the INT8 tile values (their dequantized form is {@code codes}), or null for F32. */
     private CompressedLinear(FMatrixRMaj dictionary, ColumnSparseMatrix codes, Int8ColumnCodes quantized) {
         if (dictionary.numCols != codes.numRows()) {
             throw new IllegalArgumentException("dictionary has " + dictionary.numCols + " atoms but codes have " + codes.numRows() + " rows");
@@ -108,7 +108,7 @@ public final class CompressedLinear implements LinearOperator {
             rows[t] = m >= 0 ? m : 0;
             if (m < 0) values[t] = 0f; // a stored zero on an inactive atom
         }
-        this.precision = quantized != null ? CodePrecision.INT8 : CodePrecision.FLOAT32;
+        this.precision = quantized != null ? CodePrecision.INT8 : CodePrecision.F32;
         if (quantized != null) {
             if (outFeatures > 0 && (long) ((outFeatures + TILE - 1) / TILE) * active * TILE > Integer.MAX_VALUE - 8) {
                 throw new IllegalArgumentException("int8 tiles of " + active + " atoms x " + outFeatures + " columns exceed one Java array");
@@ -135,7 +135,7 @@ public final class CompressedLinear implements LinearOperator {
 
     /** The exact layer of {@code c} (INPUT orientation; {@link LinearOperator#of} takes either). */
     public static CompressedLinear of(CompressedMatrix c) {
-        return of(c, CodePrecision.FLOAT32);
+        return of(c, CodePrecision.F32);
     }
 
     /** The layer of {@code c} with its codes stored at {@code precision} (INPUT orientation; {@link LinearOperator#of} takes either). */

@@ -16,7 +16,7 @@ import java.util.Arrays;
  * inFeatures, s entries per input channel), without forming Ŵ (docs/design.md §5.6, §8). Step 1, u = S·x (k), adds
  * every input channel's code times x_j:
  * <ul>
- *   <li>{@code FLOAT32} (exact): scattered into the L1-resident u, 8 bytes per stored entry;</li>
+ *   <li>{@code F32} (exact): scattered into the L1-resident u, 8 bytes per stored entry;</li>
  *   <li>{@code INT8}: atoms balanced ({@link Quantization#balanceAtoms}), codes quantized per input channel
  *       ({@link Int8ColumnCodes}) and laid out as dense tiles of 64 atoms × inFeatures channels, so u is a gather-free
  *       streaming product of the tiles with x' = scale ⊙ x: {@link FloatOps#int8TileProduct} with the roles of
@@ -35,8 +35,8 @@ public final class OutputCompressedLinear implements LinearOperator {
     private final int inFeatures, outFeatures, atoms, s;
     private final float[] dictionary; // D (outFeatures x atoms), row-major
     private final CompressedLinear.CodePrecision precision;
-    private final int[] rows;         // FLOAT32: (inFeatures * s); else null
-    private final float[] values;     // FLOAT32: (inFeatures * s); else null
+    private final int[] rows;         // F32: (inFeatures * s); else null
+    private final float[] values;     // F32: (inFeatures * s); else null
     private final byte[] tiles;       // INT8: tile c, channel j, lane l at (c·inFeatures + j)·64 + l; else null
     private final float[] scales;     // INT8: per input channel
     private final float[] ones;       // INT8: unit output scales of the tile product
@@ -67,7 +67,7 @@ public final class OutputCompressedLinear implements LinearOperator {
         return precision == CompressedLinear.CodePrecision.INT8 ? Quantization.balanceAtoms(c) : c;
     }
 
-    /** {@code quantized}: the int8 codes whose dequantized form is {@code codes}, or null for FLOAT32. */
+    /** {@code quantized}: the int8 codes whose dequantized form is {@code codes}, or null for F32. */
     private OutputCompressedLinear(FMatrixRMaj dictionary, ColumnSparseMatrix codes, Int8ColumnCodes quantized) {
         if (dictionary.numCols != codes.numRows()) {
             throw new IllegalArgumentException("dictionary has " + dictionary.numCols + " atoms but codes have " + codes.numRows() + " rows");
@@ -78,7 +78,7 @@ public final class OutputCompressedLinear implements LinearOperator {
         this.s = codes.nonzerosPerColumn();
         this.dictionary = dictionary.data.clone();
         if (quantized == null) {
-            this.precision = CompressedLinear.CodePrecision.FLOAT32;
+            this.precision = CompressedLinear.CodePrecision.F32;
             this.rows = codes.rowIndices().clone();
             this.values = codes.values().clone();
             this.tiles = null;
@@ -139,7 +139,7 @@ public final class OutputCompressedLinear implements LinearOperator {
 
     /** u[uOff ..] = S·x[xOff ..] (the int8 form writes whole tiles, so u has room for tileAtoms() entries). */
     private void step1(float[] x, int xOff, float[] u, int uOff, Parallelism parallelism) {
-        if (precision == CompressedLinear.CodePrecision.FLOAT32) {
+        if (precision == CompressedLinear.CodePrecision.F32) {
             for (int j = 0; j < inFeatures; j++) {
                 final float xj = x[xOff + j];
                 if (xj == 0f) continue;

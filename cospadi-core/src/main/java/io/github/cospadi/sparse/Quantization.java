@@ -1,7 +1,7 @@
 package io.github.cospadi.sparse;
 
 import io.github.cospadi.CompressedMatrix;
-import io.github.cospadi.io.Half;
+import io.github.cospadi.internal.Half;
 import org.ejml.data.FMatrixRMaj;
 
 /**

@@ -1,5 +1,6 @@
 package io.github.cospadi.io;
 
+import io.github.cospadi.internal.Half;
 import io.github.cospadi.CompressedMatrix;
 import io.github.cospadi.Compressor;
 import io.github.cospadi.TestData;
@@ -83,7 +84,7 @@ class CompressedFormatTest {
             assertArrayEquals(fromMemory.multiply(x, null, io.github.cospadi.Parallelism.sequential()),
                     fromFile.multiply(x, null, io.github.cospadi.Parallelism.sequential()), name);
         }
-        assertEquals(io.github.cospadi.kernel.CompressedLinear.CodePrecision.FLOAT32,
+        assertEquals(io.github.cospadi.kernel.CompressedLinear.CodePrecision.F32,
                 ((io.github.cospadi.kernel.CompressedLinear) CompressedFormat.readLayers(f32).get("layers.0.proj")).codePrecision());
         assertTrue(Files.size(int8) < Files.size(f32));
     }
@@ -170,7 +171,7 @@ class CompressedFormatTest {
                 final io.github.cospadi.kernel.LinearOperator fromMemory = io.github.cospadi.kernel.LinearOperator.of(
                         p == CompressedFormat.Precision.INT8 ? m.get(name) : got,
                         p == CompressedFormat.Precision.INT8 ? io.github.cospadi.kernel.CompressedLinear.CodePrecision.INT8
-                                : io.github.cospadi.kernel.CompressedLinear.CodePrecision.FLOAT32);
+                                : io.github.cospadi.kernel.CompressedLinear.CodePrecision.F32);
                 final float[] x = new float[fromMemory.inFeatures()];
                 for (int i = 0; i < x.length; i++) x[i] = (float) random.nextGaussian();
                 assertArrayEquals(fromMemory.multiply(x, null, io.github.cospadi.Parallelism.sequential()),

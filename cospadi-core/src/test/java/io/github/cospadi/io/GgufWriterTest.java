@@ -1,5 +1,6 @@
 package io.github.cospadi.io;
 
+import io.github.cospadi.internal.Half;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;

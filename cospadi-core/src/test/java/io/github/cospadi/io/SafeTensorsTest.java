@@ -1,5 +1,6 @@
 package io.github.cospadi.io;
 
+import io.github.cospadi.internal.Half;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.data.FMatrixRMaj;
 import org.junit.jupiter.api.Test;

@@ -125,7 +125,7 @@ class KernelTest {
         }
         assertMessage(() -> CompressedLinear.of(cm), "use LinearOperator.of");
         assertMessage(() -> new OutputCompressedLinear(new CompressedMatrix(d, ColumnSparseMatrix.random(k, c.out, s, random), null),
-                CompressedLinear.CodePrecision.FLOAT32), "needs the OUTPUT orientation");
+                CompressedLinear.CodePrecision.F32), "needs the OUTPUT orientation");
     }
 
     /** The int8 layer computes the exact product of D and the dequantized codes; its error against the float layer is the quantization's. */

@@ -5,7 +5,7 @@ import io.github.cospadi.Compressor;
 import io.github.cospadi.Parallelism;
 import io.github.cospadi.TestData;
 import io.github.cospadi.calibration.CalibrationStats;
-import io.github.cospadi.io.Half;
+import io.github.cospadi.internal.Half;
 import org.ejml.data.FMatrixRMaj;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;

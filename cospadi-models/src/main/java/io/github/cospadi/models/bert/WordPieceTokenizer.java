@@ -1,6 +1,6 @@
 package io.github.cospadi.models.bert;
 
-import io.github.cospadi.io.JsonParser;
+import io.github.cospadi.internal.JsonParser;
 
 import java.io.IOException;
 import java.io.InputStream;

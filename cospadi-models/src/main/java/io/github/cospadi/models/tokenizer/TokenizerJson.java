@@ -1,6 +1,6 @@
 package io.github.cospadi.models.tokenizer;
 
-import io.github.cospadi.io.JsonParser;
+import io.github.cospadi.internal.JsonParser;
 
 import java.io.IOException;
 import java.nio.file.Files;

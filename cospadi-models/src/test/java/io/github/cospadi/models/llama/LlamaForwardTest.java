@@ -57,7 +57,7 @@ class LlamaForwardTest {
         final String name = LlamaModel.layer(1, "mlp.down_proj");
         final var c = Compressor.builder().ratio(0.3).iterations(3).build().compress(m.weight(name));
         final LlamaModel viaOperator = m.copy(), viaDense = m.copy();
-        viaOperator.replace(name, LinearOperator.of(c, CompressedLinear.CodePrecision.FLOAT32));
+        viaOperator.replace(name, LinearOperator.of(c, CompressedLinear.CodePrecision.F32));
         viaDense.replaceWeight(name, c.reconstruct());
         final int[] tokens = {1, 50, 200, 7};
         final FMatrixRMaj a = viaOperator.logits(tokens, null), b = viaDense.logits(tokens, null), orig = m.logits(tokens, null);

@@ -1,7 +1,7 @@
 package io.github.cospadi.models.llama;
 
 import io.github.cospadi.Parallelism;
-import io.github.cospadi.io.JsonParser;
+import io.github.cospadi.internal.JsonParser;
 import org.ejml.data.FMatrixRMaj;
 import org.junit.jupiter.api.Test;
 

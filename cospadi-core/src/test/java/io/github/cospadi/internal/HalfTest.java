@@ -1,4 +1,4 @@
-package io.github.cospadi.io;
+package io.github.cospadi.internal;
 
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package io.github.cospadi.io;
+package io.github.cospadi.internal;
 
 /**
  * IEEE binary16 (F16) and bfloat16 (BF16) conversions, written out because {@code Float.float16ToFloat} needs
