@@ -324,7 +324,7 @@ public final class Compressor {
         /**
          * How {@link Orientation#AUTO} chooses: by shape (true, the default) — OUTPUT when inFeatures &gt; outFeatures,
          * INPUT when inFeatures &lt; outFeatures, both ways (the lower functional error kept) only for square matrices —
-         * or (false) both ways for every matrix. docs/benchmarks.md §8 measures how often the shape rule agrees with the
+         * or (false) both ways for every matrix. docs/benchmarks.md §10 measures how often the shape rule agrees with the
          * full choice.
          */
         public Builder autoByShape(boolean byShape) {

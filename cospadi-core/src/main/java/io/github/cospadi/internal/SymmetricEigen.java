@@ -24,7 +24,7 @@ import java.util.Arrays;
  * </ol>
  * The matrix is scaled to max|a_ij| = 1 first. Results do not depend on the thread count. EJML's symmetric
  * eigensolver is the oracle in tests; the cost is a few n³ operations, mostly in GEMMs, against EJML's
- * QR-iteration with rotation accumulation (4096²: 75 s with EJML, docs/benchmarks.md §8).
+ * QR-iteration with rotation accumulation (4096²: 75 s with EJML, docs/benchmarks.md §9).
  *
  * <p><b>Signs.</b> Each eigenvector is returned with its entry of largest magnitude positive (the first such entry
  * on exact ties). Within a cluster of equal eigenvalues the basis is any orthonormal basis of the eigenspace: a
