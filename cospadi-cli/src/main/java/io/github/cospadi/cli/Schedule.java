@@ -17,7 +17,7 @@ import java.util.function.Consumer;
  * step per atom, OMP only every 10th iteration and only on layers where a pass is cheap) or the reference, the paper's
  * schedule (the builder's defaults: OMP every iteration, 8 power steps per atom). {@code --fast} or
  * {@code --reference} picks it; without either the command's default applies (fast for the whole-model commands,
- * docs/benchmarks.md §8; the reference for {@code bench-matrix}). Then each of {@code --coding-interval},
+ * docs/benchmarks.md §11; the reference for {@code bench-matrix}). Then each of {@code --coding-interval},
  * {@code --warmup}, {@code --refresh-steps} and {@code --power-iterations} that is given overrides that one part of the
  * base schedule, whichever it is: {@code --coding-interval 4} alone is the fast schedule with OMP every 4th iteration
  * (no warm-up: {@code fast()} sets it to 0), {@code --reference --coding-interval 4} the reference recoding every 4th
