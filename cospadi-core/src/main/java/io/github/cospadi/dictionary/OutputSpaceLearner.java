@@ -481,28 +481,9 @@ public final class OutputSpaceLearner implements Learner {
         /** Unused atoms become the normalized residuals of the channels with the largest G_jj·‖E[:, j]‖². */
         private void reseed(boolean[] used, Parallelism parallelism) {
             residual(parallelism);
-            final double[] err = new double[d1];
-            for (int j = 0; j < d1; j++) {
-                double n2 = 0;
-                for (int r = 0; r < d2; r++) n2 += e[r * d1 + j] * e[r * d1 + j];
-                err[j] = g[j * d1 + j] * n2;
-            }
-            final Integer[] byError = new Integer[d1];
-            for (int j = 0; j < d1; j++) byError[j] = j;
-            Arrays.sort(byError, (p, q) -> Double.compare(err[q], err[p]));
-            int next = 0;
-            for (int a = 0; a < k; a++) {
-                if (used[a]) continue;
-                while (next < d1) {
-                    final int j = byError[next++];
-                    double n2 = 0;
-                    for (int r = 0; r < d2; r++) n2 += e[r * d1 + j] * e[r * d1 + j];
-                    if (!(n2 > 0)) continue;
-                    final double inv = 1 / Math.sqrt(n2);
-                    for (int r = 0; r < d2; r++) d[r * k + a] = e[r * d1 + j] * inv;
-                    break;
-                }
-            }
+            Reseeding.reseed(e, g, d2, d1, used, (a, j, inv) -> {
+                for (int r = 0; r < d2; r++) d[r * k + a] = e[r * d1 + j] * inv;
+            });
             // the codes of a re-seeded atom are zero (it had none, or they were dropped): the product is unchanged
         }
     }
