@@ -1,5 +1,8 @@
 package io.github.cospadi;
 
+import io.github.cospadi.common.Parallelism;
+import io.github.cospadi.common.Orientation;
+
 import io.github.cospadi.internal.Checks;
 import io.github.cospadi.internal.FloatOps;
 import io.github.cospadi.sparse.ColumnSparseMatrix;

@@ -1,5 +1,7 @@
 package io.github.cospadi;
 
+import io.github.cospadi.common.Orientation;
+
 import java.util.List;
 import java.util.Map;
 

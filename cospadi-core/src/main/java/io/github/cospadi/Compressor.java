@@ -1,5 +1,11 @@
 package io.github.cospadi;
 
+import io.github.cospadi.common.Parallelism;
+import io.github.cospadi.common.ProgressListener;
+import io.github.cospadi.common.ProgressEvent;
+import io.github.cospadi.common.CompressionException;
+import io.github.cospadi.common.Orientation;
+
 import io.github.cospadi.calibration.CalibrationStats;
 import io.github.cospadi.calibration.Whitening;
 import io.github.cospadi.calibration.WhiteningFactor;

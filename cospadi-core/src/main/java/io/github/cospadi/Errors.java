@@ -1,5 +1,7 @@
 package io.github.cospadi;
 
+import io.github.cospadi.common.Parallelism;
+
 import io.github.cospadi.internal.FloatOps;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.data.FMatrixRMaj;

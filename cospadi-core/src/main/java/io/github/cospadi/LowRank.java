@@ -1,5 +1,8 @@
 package io.github.cospadi;
 
+import io.github.cospadi.common.Parallelism;
+import io.github.cospadi.common.CompressionException;
+
 import io.github.cospadi.internal.Cholesky;
 import io.github.cospadi.internal.DoubleProducts;
 import io.github.cospadi.internal.SymmetricEigen;

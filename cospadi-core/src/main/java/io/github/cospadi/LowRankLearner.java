@@ -1,5 +1,7 @@
 package io.github.cospadi;
 
+import io.github.cospadi.common.Orientation;
+
 import io.github.cospadi.dictionary.LearnedFactors;
 import io.github.cospadi.dictionary.Learner;
 import io.github.cospadi.dictionary.LearningProblem;

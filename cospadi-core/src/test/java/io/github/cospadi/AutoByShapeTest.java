@@ -1,5 +1,7 @@
 package io.github.cospadi;
 
+import io.github.cospadi.common.Orientation;
+
 import io.github.cospadi.CompressorTest.Layer;
 import io.github.cospadi.calibration.CalibrationStats;
 import org.ejml.data.FMatrixRMaj;

@@ -1,5 +1,7 @@
 package io.github.cospadi;
 
+import io.github.cospadi.common.Parallelism;
+
 import io.github.cospadi.calibration.CalibrationStats;
 import io.github.cospadi.calibration.Whitening;
 import io.github.cospadi.dictionary.DictionaryUpdate;

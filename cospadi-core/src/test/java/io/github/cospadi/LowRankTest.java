@@ -1,5 +1,7 @@
 package io.github.cospadi;
 
+import io.github.cospadi.common.Parallelism;
+
 import org.ejml.data.FMatrixRMaj;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;

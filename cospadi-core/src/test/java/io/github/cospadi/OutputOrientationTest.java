@@ -1,9 +1,12 @@
 package io.github.cospadi;
 
+import io.github.cospadi.common.Parallelism;
+import io.github.cospadi.common.Orientation;
+
 import io.github.cospadi.CompressorTest.Layer;
 import io.github.cospadi.calibration.CalibrationStats;
 import io.github.cospadi.sparse.ColumnSparseMatrix;
-import io.github.cospadi.sparse.Quantization;
+import io.github.cospadi.Quantization;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.data.FMatrixRMaj;
 import org.junit.jupiter.api.Test;

@@ -2,8 +2,8 @@ package io.github.cospadi.bench;
 
 import io.github.cospadi.Budget;
 import io.github.cospadi.CompressedMatrix;
-import io.github.cospadi.Orientation;
-import io.github.cospadi.Parallelism;
+import io.github.cospadi.common.Orientation;
+import io.github.cospadi.common.Parallelism;
 import io.github.cospadi.kernel.CompressedLinear;
 import io.github.cospadi.kernel.DenseLinear;
 import io.github.cospadi.kernel.LinearOperator;

@@ -1,6 +1,6 @@
 package io.github.cospadi.bench;
 
-import io.github.cospadi.Parallelism;
+import io.github.cospadi.common.Parallelism;
 import io.github.cospadi.coding.SparseCoder;
 import io.github.cospadi.internal.DenseOps;
 import org.ejml.data.FMatrixRMaj;

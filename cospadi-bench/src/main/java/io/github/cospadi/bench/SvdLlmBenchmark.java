@@ -3,7 +3,7 @@ package io.github.cospadi.bench;
 import io.github.cospadi.CompressedMatrix;
 import io.github.cospadi.Compressor;
 import io.github.cospadi.Method;
-import io.github.cospadi.Parallelism;
+import io.github.cospadi.common.Parallelism;
 import io.github.cospadi.calibration.CalibrationStats;
 import io.github.cospadi.internal.Randoms;
 import org.ejml.data.FMatrixRMaj;

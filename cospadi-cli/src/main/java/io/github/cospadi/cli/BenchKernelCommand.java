@@ -1,7 +1,7 @@
 package io.github.cospadi.cli;
 
 import io.github.cospadi.Budget;
-import io.github.cospadi.Parallelism;
+import io.github.cospadi.common.Parallelism;
 import io.github.cospadi.kernel.CompressedLinear;
 import io.github.cospadi.kernel.DenseLinear;
 import io.github.cospadi.kernel.LinearOperator;

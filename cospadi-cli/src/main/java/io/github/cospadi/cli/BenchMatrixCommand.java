@@ -3,7 +3,7 @@ package io.github.cospadi.cli;
 import io.github.cospadi.CompressedMatrix;
 import io.github.cospadi.CompressionReport;
 import io.github.cospadi.Compressor;
-import io.github.cospadi.Parallelism;
+import io.github.cospadi.common.Parallelism;
 import io.github.cospadi.calibration.CalibrationStats;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.data.FMatrixRMaj;

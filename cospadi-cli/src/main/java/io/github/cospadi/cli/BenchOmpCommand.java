@@ -1,6 +1,6 @@
 package io.github.cospadi.cli;
 
-import io.github.cospadi.Parallelism;
+import io.github.cospadi.common.Parallelism;
 import io.github.cospadi.coding.SparseCoder;
 import io.github.cospadi.sparse.ColumnSparseMatrix;
 import org.ejml.data.FMatrixRMaj;

@@ -3,7 +3,7 @@ package io.github.cospadi.cli;
 import io.github.cospadi.CompressedMatrix;
 import io.github.cospadi.Compressor;
 import io.github.cospadi.Method;
-import io.github.cospadi.Parallelism;
+import io.github.cospadi.common.Parallelism;
 import io.github.cospadi.calibration.CalibrationStats;
 import io.github.cospadi.io.CompressedFormat;
 import io.github.cospadi.io.DType;
@@ -81,8 +81,8 @@ final class CompressModelCommand implements Command {
         final String coder = captureOnly ? "omp" : o.string("coder", "omp");
         final int iterations = captureOnly ? 60 : o.integer("iterations", 60);
         final Schedule schedule = captureOnly ? null : Schedule.parse(o, true); // the fast schedule unless --reference
-        final io.github.cospadi.Orientation orientation = captureOnly ? io.github.cospadi.Orientation.INPUT
-                : schedule.orientation(io.github.cospadi.Orientation.AUTO);
+        final io.github.cospadi.common.Orientation orientation = captureOnly ? io.github.cospadi.common.Orientation.INPUT
+                : schedule.orientation(io.github.cospadi.common.Orientation.AUTO);
         final DType dtype = captureOnly ? DType.F32 : dtype(o.string("dtype", "F32"));
         final GgmlType ggufType = captureOnly ? GgmlType.F32 : ggufType(o.string("gguf-type", "F32"));
         final String factorsName = captureOnly ? "BF16" : o.string("factors", "BF16");

@@ -3,7 +3,7 @@ package io.github.cospadi.cli;
 import io.github.cospadi.CompressedMatrix;
 import io.github.cospadi.Compressor;
 import io.github.cospadi.Method;
-import io.github.cospadi.Parallelism;
+import io.github.cospadi.common.Parallelism;
 import io.github.cospadi.calibration.CalibrationStats;
 import io.github.cospadi.models.bert.BertModel;
 import io.github.cospadi.models.bert.WordPieceTokenizer;
@@ -56,7 +56,7 @@ final class DemoCommand implements Command {
         final int calibrationCount = o.integer("calibration", 512), heldOutCount = o.integer("heldout", 256);
         final Schedule schedule = Schedule.parse(o, true); // the fast schedule unless --reference
         final int iterations = o.integer("iterations", schedule.fast() ? FAST_ITERATIONS : REFERENCE_ITERATIONS);
-        final io.github.cospadi.Orientation orientation = schedule.orientation(io.github.cospadi.Orientation.INPUT);
+        final io.github.cospadi.common.Orientation orientation = schedule.orientation(io.github.cospadi.common.Orientation.INPUT);
         final int threads = o.integer("threads", Runtime.getRuntime().availableProcessors());
         final int heads = o.integer("heads", 0);
         final Path outDir = Path.of(o.string("out", "out/demo"));

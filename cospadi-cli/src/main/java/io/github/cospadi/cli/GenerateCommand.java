@@ -1,6 +1,6 @@
 package io.github.cospadi.cli;
 
-import io.github.cospadi.Parallelism;
+import io.github.cospadi.common.Parallelism;
 import io.github.cospadi.io.GgufFile;
 import io.github.cospadi.models.LanguageModel;
 import io.github.cospadi.models.Models;

@@ -4,7 +4,7 @@ import io.github.cospadi.CompressedMatrix;
 import io.github.cospadi.CompressionReport;
 import io.github.cospadi.Compressor;
 import io.github.cospadi.Method;
-import io.github.cospadi.Parallelism;
+import io.github.cospadi.common.Parallelism;
 import io.github.cospadi.calibration.CalibrationStats;
 import io.github.cospadi.coding.SparseCoder;
 import io.github.cospadi.io.SafeTensors;
@@ -61,7 +61,7 @@ final class LayersCommand implements Command {
         final Compressor.Builder builder = Compressor.builder().method(method).ratio(ratio).iterations(iterations)
                 .coder(coder(coderName)).seed(seed).parallelism(Parallelism.sequential());
         // the evaluation default is AUTO (both orientations, the lower error kept; --orientation input is the paper's)
-        if (method == Method.COSPADI) builder.orientation(io.github.cospadi.Orientation.AUTO);
+        if (method == Method.COSPADI) builder.orientation(io.github.cospadi.common.Orientation.AUTO);
         if (method == Method.COSPADI) schedule.accept(builder);
         if (method == Method.COSPADI) builder.atomsPerNonzero(rho);
         final Compressor compressor = builder.build();
@@ -96,9 +96,9 @@ final class LayersCommand implements Command {
                 final CalibrationStats stats = CalibrationStats.ofGram(gram, 1);
                 final FMatrixRMaj w = weightsByName.get(name);
                 quantizedErrors[from] = new double[]{
-                        io.github.cospadi.sparse.Quantization.paperCompact(c, 14).functionalError(w, stats, Parallelism.sequential()),
-                        io.github.cospadi.sparse.Quantization.paperCompact(c, 16).functionalError(w, stats, Parallelism.sequential()),
-                        io.github.cospadi.sparse.Quantization.int8Codes(c).functionalError(w, stats, Parallelism.sequential())};
+                        io.github.cospadi.Quantization.paperCompact(c, 14).functionalError(w, stats, Parallelism.sequential()),
+                        io.github.cospadi.Quantization.paperCompact(c, 16).functionalError(w, stats, Parallelism.sequential()),
+                        io.github.cospadi.Quantization.int8Codes(c).functionalError(w, stats, Parallelism.sequential())};
             }
             synchronized (done) {
                 done[0]++;
@@ -188,11 +188,11 @@ final class LayersCommand implements Command {
         return Schedule.parse(o, false);
     }
 
-    static io.github.cospadi.Orientation orientation(String name) {
+    static io.github.cospadi.common.Orientation orientation(String name) {
         switch (name) {
-            case "input": return io.github.cospadi.Orientation.INPUT;
-            case "output": return io.github.cospadi.Orientation.OUTPUT;
-            case "auto": return io.github.cospadi.Orientation.AUTO;
+            case "input": return io.github.cospadi.common.Orientation.INPUT;
+            case "output": return io.github.cospadi.common.Orientation.OUTPUT;
+            case "auto": return io.github.cospadi.common.Orientation.AUTO;
             default: throw new Options.UsageException("--orientation must be input, output or auto, got '" + name + "'");
         }
     }

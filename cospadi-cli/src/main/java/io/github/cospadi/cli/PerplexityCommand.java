@@ -1,6 +1,6 @@
 package io.github.cospadi.cli;
 
-import io.github.cospadi.Parallelism;
+import io.github.cospadi.common.Parallelism;
 import io.github.cospadi.io.CompressedFormat;
 import io.github.cospadi.kernel.CompressedLinear;
 import io.github.cospadi.kernel.LinearOperator;

@@ -1,7 +1,7 @@
 package io.github.cospadi.cli;
 
 import io.github.cospadi.Compressor;
-import io.github.cospadi.Orientation;
+import io.github.cospadi.common.Orientation;
 import io.github.cospadi.dictionary.Initialization;
 
 import java.util.ArrayList;

@@ -177,9 +177,9 @@ class DemoModelTest {
         final int[] ids = fromJar.tokenizer().encode(sentence);
         assertArrayEquals(bundled.tokenizer().encode(sentence), ids);
         final io.github.cospadi.models.bert.BertModel model = io.github.cospadi.models.bert.BertModel.of(fromJar.onnx(), 0,
-                io.github.cospadi.Parallelism.sequential());
+                io.github.cospadi.common.Parallelism.sequential());
         assertEquals(36, model.projections().size());
-        assertArrayEquals(io.github.cospadi.models.bert.BertModel.of(bundled.onnx(), 0, io.github.cospadi.Parallelism.sequential())
+        assertArrayEquals(io.github.cospadi.models.bert.BertModel.of(bundled.onnx(), 0, io.github.cospadi.common.Parallelism.sequential())
                 .embed(ids, null), model.embed(ids, null));
     }
 

@@ -10,7 +10,7 @@ public interface Whitening {
     WhiteningFactor factor(CalibrationStats stats);
 
     /** The factor for these statistics, computed with the given parallelism (the same result for any). */
-    default WhiteningFactor factor(CalibrationStats stats, io.github.cospadi.Parallelism parallelism) {
+    default WhiteningFactor factor(CalibrationStats stats, io.github.cospadi.common.Parallelism parallelism) {
         return factor(stats);
     }
 

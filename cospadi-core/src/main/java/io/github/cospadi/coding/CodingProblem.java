@@ -1,6 +1,6 @@
 package io.github.cospadi.coding;
 
-import io.github.cospadi.Parallelism;
+import io.github.cospadi.common.Parallelism;
 import io.github.cospadi.internal.Checks;
 import io.github.cospadi.internal.DenseOps;
 import io.github.cospadi.sparse.ColumnSparseMatrix;

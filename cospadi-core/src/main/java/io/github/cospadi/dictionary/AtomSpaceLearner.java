@@ -1,8 +1,8 @@
 package io.github.cospadi.dictionary;
 
-import io.github.cospadi.Parallelism;
-import io.github.cospadi.ProgressEvent;
-import io.github.cospadi.ProgressListener;
+import io.github.cospadi.common.Parallelism;
+import io.github.cospadi.common.ProgressEvent;
+import io.github.cospadi.common.ProgressListener;
 import io.github.cospadi.coding.GramOmp;
 import io.github.cospadi.coding.GramThreshold;
 import io.github.cospadi.internal.Checks;

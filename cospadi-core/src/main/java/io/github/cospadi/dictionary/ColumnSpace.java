@@ -1,7 +1,7 @@
 package io.github.cospadi.dictionary;
 
-import io.github.cospadi.CompressionException;
-import io.github.cospadi.Parallelism;
+import io.github.cospadi.common.CompressionException;
+import io.github.cospadi.common.Parallelism;
 import io.github.cospadi.internal.Cholesky;
 import io.github.cospadi.internal.DenseOps;
 import io.github.cospadi.internal.FloatOps;

@@ -1,6 +1,6 @@
 package io.github.cospadi.dictionary;
 
-import io.github.cospadi.Orientation;
+import io.github.cospadi.common.Orientation;
 
 /**
  * The learning step of a compression (docs/design.md §5): factorizes the weights of a {@link LearningProblem} into one

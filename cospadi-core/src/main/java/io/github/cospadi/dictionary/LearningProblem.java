@@ -1,6 +1,6 @@
 package io.github.cospadi.dictionary;
 
-import io.github.cospadi.Parallelism;
+import io.github.cospadi.common.Parallelism;
 import io.github.cospadi.calibration.CalibrationStats;
 import io.github.cospadi.calibration.Whitening;
 import io.github.cospadi.calibration.WhiteningFactor;

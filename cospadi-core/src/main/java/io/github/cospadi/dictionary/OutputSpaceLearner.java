@@ -1,9 +1,9 @@
 package io.github.cospadi.dictionary;
 
-import io.github.cospadi.Orientation;
-import io.github.cospadi.Parallelism;
-import io.github.cospadi.ProgressEvent;
-import io.github.cospadi.ProgressListener;
+import io.github.cospadi.common.Orientation;
+import io.github.cospadi.common.Parallelism;
+import io.github.cospadi.common.ProgressEvent;
+import io.github.cospadi.common.ProgressListener;
 import io.github.cospadi.coding.GramOmp;
 import io.github.cospadi.internal.Checks;
 import io.github.cospadi.internal.FloatOps;

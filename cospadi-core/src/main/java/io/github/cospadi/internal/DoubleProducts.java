@@ -1,6 +1,6 @@
 package io.github.cospadi.internal;
 
-import io.github.cospadi.Parallelism;
+import io.github.cospadi.common.Parallelism;
 
 /**
  * Dense double products on the register-tiled double kernel {@link FloatOps#subtractProduct}: B is packed in panels

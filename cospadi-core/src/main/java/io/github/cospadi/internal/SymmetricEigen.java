@@ -1,6 +1,6 @@
 package io.github.cospadi.internal;
 
-import io.github.cospadi.Parallelism;
+import io.github.cospadi.common.Parallelism;
 import org.ejml.data.DMatrixRMaj;
 
 import java.util.Arrays;

@@ -3,7 +3,7 @@ package io.github.cospadi.io;
 import io.github.cospadi.internal.Half;
 import io.github.cospadi.CompressedMatrix;
 import io.github.cospadi.internal.Checks;
-import io.github.cospadi.Orientation;
+import io.github.cospadi.common.Orientation;
 import io.github.cospadi.kernel.CompressedLinear;
 import io.github.cospadi.kernel.LinearOperator;
 import io.github.cospadi.kernel.OutputCompressedLinear;
@@ -49,12 +49,12 @@ public final class CompressedFormat {
         BF16,
         /**
          * The paper's compact form (paper.md §3): D in bf16, a k × d2 bitmask of the support, each code value as the
-         * top 14 bits of its bf16 (= {@link io.github.cospadi.sparse.Quantization#paperCompact}(c, 14)).
+         * top 14 bits of its bf16 (= {@link io.github.cospadi.Quantization#paperCompact}(c, 14)).
          */
         COMPACT,
         /**
          * D·diag(r) in float32 and the bitmask, one float32 scale per column and int8 values of diag(r)⁻¹·S
-         * ({@link io.github.cospadi.sparse.Quantization#int8Codes}: atoms balanced, then {@link Int8ColumnCodes}).
+         * ({@link io.github.cospadi.Quantization#int8Codes}: atoms balanced, then {@link Int8ColumnCodes}).
          */
         INT8
     }
@@ -209,7 +209,7 @@ public final class CompressedFormat {
         b.putShort((short) n.length).put(n);
         b.put((byte) c.orientation().ordinal());
         b.putInt(c.inFeatures()).putInt(c.outFeatures()).putInt(c.atoms()).putInt(c.nonzerosPerColumn());
-        if (p == Precision.INT8) c = io.github.cospadi.sparse.Quantization.balanceAtoms(c);
+        if (p == Precision.INT8) c = io.github.cospadi.Quantization.balanceAtoms(c);
         final Precision dictionary = dictionaryPrecision(p);
         for (float v : c.dictionaryView().data) putValue(b, v, dictionary);
         final ColumnSparseMatrix codes = c.codes();

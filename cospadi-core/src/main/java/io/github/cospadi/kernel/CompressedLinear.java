@@ -1,11 +1,11 @@
 package io.github.cospadi.kernel;
 
 import io.github.cospadi.CompressedMatrix;
-import io.github.cospadi.Parallelism;
+import io.github.cospadi.common.Parallelism;
 import io.github.cospadi.internal.FloatOps;
 import io.github.cospadi.sparse.ColumnSparseMatrix;
 import io.github.cospadi.sparse.Int8ColumnCodes;
-import io.github.cospadi.sparse.Quantization;
+import io.github.cospadi.Quantization;
 import org.ejml.data.FMatrixRMaj;
 
 /**
@@ -140,7 +140,7 @@ public final class CompressedLinear implements LinearOperator {
 
     /** The layer of {@code c} with its codes stored at {@code precision} (INPUT orientation; {@link LinearOperator#of} takes either). */
     public static CompressedLinear of(CompressedMatrix c, CodePrecision precision) {
-        if (c.orientation() != io.github.cospadi.Orientation.INPUT) {
+        if (c.orientation() != io.github.cospadi.common.Orientation.INPUT) {
             throw new IllegalArgumentException("CompressedLinear runs the INPUT orientation (Ŵᵀ = D·S), got " + c.orientation()
                     + ": use LinearOperator.of(c, precision)");
         }

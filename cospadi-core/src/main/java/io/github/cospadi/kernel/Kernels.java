@@ -1,6 +1,6 @@
 package io.github.cospadi.kernel;
 
-import io.github.cospadi.Parallelism;
+import io.github.cospadi.common.Parallelism;
 import io.github.cospadi.internal.Checks;
 import io.github.cospadi.internal.FloatOps;
 import org.ejml.data.FMatrixRMaj;

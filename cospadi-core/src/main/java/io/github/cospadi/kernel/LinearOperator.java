@@ -1,6 +1,6 @@
 package io.github.cospadi.kernel;
 
-import io.github.cospadi.Parallelism;
+import io.github.cospadi.common.Parallelism;
 import org.ejml.data.FMatrixRMaj;
 
 /**
@@ -13,7 +13,7 @@ public interface LinearOperator {
      * {@link OutputCompressedLinear} for OUTPUT (Ŵ = D·S), with the codes stored at {@code precision}.
      */
     static LinearOperator of(io.github.cospadi.CompressedMatrix c, CompressedLinear.CodePrecision precision) {
-        return c.orientation() == io.github.cospadi.Orientation.OUTPUT ? new OutputCompressedLinear(c, precision)
+        return c.orientation() == io.github.cospadi.common.Orientation.OUTPUT ? new OutputCompressedLinear(c, precision)
                 : CompressedLinear.of(c, precision);
     }
 

@@ -1,12 +1,12 @@
 package io.github.cospadi.kernel;
 
 import io.github.cospadi.CompressedMatrix;
-import io.github.cospadi.Orientation;
-import io.github.cospadi.Parallelism;
+import io.github.cospadi.common.Orientation;
+import io.github.cospadi.common.Parallelism;
 import io.github.cospadi.internal.FloatOps;
 import io.github.cospadi.sparse.ColumnSparseMatrix;
 import io.github.cospadi.sparse.Int8ColumnCodes;
-import io.github.cospadi.sparse.Quantization;
+import io.github.cospadi.Quantization;
 import org.ejml.data.FMatrixRMaj;
 
 import java.util.Arrays;

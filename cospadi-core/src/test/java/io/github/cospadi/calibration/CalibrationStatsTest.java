@@ -1,6 +1,6 @@
 package io.github.cospadi.calibration;
 
-import io.github.cospadi.Parallelism;
+import io.github.cospadi.common.Parallelism;
 import io.github.cospadi.TestData;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.data.FMatrixRMaj;

@@ -1,7 +1,7 @@
 package io.github.cospadi.calibration;
 
-import io.github.cospadi.CompressionException;
-import io.github.cospadi.Parallelism;
+import io.github.cospadi.common.CompressionException;
+import io.github.cospadi.common.Parallelism;
 import io.github.cospadi.TestData;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.data.FMatrixRMaj;

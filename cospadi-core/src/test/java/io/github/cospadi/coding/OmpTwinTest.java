@@ -1,6 +1,6 @@
 package io.github.cospadi.coding;
 
-import io.github.cospadi.Parallelism;
+import io.github.cospadi.common.Parallelism;
 import io.github.cospadi.TestData;
 import io.github.cospadi.sparse.ColumnSparseMatrix;
 import org.ejml.data.FMatrixRMaj;

@@ -1,7 +1,7 @@
 package io.github.cospadi.dictionary;
 
-import io.github.cospadi.Parallelism;
-import io.github.cospadi.ProgressListener;
+import io.github.cospadi.common.Parallelism;
+import io.github.cospadi.common.ProgressListener;
 import io.github.cospadi.TestData;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.data.FMatrixRMaj;

@@ -1,6 +1,6 @@
 package io.github.cospadi.dictionary;
 
-import io.github.cospadi.Parallelism;
+import io.github.cospadi.common.Parallelism;
 import io.github.cospadi.TestData;
 import org.ejml.data.FMatrixRMaj;
 import org.ejml.dense.row.CommonOps_FDRM;

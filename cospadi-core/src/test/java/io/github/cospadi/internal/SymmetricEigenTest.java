@@ -1,6 +1,6 @@
 package io.github.cospadi.internal;
 
-import io.github.cospadi.Parallelism;
+import io.github.cospadi.common.Parallelism;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
 import org.ejml.interfaces.decomposition.EigenDecomposition_F64;

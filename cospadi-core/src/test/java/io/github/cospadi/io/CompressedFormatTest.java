@@ -4,7 +4,7 @@ import io.github.cospadi.internal.Half;
 import io.github.cospadi.CompressedMatrix;
 import io.github.cospadi.Compressor;
 import io.github.cospadi.TestData;
-import io.github.cospadi.sparse.Quantization;
+import io.github.cospadi.Quantization;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -81,8 +81,8 @@ class CompressedFormatTest {
             assertEquals(io.github.cospadi.kernel.CompressedLinear.CodePrecision.INT8, fromFile.codePrecision());
             final float[] x = new float[fromMemory.inFeatures()];
             for (int i = 0; i < x.length; i++) x[i] = (float) random.nextGaussian();
-            assertArrayEquals(fromMemory.multiply(x, null, io.github.cospadi.Parallelism.sequential()),
-                    fromFile.multiply(x, null, io.github.cospadi.Parallelism.sequential()), name);
+            assertArrayEquals(fromMemory.multiply(x, null, io.github.cospadi.common.Parallelism.sequential()),
+                    fromFile.multiply(x, null, io.github.cospadi.common.Parallelism.sequential()), name);
         }
         assertEquals(io.github.cospadi.kernel.CompressedLinear.CodePrecision.F32,
                 ((io.github.cospadi.kernel.CompressedLinear) CompressedFormat.readLayers(f32).get("layers.0.proj")).codePrecision());
@@ -109,7 +109,7 @@ class CompressedFormatTest {
             final Path p = dir.resolve("v" + version + ".cspd");
             Files.write(p, resealed(old));
             final CompressedMatrix read = CompressedFormat.read(p).get("layers.0.proj");
-            assertEquals(io.github.cospadi.Orientation.INPUT, read.orientation(), "version " + version);
+            assertEquals(io.github.cospadi.common.Orientation.INPUT, read.orientation(), "version " + version);
             assertArrayEquals(m.get("layers.0.proj").codes().values(), read.codes().values(), "version " + version);
         }
         final byte[] layout = v2.clone();
@@ -148,7 +148,7 @@ class CompressedFormatTest {
             final io.github.cospadi.calibration.CalibrationStats stats =
                     io.github.cospadi.calibration.CalibrationStats.of(TestData.activations(70, 30, random));
             m.put("layers." + i + ".down", Compressor.builder().ratio(0.3).iterations(3)
-                    .orientation(io.github.cospadi.Orientation.OUTPUT).build().compress(w, stats));
+                    .orientation(io.github.cospadi.common.Orientation.OUTPUT).build().compress(w, stats));
         }
         m.put("layers.2.up", model().get("layers.0.proj")); // INPUT beside them
         for (CompressedFormat.Precision p : CompressedFormat.Precision.values()) {
@@ -174,8 +174,8 @@ class CompressedFormatTest {
                                 : io.github.cospadi.kernel.CompressedLinear.CodePrecision.F32);
                 final float[] x = new float[fromMemory.inFeatures()];
                 for (int i = 0; i < x.length; i++) x[i] = (float) random.nextGaussian();
-                assertArrayEquals(fromMemory.multiply(x, null, io.github.cospadi.Parallelism.sequential()),
-                        layers.get(name).multiply(x, null, io.github.cospadi.Parallelism.sequential()), p + " " + name);
+                assertArrayEquals(fromMemory.multiply(x, null, io.github.cospadi.common.Parallelism.sequential()),
+                        layers.get(name).multiply(x, null, io.github.cospadi.common.Parallelism.sequential()), p + " " + name);
             }
         }
     }

@@ -1,12 +1,12 @@
 package io.github.cospadi.kernel;
 
 import io.github.cospadi.CompressedMatrix;
-import io.github.cospadi.Parallelism;
+import io.github.cospadi.common.Parallelism;
 import io.github.cospadi.TestData;
 import io.github.cospadi.sparse.ColumnSparseMatrix;
 import io.github.cospadi.sparse.CsrMatrix;
 import io.github.cospadi.sparse.Int8ColumnCodes;
-import io.github.cospadi.sparse.Quantization;
+import io.github.cospadi.Quantization;
 import org.ejml.data.FMatrixRMaj;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -103,7 +103,7 @@ class KernelTest {
         final int k = Math.max(1, Math.min(c.in, c.k)), s = Math.min(c.s, k);
         final FMatrixRMaj d = TestData.gaussian(c.out, k, random);
         final ColumnSparseMatrix codes = ColumnSparseMatrix.random(k, c.in, s, random);
-        final CompressedMatrix cm = new CompressedMatrix(io.github.cospadi.Orientation.OUTPUT, d, codes, null);
+        final CompressedMatrix cm = new CompressedMatrix(io.github.cospadi.common.Orientation.OUTPUT, d, codes, null);
         final FMatrixRMaj x = TestData.gaussian(9, c.in, random);
         final double scale = Math.sqrt(c.in * s) + 1;
         for (CompressedLinear.CodePrecision precision : CompressedLinear.CodePrecision.values()) {

@@ -1,8 +1,10 @@
 package io.github.cospadi.sparse;
 
+import io.github.cospadi.Quantization;
+
 import io.github.cospadi.CompressedMatrix;
 import io.github.cospadi.Compressor;
-import io.github.cospadi.Parallelism;
+import io.github.cospadi.common.Parallelism;
 import io.github.cospadi.TestData;
 import io.github.cospadi.calibration.CalibrationStats;
 import io.github.cospadi.internal.Half;

@@ -18,15 +18,15 @@ import java.util.function.Consumer;
 public final class GramCapture {
     private final Map<String, CalibrationStats.Accumulator> byProjection = new LinkedHashMap<>();
     private final Map<FMatrixRMaj, CalibrationStats.Accumulator> byInput = new IdentityHashMap<>();
-    private final io.github.cospadi.Parallelism parallelism;
+    private final io.github.cospadi.common.Parallelism parallelism;
 
-    private GramCapture(io.github.cospadi.Parallelism parallelism) {
+    private GramCapture(io.github.cospadi.common.Parallelism parallelism) {
         this.parallelism = parallelism;
     }
 
     /** Runs {@code passes} with a listener and returns the statistics by projection name. */
     public static Map<String, CalibrationStats> capture(Consumer<ProjectionListener> passes) {
-        final GramCapture c = new GramCapture(io.github.cospadi.Parallelism.sequential());
+        final GramCapture c = new GramCapture(io.github.cospadi.common.Parallelism.sequential());
         passes.accept(c::onInput);
         return c.build();
     }
@@ -37,7 +37,7 @@ public final class GramCapture {
      * returning false.
      */
     public static Map<String, CalibrationStats> capture(CompressibleModel model, List<int[]> inputs, Progress progress) {
-        return capture(model, inputs, io.github.cospadi.Parallelism.sequential(), progress);
+        return capture(model, inputs, io.github.cospadi.common.Parallelism.sequential(), progress);
     }
 
     /**
@@ -45,7 +45,7 @@ public final class GramCapture {
      * {@code parallelism}'s threads (the bits do not depend on the thread count).
      */
     public static Map<String, CalibrationStats> capture(CompressibleModel model, List<int[]> inputs,
-                                                        io.github.cospadi.Parallelism parallelism, Progress progress) {
+                                                        io.github.cospadi.common.Parallelism parallelism, Progress progress) {
         if (inputs.isEmpty()) throw new IllegalArgumentException("calibration inputs must be non-empty");
         final GramCapture c = new GramCapture(parallelism);
         for (int i = 0; i < inputs.size(); i++) {

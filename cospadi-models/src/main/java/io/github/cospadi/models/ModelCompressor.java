@@ -2,8 +2,8 @@ package io.github.cospadi.models;
 
 import io.github.cospadi.CompressedMatrix;
 import io.github.cospadi.Compressor;
-import io.github.cospadi.ProgressEvent;
-import io.github.cospadi.ProgressListener;
+import io.github.cospadi.common.ProgressEvent;
+import io.github.cospadi.common.ProgressListener;
 import io.github.cospadi.calibration.CalibrationStats;
 
 import java.time.Duration;

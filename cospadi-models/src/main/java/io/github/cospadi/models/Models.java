@@ -1,6 +1,6 @@
 package io.github.cospadi.models;
 
-import io.github.cospadi.Parallelism;
+import io.github.cospadi.common.Parallelism;
 import io.github.cospadi.models.llama.LlamaGguf;
 import io.github.cospadi.models.llama.LlamaModel;
 

@@ -2,7 +2,7 @@ package io.github.cospadi.models.bert;
 
 import io.github.cospadi.models.ProjectionListener;
 
-import io.github.cospadi.Parallelism;
+import io.github.cospadi.common.Parallelism;
 import io.github.cospadi.internal.FloatOps;
 import io.github.cospadi.models.onnx.OnnxModel;
 import org.ejml.data.FMatrixRMaj;

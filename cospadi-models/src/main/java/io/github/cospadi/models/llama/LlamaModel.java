@@ -1,6 +1,6 @@
 package io.github.cospadi.models.llama;
 
-import io.github.cospadi.Parallelism;
+import io.github.cospadi.common.Parallelism;
 import io.github.cospadi.internal.FloatOps;
 import io.github.cospadi.io.SafeTensors;
 import io.github.cospadi.kernel.DenseLinear;

@@ -3,7 +3,7 @@ package io.github.cospadi.models.bert;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
-import io.github.cospadi.Parallelism;
+import io.github.cospadi.common.Parallelism;
 import io.github.cospadi.models.onnx.OnnxModel;
 import io.github.cospadi.models.onnx.ProtoReader;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,6 +1,6 @@
 package io.github.cospadi.models.example;
 
-import io.github.cospadi.Parallelism;
+import io.github.cospadi.common.Parallelism;
 import io.github.cospadi.io.GgmlType;
 import io.github.cospadi.models.llama.LlamaGguf;
 import io.github.cospadi.models.llama.LlamaModel;
@@ -23,12 +23,12 @@ class LlmQuickstartTest {
                                                                          java.nio.file.Path factors) throws java.io.IOException {
         // load a Llama-family GGUF (tokenizer included), dequantized one tensor at a time
         io.github.cospadi.models.llama.LlamaModel model =
-                io.github.cospadi.models.Models.load(gguf, io.github.cospadi.Parallelism.available());
+                io.github.cospadi.models.Models.load(gguf, io.github.cospadi.common.Parallelism.available());
         // calibrate: input Grams of all projections over 256-token windows of the addresses before 2000
         java.util.List<int[]> calibration =
                 io.github.cospadi.models.text.TokenWindows.evenlySpaced(model.tokenizer(), sotu, 0, 2000, 256, 128);
         java.util.Map<String, io.github.cospadi.calibration.CalibrationStats> grams =
-                io.github.cospadi.models.GramCapture.capture(model, calibration, io.github.cospadi.Parallelism.available(), null);
+                io.github.cospadi.models.GramCapture.capture(model, calibration, io.github.cospadi.common.Parallelism.available(), null);
         // compress every projection at gamma = 0.2 and run the model on the compressed layers (int8 codes)
         io.github.cospadi.Compressor compressor = io.github.cospadi.Compressor.builder().ratio(0.2).fast().build();
         java.util.Map<String, io.github.cospadi.CompressedMatrix> compressed =

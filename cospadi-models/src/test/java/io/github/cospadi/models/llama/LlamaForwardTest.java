@@ -1,7 +1,7 @@
 package io.github.cospadi.models.llama;
 
 import io.github.cospadi.Compressor;
-import io.github.cospadi.Parallelism;
+import io.github.cospadi.common.Parallelism;
 import io.github.cospadi.kernel.CompressedLinear;
 import io.github.cospadi.kernel.LinearOperator;
 import io.github.cospadi.models.LanguageModel;

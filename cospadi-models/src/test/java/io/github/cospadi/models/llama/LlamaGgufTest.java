@@ -1,6 +1,6 @@
 package io.github.cospadi.models.llama;
 
-import io.github.cospadi.Parallelism;
+import io.github.cospadi.common.Parallelism;
 import io.github.cospadi.io.GgmlType;
 import io.github.cospadi.io.GgufValueType;
 import io.github.cospadi.io.GgufWriter;

@@ -2,8 +2,8 @@ package io.github.cospadi.models.llama;
 
 import io.github.cospadi.CompressedMatrix;
 import io.github.cospadi.Compressor;
-import io.github.cospadi.Parallelism;
-import io.github.cospadi.ProgressEvent;
+import io.github.cospadi.common.Parallelism;
+import io.github.cospadi.common.ProgressEvent;
 import io.github.cospadi.calibration.CalibrationStats;
 import io.github.cospadi.models.GramCapture;
 import io.github.cospadi.models.ModelCompressor;

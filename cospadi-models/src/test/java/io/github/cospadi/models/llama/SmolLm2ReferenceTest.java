@@ -1,6 +1,6 @@
 package io.github.cospadi.models.llama;
 
-import io.github.cospadi.Parallelism;
+import io.github.cospadi.common.Parallelism;
 import io.github.cospadi.internal.JsonParser;
 import org.ejml.data.FMatrixRMaj;
 import org.junit.jupiter.api.Test;

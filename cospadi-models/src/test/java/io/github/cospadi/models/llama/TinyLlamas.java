@@ -1,6 +1,6 @@
 package io.github.cospadi.models.llama;
 
-import io.github.cospadi.Parallelism;
+import io.github.cospadi.common.Parallelism;
 import io.github.cospadi.models.tokenizer.ByteTokenizer;
 import io.github.cospadi.models.tokenizer.Tokenizer;
 import org.ejml.data.FMatrixRMaj;

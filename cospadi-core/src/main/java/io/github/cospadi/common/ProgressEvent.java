@@ -1,4 +1,4 @@
-package io.github.cospadi;
+package io.github.cospadi.common;
 
 import java.time.Duration;
 

@@ -1,4 +1,7 @@
-package io.github.cospadi.sparse;
+package io.github.cospadi;
+
+import io.github.cospadi.sparse.ColumnSparseMatrix;
+import io.github.cospadi.sparse.Int8ColumnCodes;
 
 import io.github.cospadi.CompressedMatrix;
 import io.github.cospadi.internal.Half;

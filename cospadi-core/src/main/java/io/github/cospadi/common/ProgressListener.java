@@ -1,4 +1,4 @@
-package io.github.cospadi;
+package io.github.cospadi.common;
 
 /**
  * Receives progress of a long computation (one event per iteration and per phase). Called on the thread

@@ -1,6 +1,5 @@
-package io.github.cospadi;
+package io.github.cospadi.common;
 
-import io.github.cospadi.internal.Checks;
 
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
@@ -39,7 +38,7 @@ public final class Parallelism {
 
     /** Up to {@code threads} threads (the calling thread included). */
     public static Parallelism threads(int threads) {
-        Checks.positive("threads", threads);
+        if (threads <= 0) throw new IllegalArgumentException("threads must be positive, got " + threads);
         return threads == 1 ? SEQUENTIAL : new Parallelism(threads);
     }
 
@@ -58,7 +57,7 @@ public final class Parallelism {
      */
     public void forEachBlock(int n, int blockSize, RangeBody body) {
         if (n <= 0) return;
-        Checks.positive("blockSize", blockSize);
+        if (blockSize <= 0) throw new IllegalArgumentException("blockSize must be positive, got " + blockSize);
         final int blocks = (n + blockSize - 1) / blockSize;
         final int workers = Math.min(threads, blocks);
         if (workers <= 1) {

@@ -1,4 +1,4 @@
-package io.github.cospadi;
+package io.github.cospadi.common;
 
 /**
  * Which space the dictionary atoms live in (docs/design.md §5.6). The storage formula is the same with d1 and d2

@@ -1,4 +1,4 @@
-package io.github.cospadi;
+package io.github.cospadi.common;
 
 /** A numerical failure during compression, for example a Gram matrix that stays indefinite after shifting. */
 public class CompressionException extends RuntimeException {
