@@ -34,7 +34,7 @@ public final class OrientationProfile {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 6) {
-            System.err.println("usage: OrientationProfile WEIGHTS GRAMS RATIO input|output|auto reference|fast[:T] NAME...");
+            System.err.println("usage: OrientationProfile WEIGHTS GRAMS RATIO input|output|auto reference|fast[:T[:mod|rN|pN...]] NAME...");
             System.exit(2);
         }
         final Path weights = Path.of(args[0]), grams = Path.of(args[1]);
@@ -46,6 +46,14 @@ public final class OrientationProfile {
                 .parallelism(Parallelism.sequential());
         if (schedule[0].equals("fast")) builder.fast();
         else if (!schedule[0].equals("reference")) throw new IllegalArgumentException("schedule must be reference or fast, got " + schedule[0]);
+        // optional extra parts: mod (the MOD dictionary update), r<N> (refresh steps), p<N> (power steps)
+        for (int part = 2; part < schedule.length; part++) {
+            final String x = schedule[part];
+            if (x.equals("mod")) builder.dictionaryUpdate(io.github.cospadi.dictionary.DictionaryUpdate.MOD);
+            else if (x.startsWith("r")) builder.refreshSteps(Integer.parseInt(x.substring(1)));
+            else if (x.startsWith("p")) builder.powerIterations(Integer.parseInt(x.substring(1)));
+            else throw new IllegalArgumentException("unknown schedule part " + x);
+        }
         final Compressor compressor = builder.build();
         final ThreadMXBean bean = ManagementFactory.getThreadMXBean();
         try (SafeTensors w = SafeTensors.open(weights); SafeTensors g = SafeTensors.open(grams)) {

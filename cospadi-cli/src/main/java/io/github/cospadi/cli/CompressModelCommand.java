@@ -169,6 +169,7 @@ final class CompressModelCommand implements Command {
         }
         w.write(outPath.resolve("model.safetensors"));
         writeAtomically(outPath.resolve("config.json"), Json.object(model.config().toHuggingFace()) + "\n");
+        writeTokenizer(model, modelPath, outPath);
         if (Models.isGguf(modelPath)) {
             try (GgufFile source = GgufFile.open(modelPath)) {
                 LlamaGguf.write(model, source, outPath.resolve("model.gguf"), ggufType);
@@ -203,13 +204,35 @@ final class CompressModelCommand implements Command {
 
     /** Writes a text file through a temporary file in the same folder and a move, so no partial file is ever seen. */
     static void writeAtomically(Path target, String text) throws java.io.IOException {
-        final Path tmp = Files.createTempFile(target.toAbsolutePath().getParent(), "." + target.getFileName(), ".tmp");
-        try {
-            Files.writeString(tmp, text);
-            Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
+        io.github.cospadi.io.AtomicFiles.writeString(target, text);
+    }
+
+    /**
+     * The tokenizer files beside the Hugging Face export: a source directory's own {@code tokenizer.json},
+     * {@code tokenizer_config.json} and {@code special_tokens_map.json} copied as they are; for a GGUF source the
+     * BPE tokenizer of its metadata written as {@code tokenizer.json} and {@code tokenizer_config.json} (with the
+     * chat template when the file has one); nothing for the byte-level vocabulary (the loader's default).
+     */
+    static int writeTokenizer(LlamaModel model, Path source, Path out) throws java.io.IOException {
+        if (Files.isDirectory(source)) {
+            int n = 0;
+            for (String name : List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")) {
+                if (Files.isRegularFile(source.resolve(name))) {
+                    io.github.cospadi.io.AtomicFiles.copy(source.resolve(name), out.resolve(name));
+                    n++;
+                }
+            }
+            return n;
         }
+        if (!(model.tokenizer() instanceof io.github.cospadi.models.tokenizer.BpeTokenizer)) return 0;
+        final io.github.cospadi.models.tokenizer.BpeTokenizer bpe = (io.github.cospadi.models.tokenizer.BpeTokenizer) model.tokenizer();
+        String template = null;
+        try (GgufFile f = GgufFile.open(source)) {
+            if (f.has("tokenizer.chat_template")) template = f.string("tokenizer.chat_template");
+        }
+        writeAtomically(out.resolve("tokenizer.json"), bpe.toTokenizerJson());
+        writeAtomically(out.resolve("tokenizer_config.json"), bpe.toTokenizerConfigJson(template));
+        return 2;
     }
 
     private static boolean nonEmpty(Path dir) throws java.io.IOException {

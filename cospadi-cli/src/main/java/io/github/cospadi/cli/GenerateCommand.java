@@ -129,16 +129,24 @@ final class GenerateCommand implements Command {
         return order[keep - 1];
     }
 
-    /** The ChatML prompt of an instruct model: the model's template must be ChatML (checked in a GGUF's metadata). */
+    /**
+     * The ChatML prompt of an instruct model: the model's template (a GGUF's {@code tokenizer.chat_template}, a
+     * directory's {@code tokenizer_config.json} {@code chat_template}) must be ChatML; a model without one is refused.
+     */
     static String chatPrompt(Path model, String user) throws java.io.IOException {
+        String template = "";
         if (Models.isGguf(model)) {
             try (GgufFile f = GgufFile.open(model)) {
-                final String template = f.has("tokenizer.chat_template") ? f.string("tokenizer.chat_template") : "";
-                if (!template.contains("<|im_start|>")) {
-                    throw new IllegalArgumentException("--chat: " + model + " has no ChatML chat template (tokenizer.chat_template)"
-                            + "; only ChatML is supported");
-                }
+                if (f.has("tokenizer.chat_template")) template = f.string("tokenizer.chat_template");
             }
+        } else if (java.nio.file.Files.isRegularFile(model.resolve("tokenizer_config.json"))) {
+            final Object t = io.github.cospadi.internal.JsonParser.parseObject(
+                    java.nio.file.Files.readString(model.resolve("tokenizer_config.json")), "tokenizer_config.json").get("chat_template");
+            if (t instanceof String) template = (String) t;
+        }
+        if (!template.contains("<|im_start|>")) {
+            throw new IllegalArgumentException("--chat: " + model + " has no ChatML chat template (tokenizer.chat_template or "
+                    + "tokenizer_config.json chat_template); only ChatML is supported");
         }
         return "<|im_start|>system\n" + SYSTEM + "<|im_end|>\n<|im_start|>user\n" + user + "<|im_end|>\n<|im_start|>assistant\n";
     }

@@ -105,7 +105,8 @@ final class PerplexityCommand implements Command {
 
     /**
      * Replaces every projection stored in {@code dir/compressed/*.cspd} (or {@code dir/*.cspd}) by its run-time layer:
-     * INT8 files as stored, other layouts with codes at {@code codes}.
+     * INT8 files as stored (their int8 codes read as they are, not quantized again), other layouts with codes at
+     * {@code codes}.
      */
     static int install(LlamaModel model, Path dir, CompressedLinear.CodePrecision codes) throws IOException {
         final Path folder = Files.isDirectory(dir.resolve("compressed")) ? dir.resolve("compressed") : dir;
@@ -118,9 +119,8 @@ final class PerplexityCommand implements Command {
         if (files.isEmpty()) throw new IOException("no .cspd file in " + folder);
         int n = 0;
         for (Path f : files) {
-            for (Map.Entry<String, io.github.cospadi.CompressedMatrix> e : CompressedFormat.read(f).entrySet()) {
-                final LinearOperator op = LinearOperator.of(e.getValue(), codes);
-                model.replace(e.getKey(), op);
+            for (Map.Entry<String, LinearOperator> e : CompressedFormat.readLayers(f, codes).entrySet()) {
+                model.replace(e.getKey(), e.getValue());
                 n++;
             }
         }

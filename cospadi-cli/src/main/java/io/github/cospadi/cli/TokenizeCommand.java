@@ -91,14 +91,6 @@ final class TokenizeCommand implements Command {
             sep = ",\n";
         }
         b.append("\n}\n");
-        final Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        final Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
-        try {
-            Files.writeString(tmp, b, StandardCharsets.UTF_8);
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        io.github.cospadi.io.AtomicFiles.writeString(target, b);
     }
 }

@@ -134,4 +134,61 @@ class MainTest {
         assertEquals(0, g.code(), g.err());
         assertEquals(5, ((Number) JsonParser.parseObject(g.out().trim(), "generate").get("generated_tokens")).intValue());
     }
+
+    /**
+     * A GGUF source with a BPE tokenizer: the Hugging Face export beside model.gguf carries tokenizer.json and
+     * tokenizer_config.json (with the source's chat template), so the exported directory loads on its own with the
+     * same tokenizer and runs like model.gguf; every file is readable by others (rw-r--r--).
+     */
+    @Test
+    void compressOfAGgufExportsItsTokenizer(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        assumeTrue(Files.isDirectory(MODEL) && Files.isDirectory(Path.of("..", "..", "shared", "data", "sotu")), "shared assets absent");
+        final io.github.cospadi.models.llama.LlamaModel tiny = io.github.cospadi.models.llama.LlamaModel.load(MODEL, io.github.cospadi.common.Parallelism.sequential());
+        final io.github.cospadi.models.llama.LlamaConfig c = tiny.config();
+        final io.github.cospadi.io.GgufWriter w = new io.github.cospadi.io.GgufWriter();
+        w.put("general.architecture", "llama");
+        w.put("llama.block_count", io.github.cospadi.io.GgufValueType.UINT32, c.layers());
+        w.put("llama.context_length", io.github.cospadi.io.GgufValueType.UINT32, c.contextLength());
+        w.put("llama.embedding_length", io.github.cospadi.io.GgufValueType.UINT32, c.hiddenSize());
+        w.put("llama.feed_forward_length", io.github.cospadi.io.GgufValueType.UINT32, c.intermediateSize());
+        w.put("llama.attention.head_count", io.github.cospadi.io.GgufValueType.UINT32, c.heads());
+        w.put("llama.attention.head_count_kv", io.github.cospadi.io.GgufValueType.UINT32, c.kvHeads());
+        w.put("llama.rope.freq_base", io.github.cospadi.io.GgufValueType.FLOAT32, c.ropeTheta());
+        w.put("llama.attention.layer_norm_rms_epsilon", io.github.cospadi.io.GgufValueType.FLOAT32, c.rmsNormEps());
+        w.put("tokenizer.ggml.model", "gpt2");
+        w.put("tokenizer.ggml.pre", "smollm");
+        final java.util.List<String> tokens = new java.util.ArrayList<>();
+        int next = 256;
+        for (int b = 0; b < 256; b++) { // GPT-2's byte-level alphabet: printable bytes stand for themselves
+            final boolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+            tokens.add(String.valueOf((char) (printable ? b : next++)));
+        }
+        w.putArray("tokenizer.ggml.tokens", io.github.cospadi.io.GgufValueType.STRING, tokens);
+        w.putArray("tokenizer.ggml.merges", io.github.cospadi.io.GgufValueType.STRING, List.of());
+        w.put("tokenizer.ggml.bos_token_id", io.github.cospadi.io.GgufValueType.UINT32, 1);
+        w.put("tokenizer.ggml.eos_token_id", io.github.cospadi.io.GgufValueType.UINT32, 2);
+        w.put("tokenizer.chat_template", "{% for m in messages %}{{ m.content }}{% endfor %}");
+        final Path gguf = dir.resolve("tiny.gguf");
+        io.github.cospadi.models.llama.LlamaGguf.write(tiny, w, gguf, io.github.cospadi.io.GgmlType.F32);
+
+        final Path out = dir.resolve("c");
+        final Run r = run("compress", "--model", gguf.toString(), "--calibration", Path.of("..", "..", "shared", "data", "sotu").toString(),
+                "--ratio", "0.4", "--iterations", "2", "--calibration-windows", "2", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        for (String f : List.of("tokenizer.json", "tokenizer_config.json", "config.json", "model.safetensors", "model.gguf")) {
+            assertTrue(Files.isRegularFile(out.resolve(f)), f + " missing from " + out);
+            assertEquals("rw-r--r--", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve(f))), f);
+        }
+        final Map<String, Object> config = JsonParser.parseObject(Files.readString(out.resolve("tokenizer_config.json")), "tokenizer_config.json");
+        assertEquals("{% for m in messages %}{{ m.content }}{% endfor %}", config.get("chat_template"));
+        final io.github.cospadi.models.llama.LlamaModel fromDir = io.github.cospadi.models.llama.LlamaModel.load(out, io.github.cospadi.common.Parallelism.sequential());
+        final io.github.cospadi.models.llama.LlamaModel fromGguf = io.github.cospadi.models.llama.LlamaGguf.load(out.resolve("model.gguf"), io.github.cospadi.common.Parallelism.sequential());
+        final String text = "The State of the Union, 2024: \"strong\" and 1999 é!";
+        final int[] ids = fromGguf.tokenizer().encode(text);
+        assertArrayEquals(ids, fromDir.tokenizer().encode(text));
+        assertEquals(fromGguf.tokenizer().bos(), fromDir.tokenizer().bos());
+        assertEquals(fromGguf.tokenizer().eos(), fromDir.tokenizer().eos());
+        final float[] a = fromDir.logits(ids, null).data, b = fromGguf.logits(ids, null).data;
+        for (int i = 0; i < a.length; i++) assertEquals(b[i], a[i], 1e-3, "logit " + i);
+    }
 }

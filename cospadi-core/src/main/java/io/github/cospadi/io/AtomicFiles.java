@@ -8,8 +8,12 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 
-/** Writes a file through a temporary file in the same directory that is forced to disk and moved into place. */
-final class AtomicFiles {
+/**
+ * Writes a file through a temporary file in the same directory that is forced to disk and moved into place: an
+ * interrupted write leaves the previous file (or none), never a partial one; the result is readable like any other
+ * output (rw-r--r-- on POSIX file systems). Every writer of cospadi goes through it.
+ */
+public final class AtomicFiles {
     /** Writes the content of a file to an open channel. */
     @FunctionalInterface
     interface Content {
@@ -17,6 +21,25 @@ final class AtomicFiles {
     }
 
     private AtomicFiles() {}
+
+    /** Writes {@code text} as UTF-8 to {@code target} atomically (replacing an existing file). */
+    public static void writeString(Path target, CharSequence text) throws IOException {
+        final byte[] bytes = text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        write(target, ch -> {
+            final java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(bytes);
+            while (buffer.hasRemaining()) ch.write(buffer);
+        });
+    }
+
+    /** Copies {@code source} to {@code target} atomically (replacing an existing file). */
+    public static void copy(Path source, Path target) throws IOException {
+        write(target, ch -> {
+            try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ)) {
+                final long size = in.size();
+                for (long at = 0; at < size; ) at += in.transferTo(at, size - at, ch);
+            }
+        });
+    }
 
     /** An interrupted write leaves the previous file (or none) under {@code target}, never a partial one. */
     static void write(Path target, Content content) throws IOException {

@@ -92,12 +92,21 @@ public final class CompressedFormat {
      * layout exact float layers of what it stores.
      */
     public static Map<String, LinearOperator> readLayers(Path path) throws IOException {
+        return readLayers(path, null);
+    }
+
+    /**
+     * Reads every matrix of a file as a run-time layer with codes at {@code codes}: int8 layers of an INT8 file come
+     * from its stored bytes as they are (no second quantization); everything else is {@code LinearOperator.of(c,
+     * codes)} of the stored factors. {@code codes} null keeps each file's own precision ({@link #readLayers(Path)}).
+     */
+    public static Map<String, LinearOperator> readLayers(Path path, CompressedLinear.CodePrecision codes) throws IOException {
         final Map<String, LinearOperator> out = new LinkedHashMap<>();
         for (Map.Entry<String, Entry> e : readEntries(path).entrySet()) {
             final Entry entry = e.getValue();
             final LinearOperator layer;
-            if (entry.int8 == null) {
-                layer = LinearOperator.of(entry.matrix, CompressedLinear.CodePrecision.F32);
+            if (entry.int8 == null || codes == CompressedLinear.CodePrecision.F32) {
+                layer = LinearOperator.of(entry.matrix, codes == null ? CompressedLinear.CodePrecision.F32 : codes);
             } else if (entry.matrix.orientation() == Orientation.OUTPUT) {
                 layer = new OutputCompressedLinear(entry.matrix.dictionaryView(), entry.int8);
             } else {

@@ -86,6 +86,19 @@ class CompressedFormatTest {
         }
         assertEquals(io.github.cospadi.kernel.CompressedLinear.CodePrecision.F32,
                 ((io.github.cospadi.kernel.CompressedLinear) CompressedFormat.readLayers(f32).get("layers.0.proj")).codePrecision());
+        // with a requested precision: an INT8 file's int8 layers are its stored bytes, F32 asks for float codes of what
+        // it stores, and a float file is quantized on request
+        final io.github.cospadi.kernel.CompressedLinear.CodePrecision INT8 = io.github.cospadi.kernel.CompressedLinear.CodePrecision.INT8,
+                F32 = io.github.cospadi.kernel.CompressedLinear.CodePrecision.F32;
+        for (String name : m.keySet()) {
+            final float[] x = new float[m.get(name).inFeatures()];
+            for (int i = 0; i < x.length; i++) x[i] = (float) random.nextGaussian();
+            final io.github.cospadi.common.Parallelism seq = io.github.cospadi.common.Parallelism.sequential();
+            assertArrayEquals(layers.get(name).multiply(x, null, seq), CompressedFormat.readLayers(int8, INT8).get(name).multiply(x, null, seq), name);
+            assertArrayEquals(io.github.cospadi.kernel.LinearOperator.of(b.get(name), F32).multiply(x, null, seq),
+                    CompressedFormat.readLayers(int8, F32).get(name).multiply(x, null, seq), name);
+            assertEquals(INT8, ((io.github.cospadi.kernel.CompressedLinear) CompressedFormat.readLayers(f32, INT8).get(name)).codePrecision(), name);
+        }
         assertTrue(Files.size(int8) < Files.size(f32));
     }
 

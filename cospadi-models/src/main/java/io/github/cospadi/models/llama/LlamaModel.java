@@ -237,6 +237,20 @@ public final class LlamaModel implements LanguageModel {
 
     @Override
     public FMatrixRMaj logits(int[] tokens, ProjectionListener listener) {
+        return head.multiply(rmsNorm(hidden(tokens, listener), vectors.get("model.norm.weight")), parallelism);
+    }
+
+    /**
+     * One forward pass that reports every projection's input and stops before the final norm and the LM head, which
+     * no projection reads (a calibration pass: the head is a fifth of SmolLM2's multiply-adds).
+     */
+    @Override
+    public void run(int[] tokens, ProjectionListener listener) {
+        hidden(tokens, listener);
+    }
+
+    /** The residual stream after the last block (tokens × hidden). */
+    private FMatrixRMaj hidden(int[] tokens, ProjectionListener listener) {
         final int n = tokens.length, hidden = config.hiddenSize(), hd = config.headDim();
         if (n == 0) throw new IllegalArgumentException("tokens must be non-empty");
         final FMatrixRMaj x = new FMatrixRMaj(n, hidden);
@@ -270,7 +284,7 @@ public final class LlamaModel implements LanguageModel {
             notify(listener, layer(l, "mlp.down_proj"), gate);
             add(x.data, op(l, 6).multiply(gate, parallelism).data);
         }
-        return head.multiply(rmsNorm(x, vectors.get("model.norm.weight")), parallelism);
+        return x;
     }
 
     private LinearOperator op(int layer, int projection) {

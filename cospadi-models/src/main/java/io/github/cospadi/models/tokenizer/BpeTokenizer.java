@@ -469,6 +469,25 @@ public final class BpeTokenizer implements Tokenizer {
         return pre;
     }
 
+    /**
+     * This tokenizer as a Hugging Face {@code tokenizer.json} (BPE model with every token in its vocabulary, merges
+     * as pairs in rank order, control tokens as special added tokens and user-defined ones as non-special, the
+     * pre-tokenizer in the form {@link #fromTokenizerJson} reads, a ByteLevel decoder, no post-processor): reading it
+     * back with {@link #fromTokenizerJson} (and {@link #toTokenizerConfigJson}'s BOS/EOS) gives a tokenizer with the
+     * same ids for every text.
+     */
+    public String toTokenizerJson() {
+        return TokenizerJson.write(tokens, kinds, merges, pre, ignoreMerges, unk);
+    }
+
+    /**
+     * A Hugging Face {@code tokenizer_config.json} naming the BOS, EOS and unknown tokens (when there are any) and,
+     * if {@code chatTemplate} is not null, the chat template.
+     */
+    public String toTokenizerConfigJson(String chatTemplate) {
+        return TokenizerJson.writeConfig(tokens, bos, eos, unk, chatTemplate);
+    }
+
     boolean ignoresMerges() {
         return ignoreMerges;
     }

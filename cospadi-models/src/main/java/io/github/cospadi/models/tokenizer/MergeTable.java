@@ -10,6 +10,7 @@ final class MergeTable {
     private final long[] keys;
     private final int[] ranks;
     private final int[] merged;
+    private final int[] lefts, rights; // by rank, for export
     private final int shift;
     private int size;
 
@@ -20,6 +21,8 @@ final class MergeTable {
         java.util.Arrays.fill(keys, EMPTY);
         ranks = new int[slots];
         merged = new int[Math.max(1, capacity)];
+        lefts = new int[merged.length];
+        rights = new int[merged.length];
         shift = 64 - Integer.numberOfTrailingZeros(slots);
     }
 
@@ -42,6 +45,8 @@ final class MergeTable {
         }
         keys[s] = key;
         ranks[s] = size;
+        lefts[size] = left;
+        rights[size] = right;
         merged[size++] = result;
         return -1;
     }
@@ -62,6 +67,16 @@ final class MergeTable {
     /** The id of the token that the merge of rank {@code rank} produces. */
     int merged(int rank) {
         return merged[rank];
+    }
+
+    /** The left id of the merge of rank {@code rank}. */
+    int left(int rank) {
+        return lefts[rank];
+    }
+
+    /** The right id of the merge of rank {@code rank}. */
+    int right(int rank) {
+        return rights[rank];
     }
 
     int size() {

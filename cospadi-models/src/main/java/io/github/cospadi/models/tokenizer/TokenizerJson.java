@@ -192,4 +192,107 @@ final class TokenizerJson {
         if (!(v instanceof List)) throw new IllegalArgumentException(where + " is not a JSON array");
         return (List<Object>) v;
     }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // writing
+
+    static String write(String[] tokens, byte[] kinds, MergeTable merges, PreTokenizer pre, boolean ignoreMerges, int unk) {
+        final StringBuilder b = new StringBuilder(64 * tokens.length);
+        b.append("{\n  \"version\": \"1.0\",\n  \"truncation\": null,\n  \"padding\": null,\n  \"added_tokens\": [");
+        String sep = "\n    ";
+        for (int id = 0; id < tokens.length; id++) {
+            if (kinds[id] == BpeTokenizer.NORMAL) continue;
+            b.append(sep).append("{\"id\": ").append(id).append(", \"content\": ");
+            quote(b, tokens[id]);
+            b.append(", \"single_word\": false, \"lstrip\": false, \"rstrip\": false, \"normalized\": false, \"special\": ")
+                    .append(kinds[id] == BpeTokenizer.CONTROL).append('}');
+            sep = ",\n    ";
+        }
+        b.append(sep.equals("\n    ") ? "],\n" : "\n  ],\n");
+        b.append("  \"normalizer\": null,\n  \"pre_tokenizer\": ").append(preTokenizerJson(pre)).append(",\n");
+        b.append("  \"post_processor\": null,\n");
+        b.append("  \"decoder\": {\"type\": \"ByteLevel\", \"add_prefix_space\": true, \"trim_offsets\": true, \"use_regex\": true},\n");
+        b.append("  \"model\": {\"type\": \"BPE\", \"dropout\": null, \"unk_token\": ");
+        if (unk < 0) b.append("null");
+        else quote(b, tokens[unk]);
+        b.append(", \"continuing_subword_prefix\": null, \"end_of_word_suffix\": null, \"fuse_unk\": false, "
+                + "\"byte_fallback\": false, \"ignore_merges\": ").append(ignoreMerges).append(",\n    \"vocab\": {");
+        for (int id = 0; id < tokens.length; id++) {
+            b.append(id == 0 ? "\n      " : ",\n      ");
+            quote(b, tokens[id]);
+            b.append(": ").append(id);
+        }
+        b.append("\n    },\n    \"merges\": [");
+        for (int r = 0; r < merges.size(); r++) {
+            b.append(r == 0 ? "\n      [" : ",\n      [");
+            quote(b, tokens[merges.left(r)]);
+            b.append(", ");
+            quote(b, tokens[merges.right(r)]);
+            b.append(']');
+        }
+        b.append(merges.size() == 0 ? "]\n  }\n}\n" : "\n    ]\n  }\n}\n");
+        return b.toString();
+    }
+
+    static String writeConfig(String[] tokens, int bos, int eos, int unk, String chatTemplate) {
+        final StringBuilder b = new StringBuilder("{\n  \"tokenizer_class\": \"PreTrainedTokenizerFast\"");
+        final String[] names = {"bos_token", "eos_token", "unk_token"};
+        final int[] ids = {bos, eos, unk};
+        for (int i = 0; i < names.length; i++) {
+            if (ids[i] < 0) continue;
+            b.append(",\n  \"").append(names[i]).append("\": ");
+            quote(b, tokens[ids[i]]);
+        }
+        if (chatTemplate != null) {
+            b.append(",\n  \"chat_template\": ");
+            quote(b, chatTemplate);
+        }
+        return b.append("\n}\n").toString();
+    }
+
+    /** The {@code pre_tokenizer} node that {@link #preTokenizer} reads back as {@code pre}. */
+    private static String preTokenizerJson(PreTokenizer pre) {
+        final String byteLevel = "{\"type\": \"ByteLevel\", \"add_prefix_space\": false, \"trim_offsets\": true, \"use_regex\": ";
+        switch (pre) {
+            case GPT2:
+                return byteLevel + "true}";
+            case SMOLLM:
+                return "{\"type\": \"Sequence\", \"pretokenizers\": [{\"type\": \"Digits\", \"individual_digits\": true}, " + byteLevel + "true}]}";
+            case LLAMA3: {
+                final StringBuilder b = new StringBuilder("{\"type\": \"Sequence\", \"pretokenizers\": [{\"type\": \"Split\", \"pattern\": {\"Regex\": ");
+                quote(b, PreTokenizer.Patterns.LLAMA3);
+                return b.append("}, \"behavior\": \"Isolated\", \"invert\": false}, ").append(byteLevel).append("false}]}").toString();
+            }
+            default:
+                throw new IllegalStateException("no tokenizer.json form for pre-tokenizer " + pre);
+        }
+    }
+
+    /** Appends {@code s} as a JSON string (RFC 8259 escapes; other characters as they are, UTF-8 in the file). */
+    static void quote(StringBuilder b, String s) {
+        b.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            final char c = s.charAt(i);
+            switch (c) {
+                case '"': b.append("\\\""); break;
+                case '\\': b.append("\\\\"); break;
+                case '\n': b.append("\\n"); break;
+                case '\r': b.append("\\r"); break;
+                case '\t': b.append("\\t"); break;
+                case '\b': b.append("\\b"); break;
+                case '\f': b.append("\\f"); break;
+                default:
+                    if (c < 0x20 || Character.isSurrogate(c) && !validSurrogate(s, i)) b.append(String.format("\\u%04x", (int) c));
+                    else b.append(c);
+            }
+        }
+        b.append('"');
+    }
+
+    /** Whether the surrogate at {@code i} is half of a valid pair (a lone one is written as an escape). */
+    private static boolean validSurrogate(String s, int i) {
+        final char c = s.charAt(i);
+        if (Character.isHighSurrogate(c)) return i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
+        return i > 0 && Character.isHighSurrogate(s.charAt(i - 1));
+    }
 }
