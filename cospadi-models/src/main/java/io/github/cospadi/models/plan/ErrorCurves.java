@@ -37,7 +37,8 @@ public final class ErrorCurves {
         this.probeStorage = probeStorage;
         this.probeError = probeError;
         final double svd = svdLlmErrorAtStorage(probeStorage);
-        this.advantage = svd > 0 ? probeError / svd : 1;
+        // below 1e-3 the ratio is ill-conditioned (rank-deficient Grams: both errors ~0); CoSpaDi is then modelled as SVD-LLM
+        this.advantage = svd >= 1e-3 ? probeError / svd : 1;
     }
 
     /**
@@ -119,7 +120,7 @@ public final class ErrorCurves {
         return advantage * svdLlmErrorAtStorage(storage);
     }
 
-    /** a = e_C(probe)/e_S at the probe's storage (1 when SVD-LLM's error there is 0). */
+    /** a = e_C(probe)/e_S at the probe's storage (1 when SVD-LLM's error there is below 1e-3). */
     public double advantage() {
         return advantage;
     }

@@ -23,6 +23,9 @@ public final class Planner {
     public static final double[] CANDIDATE_RATIOS = {0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7,
             0.75, 0.8, 0.85, 0.9};
 
+    /** The smallest SVD-LLM error a sensitivity is measured with (a lower rank is used when γ's rank gives less). */
+    public static final double MIN_PERTURBATION = 0.02;
+
     private Planner() {}
 
     /**
@@ -66,7 +69,20 @@ public final class Planner {
         }, (done, name) -> listener.onProjection("curves", done, projections.size(), name));
         final double curvesSeconds = (System.nanoTime() - t0) / 1e9;
         t0 = System.nanoTime();
-        final Map<String, Sensitivity.Result> sens = Sensitivity.measure(model, grams, windows, ratio, workers,
+        // the perturbation: SVD-LLM at γ, or at the largest rank whose exact error reaches MIN_PERTURBATION when the
+        // error at γ is smaller (rank-deficient Grams: an error of ~0 would make w unmeasurable)
+        final Map<String, Integer> ranks = new LinkedHashMap<>();
+        for (int i = 0; i < projections.size(); i++) {
+            final Projection p = projections.get(i);
+            final int rGamma = (int) Math.floor((1 - ratio) * (double) p.inFeatures() * p.outFeatures() / ((double) p.inFeatures() + p.outFeatures()));
+            final int max = Math.min(p.inFeatures(), p.outFeatures());
+            int r = Math.max(1, Math.min(rGamma, max));
+            if (curves[i].svdLlmError(r) < MIN_PERTURBATION) {
+                while (r > 1 && curves[i].svdLlmError(r) < MIN_PERTURBATION) r--;
+                ranks.put(p.name(), r);
+            }
+        }
+        final Map<String, Sensitivity.Result> sens = Sensitivity.measure(model, grams, windows, ranks::get, ratio, workers,
                 (done, total, name) -> listener.onProjection("sensitivity", done, total, name));
         final double sensitivitySeconds = (System.nanoTime() - t0) / 1e9;
         t0 = System.nanoTime();

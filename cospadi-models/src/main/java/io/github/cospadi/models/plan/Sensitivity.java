@@ -52,6 +52,16 @@ public final class Sensitivity {
      */
     public static Map<String, Result> measure(LlamaModel model, Map<String, CalibrationStats> grams, List<int[]> windows, double ratio,
                                               int workers, Progress progress) {
+        return measure(model, grams, windows, name -> null, ratio, workers, progress);
+    }
+
+    /**
+     * As {@link #measure(LlamaModel, Map, List, double, int, Progress)}, with the perturbation's rank given per
+     * projection ({@code ranks} returns null for the rank of γ): a matrix whose SVD-LLM error at γ is too small to
+     * move the loss measurably (a rank-deficient Gram) is perturbed at a lower rank instead.
+     */
+    public static Map<String, Result> measure(LlamaModel model, Map<String, CalibrationStats> grams, List<int[]> windows,
+                                              java.util.function.Function<String, Integer> ranks, double ratio, int workers, Progress progress) {
         if (windows == null || windows.isEmpty()) throw new IllegalArgumentException("windows must be non-empty");
         for (int i = 0; i < windows.size(); i++) {
             if (windows.get(i).length < 2) throw new IllegalArgumentException("window " + i + " has " + windows.get(i).length + " tokens; at least 2 are needed");
@@ -83,7 +93,10 @@ public final class Sensitivity {
             while (failure.get() == null && (i = next.getAndIncrement()) < projections.size()) {
                 final Projection p = projections.get(i);
                 try {
-                    final CompressedMatrix c = svd.compress(model.weight(p.name()), grams.get(p.name()));
+                    final Integer rank = ranks.apply(p.name());
+                    final Compressor perturbation = rank == null ? svd
+                            : Compressor.builder().method(Method.SVD_LLM).rank(rank).parallelism(Parallelism.sequential()).build();
+                    final CompressedMatrix c = perturbation.compress(model.weight(p.name()), grams.get(p.name()));
                     final double e = c.report().functionalError();
                     Result r;
                     if (!(e > 0) || !Double.isFinite(e)) {
