@@ -64,7 +64,8 @@ final class CompressModelCommand implements Command {
         return captureOnly ? "--model FILE.gguf|DIR [--calibration TEXT_DIR] [--calibration-windows N] --out FILE"
                 : "--model FILE.gguf|DIR [--calibration TEXT_DIR [--calibration-windows N] | --grams FILE] --ratio G [--method cospadi|svd-llm|svd] [--coder omp|iht] "
                 + "[--iterations T] [--reference] [--coding-interval C] [--orientation input|output|auto] [--threads N] [--dtype F32|F16|BF16] "
-                + "[--gguf-type F32|F16|BF16|Q8_0] [--factors F32|BF16|COMPACT|INT8] [--overwrite] --out DIR";
+                + "[--gguf-type F32|F16|BF16|Q8_0] [--factors F32|BF16|COMPACT|INT8] [--overwrite] "
+                + "[--allocation uniform|adaptive [--probe-iterations N] [--sensitivity-windows N]] --out DIR";
     }
 
     @Override
@@ -92,6 +93,11 @@ final class CompressModelCommand implements Command {
         } catch (IllegalArgumentException e) {
             throw new Options.UsageException("--factors must be F32, BF16, COMPACT or INT8, got '" + factorsName + "'");
         }
+        final String allocation = captureOnly ? "uniform" : o.string("allocation", "uniform");
+        if (!allocation.equals("uniform") && !allocation.equals("adaptive")) {
+            throw new Options.UsageException("--allocation must be uniform or adaptive, got '" + allocation + "'");
+        }
+        final PlanCommand.Settings planSettings = allocation.equals("adaptive") ? PlanCommand.Settings.parse(o, method) : null;
         o.finish();
         if (!captureOnly && Double.isNaN(ratio)) throw new Options.UsageException("missing --ratio");
         if (captureOnly ? Files.exists(outPath) && !overwrite : nonEmpty(outPath) && !overwrite) {
@@ -133,18 +139,35 @@ final class CompressModelCommand implements Command {
             return 0;
         }
 
-        final Compressor.Builder b = Compressor.builder().method(method).ratio(ratio).iterations(iterations)
-                .coder(LayersCommand.coder(coder)).parallelism(Parallelism.sequential());
-        if (method == Method.COSPADI) {
-            schedule.accept(b);
-            b.orientation(orientation);
-        }
-        final Compressor compressor = b.build();
+        final java.util.function.Supplier<Compressor.Builder> base = () -> {
+            final Compressor.Builder b = Compressor.builder().method(method).iterations(iterations)
+                    .coder(LayersCommand.coder(coder)).parallelism(Parallelism.sequential());
+            if (method == Method.COSPADI) {
+                schedule.accept(b);
+                b.orientation(orientation);
+            }
+            return b;
+        };
         final long t1 = System.nanoTime();
-        final Map<String, CompressedMatrix> factors = new ModelCompressor(compressor, threads, e ->
+        java.util.function.Function<String, Compressor> compressors;
+        List<String> selected = null;
+        io.github.cospadi.models.plan.Planner.Result planned = null;
+        if (planSettings != null) { // docs/design.md §12: a compressor per matrix from the plan; dense ones are not compressed
+            final List<int[]> windows = calibrationWindows(model, text, windowsOption);
+            planned = PlanCommand.plan(model, grams, windows, ratio, method, planSettings,
+                    () -> base.get().method(Method.COSPADI), threads, err);
+            compressors = PlanCommand.compressors(planned.plan(), base);
+            selected = PlanCommand.compressed(planned.plan());
+            Files.createDirectories(outPath);
+            writeAtomically(outPath.resolve("plan.json"), planned.plan().toJson() + "\n");
+        } else {
+            final Compressor compressor = base.get().ratio(ratio).build();
+            compressors = name -> compressor;
+        }
+        final Map<String, CompressedMatrix> factors = new ModelCompressor(compressors, threads, e ->
                 err.printf(Locale.ROOT, "[%d/%d] %s functional error %.4f (%.1f s, ETA %.0f s)%n", e.iteration(), e.totalIterations(),
                         e.subject(), e.objective(), e.elapsed().toNanos() / 1e9, e.eta().toNanos() / 1e9))
-                .compress(model, grams, null, (name, c) -> model.replace(name, DenseLinear.wrap(c.reconstruct())));
+                .compress(model, grams, selected, (name, c) -> model.replace(name, DenseLinear.wrap(c.reconstruct())));
         final double compressSeconds = (System.nanoTime() - t1) / 1e9;
 
         Files.createDirectories(outPath.resolve("compressed"));
@@ -152,8 +175,11 @@ final class CompressModelCommand implements Command {
         final List<String> names = model.projectionNames();
         for (int l = 0; l < model.config().layers(); l++) {
             final Map<String, CompressedMatrix> layer = new LinkedHashMap<>();
-            for (int p = 0; p < perLayer; p++) layer.put(names.get(l * perLayer + p), factors.get(names.get(l * perLayer + p)));
-            CompressedFormat.write(outPath.resolve("compressed").resolve("layer-" + l + ".cspd"), layer, factorLayout);
+            for (int p = 0; p < perLayer; p++) {
+                final CompressedMatrix c = factors.get(names.get(l * perLayer + p));
+                if (c != null) layer.put(names.get(l * perLayer + p), c); // null: kept dense by an adaptive plan
+            }
+            if (!layer.isEmpty()) CompressedFormat.write(outPath.resolve("compressed").resolve("layer-" + l + ".cspd"), layer, factorLayout);
         }
         final SafeTensorsWriter w = new SafeTensorsWriter().metadata("format", "pt")
                 .metadata("cospadi", method.name().toLowerCase(Locale.ROOT) + " ratio=" + ratio + " iterations=" + iterations
@@ -177,10 +203,30 @@ final class CompressModelCommand implements Command {
         }
         double mean = 0;
         for (CompressedMatrix c : factors.values()) mean += c.report().functionalError();
+        if (planned != null) reportPlan(planned, factors, out);
         out.printf(Locale.ROOT, "compressed %d projections with %s at ratio %.2f: mean functional error %.5f; compression %.1f s, total %.1f s; wrote %s%n",
                 factors.size(), method.name().toLowerCase(Locale.ROOT), ratio, mean / factors.size(), compressSeconds,
                 (System.nanoTime() - start) / 1e9, outPath);
         return 0;
+    }
+
+    /** Per matrix: the plan's choice, predicted and measured functional error; then the plan's totals. */
+    private static void reportPlan(io.github.cospadi.models.plan.Planner.Result planned, Map<String, CompressedMatrix> factors, PrintStream out) {
+        out.printf(Locale.ROOT, "%-40s %-28s %10s %10s %10s%n", "matrix", "choice", "storage", "predicted", "measured");
+        double predicted2 = 0, measured2 = 0;
+        for (io.github.cospadi.models.plan.BudgetPlan.Entry e : planned.plan().entries()) {
+            final CompressedMatrix c = factors.get(e.options().name());
+            final double measured = c == null ? 0 : c.report().functionalError();
+            predicted2 += e.predictedLoss();
+            measured2 += e.options().sensitivity() * measured * measured;
+            out.printf(Locale.ROOT, "%-40s %-28s %10d %10.5f %10.5f%n", e.options().name(), e.chosen().label(), e.chosen().storage(),
+                    e.chosen().error(), measured);
+        }
+        out.printf(Locale.ROOT, "adaptive plan: target ratio %.4f, achieved %.5f; predicted loss increase %.6g (sum w*e^2 with the"
+                        + " measured errors: %.6g); planning %.1f s (curves %.1f, sensitivities %.1f, allocation %.3f)%n",
+                planned.plan().targetRatio(), planned.plan().achievedRatio(), predicted2, measured2,
+                planned.curvesSeconds() + planned.sensitivitySeconds() + planned.allocateSeconds(), planned.curvesSeconds(),
+                planned.sensitivitySeconds(), planned.allocateSeconds());
     }
 
     /** The calibration windows of the command's protocol (see the class comment). */

@@ -15,6 +15,7 @@ public final class Main {
         commands.put("demo", new DemoCommand());
         commands.put("layers", new LayersCommand());
         commands.put("compress", new CompressModelCommand(false));
+        commands.put("plan", new PlanCommand());
         commands.put("perplexity", new PerplexityCommand());
         commands.put("generate", new GenerateCommand());
         commands.put("capture-grams", new CompressModelCommand(true));

@@ -32,7 +32,7 @@ import java.util.function.BiConsumer;
  * interrupting the calling thread.
  */
 public final class ModelCompressor {
-    private final Compressor compressor;
+    private final java.util.function.Function<String, Compressor> compressors; // by projection name
     private final int workers;
     private final ProgressListener progress;
 
@@ -42,11 +42,24 @@ public final class ModelCompressor {
      * @param progress   hears one event per finished projection (may be null)
      */
     public ModelCompressor(Compressor compressor, int workers, ProgressListener progress) {
-        if (compressor == null) throw new IllegalArgumentException("compressor must not be null");
+        this(checked(compressor), workers, progress);
+    }
+
+    /**
+     * A compressor per projection (a per-matrix budget, e.g. from a {@code plan.BudgetPlan}): {@code compressors}
+     * maps a projection name to its compressor and must not return null for a selected projection.
+     */
+    public ModelCompressor(java.util.function.Function<String, Compressor> compressors, int workers, ProgressListener progress) {
+        if (compressors == null) throw new IllegalArgumentException("compressors must not be null");
         if (workers < 1) throw new IllegalArgumentException("workers must be positive, got " + workers);
-        this.compressor = compressor;
+        this.compressors = compressors;
         this.workers = workers;
         this.progress = progress == null ? ProgressListener.none() : progress;
+    }
+
+    private static java.util.function.Function<String, Compressor> checked(Compressor compressor) {
+        if (compressor == null) throw new IllegalArgumentException("compressor must not be null");
+        return name -> compressor;
     }
 
     /**
@@ -83,6 +96,8 @@ public final class ModelCompressor {
             while (failure.get() == null && !cancelled.get() && (i = next.getAndIncrement()) < order.size()) {
                 final Projection p = order.get(i);
                 try {
+                    final Compressor compressor = compressors.apply(p.name());
+                    if (compressor == null) throw new IllegalArgumentException("no compressor for the projection");
                     final CompressedMatrix c = compressor.compress(model.weight(p.name()), grams.get(p.name()));
                     synchronized (lock) {
                         if (failure.get() != null || cancelled.get()) return;

@@ -251,40 +251,81 @@ public final class LlamaModel implements LanguageModel {
 
     /** The residual stream after the last block (tokens × hidden). */
     private FMatrixRMaj hidden(int[] tokens, ProjectionListener listener) {
-        final int n = tokens.length, hidden = config.hiddenSize(), hd = config.headDim();
+        final FMatrixRMaj x = embed(tokens);
+        final double[][] rope = rope(0, tokens.length, config.headDim(), config.ropeTheta());
+        for (int l = 0; l < config.layers(); l++) block(l, x, rope, listener);
+        return x;
+    }
+
+    /**
+     * The residual stream entering every layer for one token sequence: element l (l = 0..layers−1) is the input of
+     * layer l (tokens × hidden, fresh matrices). With {@link #logitsFrom} a change of one layer's projections costs
+     * only the layers from it on (the perturbation sensitivities of docs/design.md §12).
+     */
+    public List<FMatrixRMaj> residualStream(int[] tokens) {
+        final FMatrixRMaj x = embed(tokens);
+        final double[][] rope = rope(0, tokens.length, config.headDim(), config.ropeTheta());
+        final List<FMatrixRMaj> out = new ArrayList<>(config.layers());
+        for (int l = 0; l < config.layers(); l++) {
+            out.add(x.copy());
+            if (l + 1 < config.layers()) block(l, x, rope, null);
+        }
+        return out;
+    }
+
+    /**
+     * Logits (tokens × vocab) when {@code residual} (tokens × hidden, not modified) enters layer {@code layer}: layers
+     * layer..layers−1 on the current projections, the final norm and the head. With the residual of
+     * {@link #residualStream} this equals {@link #logits} bit for bit while nothing before the layer changed.
+     */
+    public FMatrixRMaj logitsFrom(int layer, FMatrixRMaj residual) {
+        if (layer < 0 || layer >= config.layers()) throw new IllegalArgumentException("layer must be in [0, " + config.layers() + "), got " + layer);
+        if (residual.numCols != config.hiddenSize() || residual.numRows < 1) {
+            throw new IllegalArgumentException("residual is " + residual.numRows + "x" + residual.numCols + ", expected tokens x " + config.hiddenSize());
+        }
+        final FMatrixRMaj x = residual.copy();
+        final double[][] rope = rope(0, x.numRows, config.headDim(), config.ropeTheta());
+        for (int l = layer; l < config.layers(); l++) block(l, x, rope, null);
+        return head.multiply(rmsNorm(x, vectors.get("model.norm.weight")), parallelism);
+    }
+
+    private FMatrixRMaj embed(int[] tokens) {
+        final int n = tokens.length, hidden = config.hiddenSize();
         if (n == 0) throw new IllegalArgumentException("tokens must be non-empty");
         final FMatrixRMaj x = new FMatrixRMaj(n, hidden);
         for (int t = 0; t < n; t++) {
             checkToken(tokens[t], t);
             System.arraycopy(embed.data, tokens[t] * hidden, x.data, t * hidden, hidden);
         }
-        final double[][] rope = rope(0, n, hd, config.ropeTheta());
-        for (int l = 0; l < config.layers(); l++) {
-            final String p = "model.layers." + l + ".";
-            final FMatrixRMaj h = rmsNorm(x, vectors.get(p + "input_layernorm.weight"));
-            notify(listener, layer(l, "self_attn.q_proj"), h);
-            notify(listener, layer(l, "self_attn.k_proj"), h);
-            notify(listener, layer(l, "self_attn.v_proj"), h);
-            final FMatrixRMaj q = op(l, 0).multiply(h, parallelism);
-            final FMatrixRMaj k = op(l, 1).multiply(h, parallelism);
-            final FMatrixRMaj v = op(l, 2).multiply(h, parallelism);
-            for (int t = 0; t < n; t++) {
-                applyRope(q.data, t * q.numCols, config.heads(), hd, rope[t]);
-                applyRope(k.data, t * k.numCols, config.kvHeads(), hd, rope[t]);
-            }
-            final FMatrixRMaj attn = attention(q, k, v);
-            notify(listener, layer(l, "self_attn.o_proj"), attn);
-            add(x.data, op(l, 3).multiply(attn, parallelism).data);
-            final FMatrixRMaj h2 = rmsNorm(x, vectors.get(p + "post_attention_layernorm.weight"));
-            notify(listener, layer(l, "mlp.gate_proj"), h2);
-            notify(listener, layer(l, "mlp.up_proj"), h2);
-            final FMatrixRMaj gate = op(l, 4).multiply(h2, parallelism);
-            final FMatrixRMaj up = op(l, 5).multiply(h2, parallelism);
-            swiglu(gate.data, up.data);
-            notify(listener, layer(l, "mlp.down_proj"), gate);
-            add(x.data, op(l, 6).multiply(gate, parallelism).data);
-        }
         return x;
+    }
+
+    /** Layer l on the residual stream x (tokens × hidden, updated in place). */
+    private void block(int l, FMatrixRMaj x, double[][] rope, ProjectionListener listener) {
+        final int n = x.numRows, hd = config.headDim();
+        final String p = "model.layers." + l + ".";
+        final FMatrixRMaj h = rmsNorm(x, vectors.get(p + "input_layernorm.weight"));
+        notify(listener, layer(l, "self_attn.q_proj"), h);
+        notify(listener, layer(l, "self_attn.k_proj"), h);
+        notify(listener, layer(l, "self_attn.v_proj"), h);
+        final FMatrixRMaj q = op(l, 0).multiply(h, parallelism);
+        final FMatrixRMaj k = op(l, 1).multiply(h, parallelism);
+        final FMatrixRMaj v = op(l, 2).multiply(h, parallelism);
+        for (int t = 0; t < n; t++) {
+            applyRope(q.data, t * q.numCols, config.heads(), hd, rope[t]);
+            applyRope(k.data, t * k.numCols, config.kvHeads(), hd, rope[t]);
+        }
+        final FMatrixRMaj attn = attention(q, k, v);
+        notify(listener, layer(l, "self_attn.o_proj"), attn);
+        add(x.data, op(l, 3).multiply(attn, parallelism).data);
+        final FMatrixRMaj h2 = rmsNorm(x, vectors.get(p + "post_attention_layernorm.weight"));
+        notify(listener, layer(l, "mlp.gate_proj"), h2);
+        notify(listener, layer(l, "mlp.up_proj"), h2);
+        final FMatrixRMaj gate = op(l, 4).multiply(h2, parallelism);
+        final FMatrixRMaj up = op(l, 5).multiply(h2, parallelism);
+        swiglu(gate.data, up.data);
+        notify(listener, layer(l, "mlp.down_proj"), gate);
+        add(x.data, op(l, 6).multiply(gate, parallelism).data);
     }
 
     private LinearOperator op(int layer, int projection) {

@@ -1,0 +1,149 @@
+package io.github.cospadi.cli;
+
+import io.github.cospadi.Compressor;
+import io.github.cospadi.Method;
+import io.github.cospadi.calibration.CalibrationStats;
+import io.github.cospadi.common.Parallelism;
+import io.github.cospadi.io.SafeTensors;
+import io.github.cospadi.models.GramCapture;
+import io.github.cospadi.models.Models;
+import io.github.cospadi.models.llama.LlamaModel;
+import io.github.cospadi.models.plan.BudgetPlan;
+import io.github.cospadi.models.plan.Candidate;
+import io.github.cospadi.models.plan.Planner;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * {@code cospadi plan}: the adaptive per-matrix allocation of docs/design.md §12 for a Llama-family model, printed
+ * without compressing (each matrix's method, k/s or rank, storage, predicted error, sensitivity and the achieved
+ * global ratio). {@code compress --allocation adaptive} runs the same planning and then compresses by the plan
+ * ({@link #adaptive}).
+ *
+ * <p>The probe (CoSpaDi's curve) is the compression's own schedule at the target ratio with {@code
+ * --probe-iterations} (default 5) iterations; the sensitivities use {@code --sensitivity-windows} (default 32)
+ * calibration windows, evenly spaced over the calibration set. {@code --method svd-llm} plans SVD-LLM and dense only.
+ */
+final class PlanCommand implements Command {
+    @Override
+    public String summary() {
+        return "plan a per-matrix method and budget under one global ratio (adaptive allocation) without compressing";
+    }
+
+    @Override
+    public String usage() {
+        return "--model FILE.gguf|DIR [--calibration TEXT_DIR [--calibration-windows N] | --grams FILE] --ratio G [--method cospadi|svd-llm] "
+                + "[--probe-iterations N] [--sensitivity-windows N] [--rho R] [--reference] [--orientation input|output|auto] [--threads N] [--json]";
+    }
+
+    @Override
+    public int run(Options o, PrintStream out, PrintStream err) throws Exception {
+        final Path modelPath = o.path("model");
+        final Path text = Path.of(o.string("calibration", PerplexityCommand.DEFAULT_TEXT));
+        final String windowsOption = o.string("calibration-windows", null);
+        final String gramsFile = o.string("grams", null);
+        final double ratio = o.real("ratio", Double.NaN);
+        final int threads = o.integer("threads", Runtime.getRuntime().availableProcessors());
+        final Method method = LayersCommand.method(o.string("method", "cospadi"));
+        final boolean json = o.flag("json");
+        final Settings settings = Settings.parse(o, method);
+        final Schedule schedule = Schedule.parse(o, true);
+        o.finish();
+        if (Double.isNaN(ratio)) throw new Options.UsageException("missing --ratio");
+        final LlamaModel model = Models.load(modelPath, Parallelism.threads(threads));
+        final List<int[]> windows = CompressModelCommand.calibrationWindows(model, text, windowsOption);
+        final Map<String, CalibrationStats> grams = gramsFile != null ? readGrams(model, Path.of(gramsFile))
+                : GramCapture.capture(model, windows, Parallelism.threads(threads), null);
+        final Supplier<Compressor.Builder> base = () -> {
+            final Compressor.Builder b = Compressor.builder().parallelism(Parallelism.sequential());
+            schedule.accept(b);
+            return b.orientation(schedule.orientation(io.github.cospadi.common.Orientation.AUTO));
+        };
+        final Planner.Result r = plan(model, grams, windows, ratio, method, settings, base, threads, err);
+        out.print(json ? r.plan().toJson() + "\n" : r.plan().toText());
+        return 0;
+    }
+
+    /** The options of the planning shared with {@code compress --allocation adaptive}. */
+    record Settings(int probeIterations, int sensitivityWindows, double rho) {
+        static Settings parse(Options o, Method method) {
+            final int probe = o.integer("probe-iterations", 5), windows = o.integer("sensitivity-windows", 32);
+            final double rho = o.real("rho", 2);
+            if (probe < 1) throw new Options.UsageException("--probe-iterations must be positive, got " + probe);
+            if (windows < 1) throw new Options.UsageException("--sensitivity-windows must be positive, got " + windows);
+            if (method == Method.SVD) throw new Options.UsageException("adaptive allocation plans cospadi or svd-llm, not svd");
+            return new Settings(probe, windows, rho);
+        }
+    }
+
+    /** Plans; {@code base} is the CoSpaDi builder of the compression without a budget (schedule, coder, orientation). */
+    static Planner.Result plan(LlamaModel model, Map<String, CalibrationStats> grams, List<int[]> windows, double ratio, Method method,
+                               Settings settings, Supplier<Compressor.Builder> base, int threads, PrintStream err) {
+        final Compressor probe = method == Method.COSPADI
+                ? base.get().ratio(ratio).atomsPerNonzero(settings.rho()).iterations(settings.probeIterations()).build() : null;
+        final List<int[]> sample = new ArrayList<>();
+        final int n = Math.min(settings.sensitivityWindows(), windows.size());
+        for (int i = 0; i < n; i++) sample.add(windows.get((int) ((long) i * windows.size() / n)));
+        final long start = System.nanoTime();
+        final Planner.Result r = Planner.plan(model, grams, ratio, probe, settings.rho(), method != Method.COSPADI, sample, threads,
+                (phase, done, total, name) -> {
+                    if (done % 8 == 0 || done == total) {
+                        err.printf(Locale.ROOT, "  plan %s %d/%d (%.1f s)%n", phase, done, total, (System.nanoTime() - start) / 1e9);
+                    }
+                });
+        int negative = 0;
+        for (var s : r.sensitivities().values()) if (s.negative()) negative++;
+        err.printf(Locale.ROOT, "planned in %.1f s (curves %.1f s, sensitivities %.1f s on %d windows, %d negative; allocation %.3f s)%n",
+                (System.nanoTime() - start) / 1e9, r.curvesSeconds(), r.sensitivitySeconds(), sample.size(), negative, r.allocateSeconds());
+        return r;
+    }
+
+    /**
+     * The compressor of every planned matrix (null for the ones kept dense): CoSpaDi with the plan's k, s and
+     * orientation on {@code base}'s schedule, SVD-LLM at the plan's rank.
+     */
+    static Function<String, Compressor> compressors(BudgetPlan plan, Supplier<Compressor.Builder> base) {
+        final Map<String, Compressor> out = new LinkedHashMap<>();
+        for (BudgetPlan.Entry e : plan.entries()) {
+            final Candidate c = e.chosen();
+            switch (c.kind()) {
+                case COSPADI:
+                    out.put(e.options().name(), base.get().method(Method.COSPADI).atoms(c.atoms()).nonzerosPerColumn(c.nonzerosPerColumn())
+                            .orientation(c.orientation()).build());
+                    break;
+                case SVD_LLM:
+                    out.put(e.options().name(), Compressor.builder().method(Method.SVD_LLM).rank(c.atoms()).parallelism(Parallelism.sequential()).build());
+                    break;
+                default:
+                    break;
+            }
+        }
+        return out::get;
+    }
+
+    /** The names the plan compresses (not dense), in plan order. */
+    static List<String> compressed(BudgetPlan plan) {
+        final List<String> out = new ArrayList<>();
+        for (BudgetPlan.Entry e : plan.entries()) if (e.chosen().kind() != Candidate.Kind.DENSE) out.add(e.options().name());
+        return out;
+    }
+
+    static Map<String, CalibrationStats> readGrams(LlamaModel model, Path file) throws java.io.IOException {
+        final Map<String, CalibrationStats> grams = new LinkedHashMap<>();
+        try (SafeTensors g = SafeTensors.open(file)) {
+            for (String w : model.projectionNames()) {
+                final String name = w.substring(0, w.length() - ".weight".length());
+                grams.put(w, CalibrationStats.ofGram(g.readDouble(name + ".input_gram"), 1));
+            }
+        }
+        return grams;
+    }
+}

@@ -1,0 +1,153 @@
+package io.github.cospadi.models.plan;
+
+import io.github.cospadi.Compressor;
+import io.github.cospadi.calibration.CalibrationStats;
+import io.github.cospadi.common.Parallelism;
+import io.github.cospadi.models.Projection;
+import io.github.cospadi.models.llama.LlamaModel;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The adaptive plan of a Llama model (docs/design.md §12): the error curves of every projection (SVD-LLM's exact
+ * spectrum and one CoSpaDi probe), the perturbation sensitivities, the candidates at {@link #CANDIDATE_RATIOS} and
+ * the allocation. Every step is a pure function of its inputs, so the plan does not depend on the number of workers.
+ */
+public final class Planner {
+    /** The ratios γ' at which CoSpaDi and SVD-LLM candidates are offered (plus "keep dense"). */
+    public static final double[] CANDIDATE_RATIOS = {0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7,
+            0.75, 0.8, 0.85, 0.9};
+
+    /** The smallest SVD-LLM error a sensitivity is measured with (a lower rank is used when γ's rank gives less). */
+    public static final double MIN_PERTURBATION = 0.02;
+
+    private Planner() {}
+
+    /**
+     * Everything the plan was made from.
+     *
+     * @param curvesSeconds      wall time of the spectra and probes
+     * @param sensitivitySeconds wall time of the perturbations
+     * @param allocateSeconds    wall time of the allocation
+     */
+    public record Result(BudgetPlan plan, Map<String, ErrorCurves> curves, Map<String, Sensitivity.Result> sensitivities,
+                         double curvesSeconds, double sensitivitySeconds, double allocateSeconds) {}
+
+    /** Hears progress: a phase ("curves", "sensitivity") and a finished projection. */
+    @FunctionalInterface
+    public interface Progress {
+        void onProjection(String phase, int done, int total, String projection);
+    }
+
+    /**
+     * @param probe       the CoSpaDi compressor of the probe runs (a ratio — normally γ — and the compression's own
+     *                    settings with few iterations); null offers SVD-LLM and dense only
+     * @param rho         ρ = k/s of the CoSpaDi candidates
+     * @param svdOnly     offer no CoSpaDi candidates (the "SVD-LLM adaptive" plan), even with a probe
+     * @param windows     calibration windows for the sensitivities
+     * @param workers     projections processed at once
+     */
+    public static Result plan(LlamaModel model, Map<String, CalibrationStats> grams, double ratio, Compressor probe, double rho,
+                              boolean svdOnly, List<int[]> windows, int workers, Progress progress) {
+        final List<Projection> projections = model.projections();
+        for (Projection p : projections) {
+            if (grams.get(p.name()) == null) throw new IllegalArgumentException("no calibration Gram for projection '" + p.name() + "'");
+        }
+        final Progress listener = progress == null ? (phase, d, t, n) -> { } : progress;
+        long t0 = System.nanoTime();
+        final ErrorCurves[] curves = new ErrorCurves[projections.size()];
+        final Compressor usedProbe = svdOnly ? null : probe;
+        parallel(projections.size(), workers, i -> {
+            final Projection p = projections.get(i);
+            curves[i] = ErrorCurves.measure(model.weight(p.name()), grams.get(p.name()), usedProbe, Parallelism.sequential());
+            return p.name();
+        }, (done, name) -> listener.onProjection("curves", done, projections.size(), name));
+        final double curvesSeconds = (System.nanoTime() - t0) / 1e9;
+        t0 = System.nanoTime();
+        // the perturbation: SVD-LLM at γ, or at the largest rank whose exact error reaches MIN_PERTURBATION when the
+        // error at γ is smaller (rank-deficient Grams: an error of ~0 would make w unmeasurable)
+        final Map<String, Integer> ranks = new LinkedHashMap<>();
+        for (int i = 0; i < projections.size(); i++) {
+            final Projection p = projections.get(i);
+            final int rGamma = (int) Math.floor((1 - ratio) * (double) p.inFeatures() * p.outFeatures() / ((double) p.inFeatures() + p.outFeatures()));
+            final int max = Math.min(p.inFeatures(), p.outFeatures());
+            int r = Math.max(1, Math.min(rGamma, max));
+            if (curves[i].svdLlmError(r) < MIN_PERTURBATION) {
+                while (r > 1 && curves[i].svdLlmError(r) < MIN_PERTURBATION) r--;
+                ranks.put(p.name(), r);
+            }
+        }
+        final Map<String, Sensitivity.Result> sens = Sensitivity.measure(model, grams, windows, ranks::get, ratio, workers,
+                (done, total, name) -> listener.onProjection("sensitivity", done, total, name));
+        final double sensitivitySeconds = (System.nanoTime() - t0) / 1e9;
+        t0 = System.nanoTime();
+        // a negative ΔL (the quadratic model fails) gets the smallest positive weight measured, not 0: a zero weight
+        // would send the matrix to its cheapest candidate on the strength of a noise-level measurement
+        double floor = Double.POSITIVE_INFINITY;
+        for (Sensitivity.Result r : sens.values()) if (r.weight() > 0) floor = Math.min(floor, r.weight());
+        if (!Double.isFinite(floor)) floor = 0;
+        final List<MatrixOptions> options = new ArrayList<>();
+        final Map<String, ErrorCurves> curveMap = new LinkedHashMap<>();
+        for (int i = 0; i < projections.size(); i++) {
+            final Projection p = projections.get(i);
+            final Sensitivity.Result r = sens.get(p.name());
+            final double w = r.negative() ? floor : r.weight();
+            options.add(new MatrixOptions(p.name(), p.outFeatures(), p.inFeatures(), w, curves[i].candidates(CANDIDATE_RATIOS, rho)));
+            curveMap.put(p.name(), curves[i]);
+        }
+        final BudgetPlan plan = Allocator.allocate(options, ratio);
+        return new Result(plan, curveMap, sens, curvesSeconds, sensitivitySeconds, (System.nanoTime() - t0) / 1e9);
+    }
+
+    @FunctionalInterface
+    private interface Task {
+        String run(int index);
+    }
+
+    @FunctionalInterface
+    private interface Done {
+        void accept(int done, String name);
+    }
+
+    /** Runs tasks 0..n−1 on {@code workers} threads (the caller's among them); the first failure is rethrown. */
+    private static void parallel(int n, int workers, Task task, Done done) {
+        final AtomicInteger next = new AtomicInteger(), finished = new AtomicInteger();
+        final AtomicReference<RuntimeException> failure = new AtomicReference<>();
+        final Object lock = new Object();
+        final Runnable worker = () -> {
+            int i;
+            while (failure.get() == null && (i = next.getAndIncrement()) < n) {
+                try {
+                    final String name = task.run(i);
+                    synchronized (lock) {
+                        done.accept(finished.incrementAndGet(), name);
+                    }
+                } catch (RuntimeException t) {
+                    failure.compareAndSet(null, t);
+                }
+            }
+        };
+        final List<Thread> threads = new ArrayList<>();
+        for (int w = 1; w < Math.min(workers, n); w++) {
+            final Thread t = new Thread(worker, "cospadi-plan-" + w);
+            t.setDaemon(true);
+            t.start();
+            threads.add(t);
+        }
+        worker.run();
+        for (Thread t : threads) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.util.concurrent.CancellationException("planning interrupted");
+            }
+        }
+        if (failure.get() != null) throw failure.get();
+    }
+}

@@ -1,0 +1,158 @@
+package io.github.cospadi.models.plan;
+
+import io.github.cospadi.CompressedMatrix;
+import io.github.cospadi.Compressor;
+import io.github.cospadi.Method;
+import io.github.cospadi.calibration.CalibrationStats;
+import io.github.cospadi.common.Parallelism;
+import io.github.cospadi.kernel.DenseLinear;
+import io.github.cospadi.models.Projection;
+import io.github.cospadi.models.llama.LlamaModel;
+import org.ejml.data.FMatrixRMaj;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Loss sensitivities by perturbation (docs/design.md §12): for each projection m, W_m alone is replaced by its
+ * SVD-LLM approximation at ratio γ (functional error e_m) and the mean loss (nats per predicted token) on a few
+ * calibration windows is measured again; w_m = ΔL_m / e_m². The residual stream entering every layer is computed
+ * once per window, so the perturbation of a projection of layer l reruns only layers l..L−1 and the head.
+ *
+ * <p>w_m = 0 when e_m = 0 (nothing to measure) and when ΔL_m ≤ 0 (the quadratic model does not hold; counted as
+ * {@link Result#negative}). Projections are measured on a few worker threads, each result a pure function of the
+ * model, the Gram, the windows and γ, so the sensitivities do not depend on the number of workers.
+ */
+public final class Sensitivity {
+    private Sensitivity() {}
+
+    /**
+     * One projection's measurement.
+     *
+     * @param error     e_m, the functional error of the SVD-LLM perturbation
+     * @param lossDelta ΔL_m in nats per token
+     * @param weight    w_m = max(ΔL_m, 0)/e_m² (0 when e_m = 0)
+     * @param negative  ΔL_m &lt; 0
+     */
+    public record Result(double error, double lossDelta, double weight, boolean negative) {}
+
+    /** Hears progress: one call per finished projection (from any worker thread, serialized). */
+    @FunctionalInterface
+    public interface Progress {
+        void onProjection(int done, int total, String projection);
+    }
+
+    /**
+     * Measures every projection of {@code model} (not modified) with the Grams {@code grams} (by projection name) on
+     * {@code windows} (each ≥ 2 tokens) at ratio γ, on {@code workers} threads.
+     */
+    public static Map<String, Result> measure(LlamaModel model, Map<String, CalibrationStats> grams, List<int[]> windows, double ratio,
+                                              int workers, Progress progress) {
+        return measure(model, grams, windows, name -> null, ratio, workers, progress);
+    }
+
+    /**
+     * As {@link #measure(LlamaModel, Map, List, double, int, Progress)}, with the perturbation's rank given per
+     * projection ({@code ranks} returns null for the rank of γ): a matrix whose SVD-LLM error at γ is too small to
+     * move the loss measurably (a rank-deficient Gram) is perturbed at a lower rank instead.
+     */
+    public static Map<String, Result> measure(LlamaModel model, Map<String, CalibrationStats> grams, List<int[]> windows,
+                                              java.util.function.Function<String, Integer> ranks, double ratio, int workers, Progress progress) {
+        if (windows == null || windows.isEmpty()) throw new IllegalArgumentException("windows must be non-empty");
+        for (int i = 0; i < windows.size(); i++) {
+            if (windows.get(i).length < 2) throw new IllegalArgumentException("window " + i + " has " + windows.get(i).length + " tokens; at least 2 are needed");
+        }
+        if (workers < 1) throw new IllegalArgumentException("workers must be positive, got " + workers);
+        final List<Projection> projections = model.projections();
+        for (Projection p : projections) {
+            if (grams.get(p.name()) == null) throw new IllegalArgumentException("no calibration Gram for projection '" + p.name() + "'");
+        }
+        final Compressor svd = Compressor.builder().method(Method.SVD_LLM).ratio(ratio).parallelism(Parallelism.sequential()).build();
+        final List<List<FMatrixRMaj>> streams = new ArrayList<>();
+        double base = 0;
+        long tokens = 0;
+        for (int[] w : windows) {
+            final List<FMatrixRMaj> s = model.residualStream(w);
+            streams.add(s);
+            base += nats(model.logitsFrom(0, s.get(0)), w);
+            tokens += w.length - 1;
+        }
+        final double baseLoss = base / tokens;
+        final long scored = tokens;
+        final int perLayer = LlamaModel.PROJECTIONS.size();
+        final Result[] results = new Result[projections.size()];
+        final AtomicInteger next = new AtomicInteger(), done = new AtomicInteger();
+        final AtomicReference<RuntimeException> failure = new AtomicReference<>();
+        final Object lock = new Object();
+        final Runnable worker = () -> {
+            int i;
+            while (failure.get() == null && (i = next.getAndIncrement()) < projections.size()) {
+                final Projection p = projections.get(i);
+                try {
+                    final Integer rank = ranks.apply(p.name());
+                    final Compressor perturbation = rank == null ? svd
+                            : Compressor.builder().method(Method.SVD_LLM).rank(rank).parallelism(Parallelism.sequential()).build();
+                    final CompressedMatrix c = perturbation.compress(model.weight(p.name()), grams.get(p.name()));
+                    final double e = c.report().functionalError();
+                    Result r;
+                    if (!(e > 0) || !Double.isFinite(e)) {
+                        r = new Result(Double.isFinite(e) ? e : 0, 0, 0, false);
+                    } else {
+                        final LlamaModel perturbed = model.copy();
+                        perturbed.replace(p.name(), DenseLinear.wrap(c.reconstruct()));
+                        final int layer = i / perLayer;
+                        double nats = 0;
+                        for (int wi = 0; wi < windows.size(); wi++) nats += Sensitivity.nats(perturbed.logitsFrom(layer, streams.get(wi).get(layer)), windows.get(wi));
+                        final double delta = nats / scored - baseLoss;
+                        r = new Result(e, delta, Math.max(delta, 0) / (e * e), delta < 0);
+                    }
+                    results[i] = r;
+                    synchronized (lock) {
+                        if (progress != null) progress.onProjection(done.incrementAndGet(), projections.size(), p.name());
+                    }
+                } catch (RuntimeException t) {
+                    failure.compareAndSet(null, new IllegalStateException("sensitivity of '" + p.name() + "': " + t.getMessage(), t));
+                }
+            }
+        };
+        final List<Thread> threads = new ArrayList<>();
+        for (int w = 1; w < Math.min(workers, projections.size()); w++) {
+            final Thread t = new Thread(worker, "cospadi-sensitivity-" + w);
+            t.setDaemon(true);
+            t.start();
+            threads.add(t);
+        }
+        worker.run();
+        for (Thread t : threads) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.util.concurrent.CancellationException("sensitivity measurement interrupted");
+            }
+        }
+        if (failure.get() != null) throw failure.get();
+        final Map<String, Result> out = new LinkedHashMap<>();
+        for (int i = 0; i < projections.size(); i++) out.put(projections.get(i).name(), results[i]);
+        return out;
+    }
+
+    /** Σ_{t≥1} −log softmax(z_{t−1})[x_t] over one window, in double. */
+    static double nats(FMatrixRMaj logits, int[] window) {
+        final int v = logits.numCols;
+        double total = 0;
+        for (int t = 0; t + 1 < window.length; t++) {
+            final int off = t * v;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int i = 0; i < v; i++) max = Math.max(max, logits.data[off + i]);
+            double sum = 0;
+            for (int i = 0; i < v; i++) sum += Math.exp(logits.data[off + i] - max);
+            total += Math.log(sum) + max - logits.data[off + window[t + 1]];
+        }
+        return total;
+    }
+}

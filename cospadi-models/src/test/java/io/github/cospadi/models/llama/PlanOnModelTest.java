@@ -1,0 +1,125 @@
+package io.github.cospadi.models.llama;
+
+import io.github.cospadi.CompressedMatrix;
+import io.github.cospadi.Compressor;
+import io.github.cospadi.Method;
+import io.github.cospadi.calibration.CalibrationStats;
+import io.github.cospadi.common.Parallelism;
+import io.github.cospadi.models.plan.BudgetPlan;
+import io.github.cospadi.models.plan.Candidate;
+import io.github.cospadi.models.plan.ErrorCurves;
+import io.github.cospadi.models.plan.Planner;
+import io.github.cospadi.models.plan.Sensitivity;
+import org.ejml.data.FMatrixRMaj;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The curves, sensitivities and plan of docs/design.md §12 on random tiny Llamas. */
+class PlanOnModelTest {
+
+    private static List<int[]> windows(long seed, int count, int length) {
+        final SplittableRandom r = new SplittableRandom(seed);
+        final List<int[]> w = new ArrayList<>();
+        for (int i = 0; i < count; i++) w.add(TinyLlamas.tokens(length, 256, r));
+        return w;
+    }
+
+    private static Map<String, CalibrationStats> grams(LlamaModel model, List<int[]> windows) {
+        return Evaluation.captureGrams(model, windows.toArray(new int[0][]));
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {1, 2, 3})
+    void logitsFromACachedResidualEqualTheFullPass(long seed) {
+        final LlamaModel m = TinyLlamas.random(TinyLlamas.config(seed % 2 == 0), seed, null, Parallelism.sequential());
+        final int[] tokens = TinyLlamas.tokens(9, 256, new SplittableRandom(seed));
+        final FMatrixRMaj full = m.logits(tokens, null);
+        final List<FMatrixRMaj> stream = m.residualStream(tokens);
+        assertEquals(m.config().layers(), stream.size());
+        for (int l = 0; l < stream.size(); l++) {
+            assertArrayEquals(full.data, m.logitsFrom(l, stream.get(l)).data, "seed " + seed + ", layer " + l);
+        }
+    }
+
+    /** With o_proj of layer 0 zero, q/k/v of layer 0 cannot change the output: their sensitivity is exactly zero. */
+    @ParameterizedTest
+    @ValueSource(longs = {4, 5})
+    void sensitivityOfAnUnusedProjectionIsZero(long seed) {
+        final LlamaModel m = TinyLlamas.random(TinyLlamas.config(false), seed, null, Parallelism.sequential());
+        final String o = LlamaModel.layer(0, "self_attn.o_proj");
+        m.replaceWeight(o, new FMatrixRMaj(m.projection(o).outFeatures(), m.projection(o).inFeatures()));
+        final List<int[]> w = windows(seed, 4, 12);
+        final Map<String, Sensitivity.Result> s = Sensitivity.measure(m, grams(m, w), w, 0.5, 1, null);
+        for (String p : List.of("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj")) {
+            final Sensitivity.Result r = s.get(LlamaModel.layer(0, p));
+            assertTrue(r.error() > 0, "seed " + seed + " " + p + ": the perturbation must be real, error " + r.error());
+            assertEquals(0.0, r.lossDelta(), "seed " + seed + " " + p);
+            assertEquals(0.0, r.weight(), "seed " + seed + " " + p);
+        }
+        assertEquals(0.0, s.get(o).weight(), "seed " + seed + ": the zero matrix itself");
+        // the used projections of the other layer do move the loss
+        final Sensitivity.Result down = s.get(LlamaModel.layer(1, "mlp.down_proj"));
+        assertTrue(down.lossDelta() != 0, "seed " + seed + ": " + down);
+    }
+
+    /** SVD-LLM's curve from the spectrum equals the error of the compression at that rank. */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3, 7, 16, 31})
+    void svdLlmCurveMatchesTheCompression(int rank) {
+        final LlamaModel m = TinyLlamas.random(TinyLlamas.config(false), 6, null, Parallelism.sequential());
+        final List<int[]> w = windows(6, 8, 16);
+        final Map<String, CalibrationStats> g = grams(m, w);
+        for (String p : List.of("self_attn.q_proj", "mlp.down_proj", "mlp.up_proj")) {
+            final String name = LlamaModel.layer(1, p);
+            final ErrorCurves c = ErrorCurves.measure(m.weight(name), g.get(name), null, Parallelism.sequential());
+            final CompressedMatrix svd = Compressor.builder().method(Method.SVD_LLM).rank(rank).build().compress(m.weight(name), g.get(name));
+            final double measured = svd.report().functionalError();
+            assertEquals(measured, c.svdLlmError(rank), 1e-4 * (1 + measured), p + " rank " + rank);
+        }
+    }
+
+    /** The probe defines CoSpaDi's curve: at the probe's own storage the model returns the probe's error. */
+    @Test
+    void cospadiModelReproducesTheProbe() {
+        final LlamaModel m = TinyLlamas.random(TinyLlamas.config(false), 7, null, Parallelism.sequential());
+        final List<int[]> w = windows(7, 8, 16);
+        final Map<String, CalibrationStats> g = grams(m, w);
+        final Compressor probe = Compressor.builder().ratio(0.4).fast().iterations(4).build();
+        for (io.github.cospadi.models.Projection p : m.projections()) {
+            final ErrorCurves c = ErrorCurves.measure(m.weight(p.name()), g.get(p.name()), probe, Parallelism.sequential());
+            assertEquals(c.probeError(), c.cospadiError(c.probeStorage()), 1e-12, p.name());
+            final List<Candidate> cand = c.candidates(Planner.CANDIDATE_RATIOS, 2);
+            assertEquals(Candidate.Kind.DENSE, cand.get(cand.size() - 1).kind(), p.name());
+            for (Candidate x : cand) {
+                assertTrue(x.storage() <= (long) p.outFeatures() * p.inFeatures(), p.name() + " " + x.label());
+                if (x.kind() == Candidate.Kind.COSPADI) assertEquals(c.probeOrientation(), x.orientation(), p.name());
+            }
+        }
+    }
+
+    /** The whole plan is the same for 1 and 2 workers, fits its budget and offers no CoSpaDi in the SVD-only mode. */
+    @Test
+    void planIsTheSameForOneAndTwoWorkers() {
+        final LlamaModel m = TinyLlamas.random(TinyLlamas.config(true), 8, null, Parallelism.sequential());
+        final List<int[]> w = windows(8, 6, 16);
+        final Map<String, CalibrationStats> g = grams(m, w);
+        final Compressor probe = Compressor.builder().ratio(0.3).fast().iterations(3).build();
+        final Planner.Result one = Planner.plan(m, g, 0.3, probe, 2, false, w.subList(0, 3), 1, null);
+        final Planner.Result two = Planner.plan(m, g, 0.3, probe, 2, false, w.subList(0, 3), 2, null);
+        assertEquals(one.plan().toJson(), two.plan().toJson());
+        final BudgetPlan plan = one.plan();
+        assertTrue(plan.storage() <= plan.budget() && plan.achievedRatio() >= 0.3, plan.toText());
+        final BudgetPlan svd = Planner.plan(m, g, 0.3, probe, 2, true, w.subList(0, 3), 2, null).plan();
+        for (BudgetPlan.Entry e : svd.entries()) assertTrue(e.chosen().kind() != Candidate.Kind.COSPADI, e.chosen().label());
+    }
+}
