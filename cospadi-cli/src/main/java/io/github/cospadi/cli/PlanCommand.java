@@ -41,7 +41,7 @@ final class PlanCommand implements Command {
     @Override
     public String usage() {
         return "--model FILE.gguf|DIR [--calibration TEXT_DIR [--calibration-windows N] | --grams FILE] --ratio G [--method cospadi|svd-llm] "
-                + "[--probe-iterations N] [--sensitivity-windows N] [--rho R] [--reference] [--orientation input|output|auto] [--threads N] [--json]";
+                + "[--probe-iterations N] [--sensitivity-windows N] [--spread S] [--rho R] [--reference] [--orientation input|output|auto] [--threads N] [--json]";
     }
 
     @Override
@@ -73,14 +73,16 @@ final class PlanCommand implements Command {
     }
 
     /** The options of the planning shared with {@code compress --allocation adaptive}. */
-    record Settings(int probeIterations, int sensitivityWindows, double rho) {
+    record Settings(int probeIterations, int sensitivityWindows, double rho, double spread) {
         static Settings parse(Options o, Method method) {
             final int probe = o.integer("probe-iterations", 5), windows = o.integer("sensitivity-windows", 32);
             final double rho = o.real("rho", 2);
+            final double spread = o.real("spread", Double.POSITIVE_INFINITY);
+            if (!(spread > 0)) throw new Options.UsageException("--spread must be positive, got " + spread);
             if (probe < 1) throw new Options.UsageException("--probe-iterations must be positive, got " + probe);
             if (windows < 1) throw new Options.UsageException("--sensitivity-windows must be positive, got " + windows);
             if (method == Method.SVD) throw new Options.UsageException("adaptive allocation plans cospadi or svd-llm, not svd");
-            return new Settings(probe, windows, rho);
+            return new Settings(probe, windows, rho, spread);
         }
     }
 
@@ -98,7 +100,7 @@ final class PlanCommand implements Command {
                     if (done % 8 == 0 || done == total) {
                         err.printf(Locale.ROOT, "  plan %s %d/%d (%.1f s)%n", phase, done, total, (System.nanoTime() - start) / 1e9);
                     }
-                });
+                }, settings.spread());
         int negative = 0;
         for (var s : r.sensitivities().values()) if (s.negative()) negative++;
         err.printf(Locale.ROOT, "planned in %.1f s (curves %.1f s, sensitivities %.1f s on %d windows, %d negative; allocation %.3f s)%n",

@@ -54,6 +54,19 @@ public final class Planner {
      */
     public static Result plan(LlamaModel model, Map<String, CalibrationStats> grams, double ratio, Compressor probe, double rho,
                               boolean svdOnly, List<int[]> windows, int workers, Progress progress) {
+        return plan(model, grams, ratio, probe, rho, svdOnly, windows, workers, progress, Double.POSITIVE_INFINITY);
+    }
+
+    /**
+     * As {@link #plan(LlamaModel, Map, double, Compressor, double, boolean, List, int, Progress)}, offering only the
+     * candidate ratios γ' with |γ' − γ| ≤ {@code spread} (and "keep dense" only when γ − spread ≤ 0): the CoSpaDi
+     * curve is one probe at γ, so far from γ it is an extrapolation (docs/benchmarks.md §13).
+     */
+    public static Result plan(LlamaModel model, Map<String, CalibrationStats> grams, double ratio, Compressor probe, double rho,
+                              boolean svdOnly, List<int[]> windows, int workers, Progress progress, double spread) {
+        if (!(spread > 0)) throw new IllegalArgumentException("spread must be positive, got " + spread);
+        final double[] offered = java.util.Arrays.stream(CANDIDATE_RATIOS).filter(g -> Math.abs(g - ratio) <= spread + 1e-12).toArray();
+        final boolean dense = ratio - spread <= 0;
         final List<Projection> projections = model.projections();
         for (Projection p : projections) {
             if (grams.get(p.name()) == null) throw new IllegalArgumentException("no calibration Gram for projection '" + p.name() + "'");
@@ -97,11 +110,18 @@ public final class Planner {
             final Projection p = projections.get(i);
             final Sensitivity.Result r = sens.get(p.name());
             final double w = r.negative() ? floor : r.weight();
-            options.add(new MatrixOptions(p.name(), p.outFeatures(), p.inFeatures(), w, curves[i].candidates(CANDIDATE_RATIOS, rho)));
+            options.add(new MatrixOptions(p.name(), p.outFeatures(), p.inFeatures(), w, withoutDense(curves[i].candidates(offered, rho), dense)));
             curveMap.put(p.name(), curves[i]);
         }
         final BudgetPlan plan = Allocator.allocate(options, ratio);
         return new Result(plan, curveMap, sens, curvesSeconds, sensitivitySeconds, (System.nanoTime() - t0) / 1e9);
+    }
+
+    private static List<Candidate> withoutDense(List<Candidate> candidates, boolean keepDense) {
+        if (keepDense) return candidates;
+        final List<Candidate> out = new ArrayList<>();
+        for (Candidate c : candidates) if (c.kind() != Candidate.Kind.DENSE) out.add(c);
+        return out;
     }
 
     @FunctionalInterface

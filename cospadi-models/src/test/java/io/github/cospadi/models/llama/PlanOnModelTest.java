@@ -122,4 +122,25 @@ class PlanOnModelTest {
         final BudgetPlan svd = Planner.plan(m, g, 0.3, probe, 2, true, w.subList(0, 3), 2, null).plan();
         for (BudgetPlan.Entry e : svd.entries()) assertTrue(e.chosen().kind() != Candidate.Kind.COSPADI, e.chosen().label());
     }
+
+    /**
+     * With a spread, every chosen candidate's own ratio 1 − storage/(d_in·d_out) lies within the spread of γ (plus the
+     * rounding of k, s or r) and nothing is kept dense.
+     */
+    @Test
+    void spreadKeepsEveryMatrixNearTheTargetRatio() {
+        final LlamaModel m = TinyLlamas.random(TinyLlamas.config(true), 9, null, Parallelism.sequential());
+        final List<int[]> w = windows(9, 6, 16);
+        final Map<String, CalibrationStats> g = grams(m, w);
+        final Compressor probe = Compressor.builder().ratio(0.4).fast().iterations(3).build();
+        final BudgetPlan plan = Planner.plan(m, g, 0.4, probe, 2, false, w.subList(0, 3), 1, null, 0.1).plan();
+        assertTrue(plan.storage() <= plan.budget(), plan.toText());
+        for (BudgetPlan.Entry e : plan.entries()) {
+            final Candidate c = e.chosen();
+            final double own = 1 - (double) c.storage() / ((double) e.options().inFeatures() * e.options().outFeatures());
+            assertTrue(c.kind() != Candidate.Kind.DENSE && own >= 0.4 - 0.1 - 0.05 && own <= 0.4 + 0.1 + 0.05,
+                    e.options().name() + ": " + c.label() + " at ratio " + own);
+        }
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Planner.plan(m, g, 0.4, probe, 2, false, w.subList(0, 3), 1, null, 0));
+    }
 }
