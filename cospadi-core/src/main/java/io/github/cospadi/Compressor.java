@@ -53,6 +53,8 @@ public final class Compressor {
     private final Whitening learningWhitening;
     private final List<Learner> learners;  // one, or INPUT then OUTPUT for AUTO
     private final boolean autoByShape;
+    private final boolean refitCoefficients;
+    private final Learner groupLearner;    // the INPUT learner of groups of two or more (docs/design.md §5.8)
 
     private Compressor(Builder b) {
         method = b.method;
@@ -67,6 +69,8 @@ public final class Compressor {
         whitening = b.whitening;
         learningWhitening = method == Method.SVD ? Whitening.identity() : whitening;
         learners = learners(method, orientation, options);
+        refitCoefficients = b.refitCoefficients;
+        groupLearner = method == Method.COSPADI ? new DictionaryLearner(options) : LowRankLearner.INSTANCE;
     }
 
     /**
@@ -74,7 +78,7 @@ public final class Compressor {
      * else the INPUT or OUTPUT dictionary learner, or both for AUTO (INPUT first: it wins ties).
      */
     private static List<Learner> learners(Method method, Orientation orientation, LearningOptions options) {
-        if (method != Method.COSPADI) return List.of(LowRankLearner.INSTANCE);
+        if (method != Method.COSPADI) return List.of(LowRankLearner.INSTANCE); // BASIS_SHARING on one matrix: SVD-LLM
         switch (orientation) {
             case INPUT: return List.of(new DictionaryLearner(options));
             case OUTPUT: return List.of(new OutputSpaceLearner(options));
@@ -165,6 +169,100 @@ public final class Compressor {
         return new CompressedMatrix(best.orientation(), best.dictionaryView(), best.codes(), report);
     }
 
+    /**
+     * Compresses a group of weights W_1 … W_m (d2_i × d1, the same d1) with one shared dictionary (docs/design.md §5.8):
+     * whitened by the summed Gram G = Σ G_i, one dictionary learned on the stacked target [L·W_1ᵀ … L·W_mᵀ] with the
+     * group budget (the dictionary counted once), each member keeping its own codes. COSPADI learns the dictionary with
+     * the INPUT learner (grouped CoSpaDi); BASIS_SHARING, SVD_LLM and SVD take the shared truncated SVD (Basis Sharing;
+     * with {@link Builder#refitCoefficients} each member's coefficients are refit under its own Gram). Each member's
+     * report gives its functional error under <em>its own</em> Gram {@code calibration.get(i)} and the group's budget,
+     * objective and phase times. A group of one is {@link #compress(FMatrixRMaj, CalibrationStats)}, bit for bit (in the
+     * configured orientation); two or more are always INPUT.
+     *
+     * @param calibration one statistics per member (the same object may serve several members), or all null for
+     *                    data-free compression
+     * @throws IllegalArgumentException naming the member for an empty or non-finite weight, members whose inFeatures
+     *                                  differ, statistics of another size, or an impossible group budget
+     * @throws CompressionException     when the summed Gram cannot be factored even after shifting
+     * @throws java.util.concurrent.CancellationException when the listener cancels or the thread is interrupted
+     */
+    public CompressedGroup compressGroup(List<FMatrixRMaj> weights, List<CalibrationStats> calibration) {
+        Objects.requireNonNull(weights, "weights");
+        Objects.requireNonNull(calibration, "calibration");
+        if (weights.isEmpty()) throw new IllegalArgumentException("weights is empty: a group needs at least one weight");
+        if (calibration.size() != weights.size()) {
+            throw new IllegalArgumentException("calibration has " + calibration.size() + " statistics for " + weights.size() + " weights");
+        }
+        final int m = weights.size();
+        for (int i = 0; i < m; i++) {
+            Objects.requireNonNull(weights.get(i), "weights[" + i + "]");
+            Checks.nonEmpty("weights[" + i + "]", weights.get(i));
+        }
+        final int d1 = weights.get(0).numCols;
+        long columns = 0;
+        for (int i = 0; i < m; i++) {
+            final FMatrixRMaj w = weights.get(i);
+            if (w.numCols != d1) {
+                throw new IllegalArgumentException("weights[" + i + "] is " + Checks.shape(w) + " but weights[0] is "
+                        + Checks.shape(weights.get(0)) + ": the members of a group must have the same inFeatures");
+            }
+            columns += w.numRows;
+            final CalibrationStats g = calibration.get(i);
+            if ((g == null) != (calibration.get(0) == null)) {
+                throw new IllegalArgumentException("calibration[" + i + "] is " + (g == null ? "null" : "given") + " but calibration[0] is "
+                        + (g == null ? "given" : "null") + ": give statistics for every member or for none");
+            }
+            if (g != null && g.inFeatures() != d1) {
+                throw new IllegalArgumentException("calibration[" + i + "] is for inFeatures=" + g.inFeatures() + " but weights[" + i
+                        + "] is " + Checks.shape(w) + " (outFeatures x inFeatures)");
+            }
+        }
+        if (m == 1) {
+            final CompressedMatrix c = compress(weights.get(0), calibration.get(0));
+            final Budget b = new Budget(c.dictionaryView().numRows, c.codes().numCols(), c.atoms(), c.nonzerosPerColumn());
+            return new CompressedGroup(c.dictionaryView(), List.of(c), b);
+        }
+        if (columns > Integer.MAX_VALUE) throw new IllegalArgumentException("group of " + columns + " output features is too large");
+        final Budget budget = budget((int) columns, d1, Orientation.INPUT); // impossible budgets are rejected before any work
+        CalibrationStats sum = calibration.get(0);
+        for (int i = 1; i < m && sum != null; i++) sum = sum.merge(calibration.get(i));
+        final Parallelism parallelism = options.parallelism();
+        final long start = System.nanoTime();
+        emit("whitening", start, Double.NaN);
+        final LearningProblem problem = LearningProblem.of(weights, sum, learningWhitening, parallelism);
+        final LearnedFactors learned = groupLearner.learn(problem, budget.atoms(), budget.nonzerosPerColumn());
+        final FMatrixRMaj dictionary = learned.dictionary();
+        List<ColumnSparseMatrix> codes = learned.codes();
+        final Map<String, Double> phases = new LinkedHashMap<>(problem.phaseSeconds());
+        phases.putAll(learned.phaseSeconds());
+        if (refitCoefficients && method != Method.COSPADI && sum != null) {
+            final long t = System.nanoTime();
+            codes = new java.util.ArrayList<>(codes);
+            for (int i = 0; i < m; i++) codes.set(i, LowRank.refit(dictionary, weights.get(i), calibration.get(i).gramView(), parallelism));
+            phases.put("refit", seconds(t));
+        }
+        final long t = System.nanoTime();
+        final double[] weightErrors = new double[m], functionalErrors = new double[m];
+        for (int i = 0; i < m; i++) {
+            final FMatrixRMaj w = weights.get(i);
+            final FMatrixRMaj reconstruction = new CompressedMatrix(Orientation.INPUT, dictionary, codes.get(i), null).reconstruct();
+            weightErrors[i] = Errors.relativeWeightError(w, reconstruction);
+            functionalErrors[i] = sum == null ? weightErrors[i]
+                    : Errors.relativeFunctionalError(w, reconstruction, calibration.get(i).gramView(), parallelism);
+        }
+        phases.put("evaluation", seconds(t));
+        final List<Double> objective = learned.objective();
+        emit("done", start, objective.isEmpty() ? Double.NaN : objective.get(objective.size() - 1));
+        final List<CompressedMatrix> members = new java.util.ArrayList<>(m);
+        for (int i = 0; i < m; i++) {
+            final CompressionReport report = new CompressionReport(method, learned.coder(), Orientation.INPUT, d1, weights.get(i).numRows,
+                    budget.atoms(), budget.nonzerosPerColumn(), budget.effectiveRatio(), budget.fullRatio(), weightErrors[i],
+                    functionalErrors[i], objective, learned.iterations(), problem.factor().shift(), learned.unusedAtomReseeds(), phases);
+            members.add(new CompressedMatrix(Orientation.INPUT, dictionary, codes.get(i), report));
+        }
+        return new CompressedGroup(dictionary, members, budget);
+    }
+
     /** One compression of the problem's (single) weight by one learner: whitening → learner → evaluation. */
     private CompressedMatrix compress(LearningProblem problem, Learner learner, Budget budget) {
         final FMatrixRMaj weight = problem.weight(0);
@@ -249,10 +347,22 @@ public final class Compressor {
         private LearningOptions options = LearningOptions.defaults();
         private Whitening whitening = Whitening.cholesky();
         private boolean autoByShape = true;
+        private boolean refitCoefficients;
 
         private Builder() {}
 
-        /** COSPADI (default), SVD_LLM or SVD. */
+        /**
+         * Basis Sharing's optional coefficient refit (docs/design.md §5.8), for the low-rank methods on groups
+         * ({@link Compressor#compressGroup}): with the shared basis D fixed, member i's coefficients become the least
+         * squares optimum under its own Gram, (DᵀG_iD)⁻¹DᵀG_iW_iᵀ. Default false (the plain shared SVD). Never raises a
+         * member's functional error; ignored by COSPADI and by groups of one.
+         */
+        public Builder refitCoefficients(boolean refit) {
+            this.refitCoefficients = refit;
+            return this;
+        }
+
+        /** COSPADI (default), SVD_LLM, SVD or BASIS_SHARING. */
         public Builder method(Method method) {
             this.method = Objects.requireNonNull(method, "method");
             return this;
