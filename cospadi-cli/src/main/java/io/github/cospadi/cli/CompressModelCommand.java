@@ -62,7 +62,7 @@ final class CompressModelCommand implements Command {
     @Override
     public String usage() {
         return captureOnly ? "--model FILE.gguf|DIR [--calibration TEXT_DIR] [--calibration-windows N] --out FILE"
-                : "--model FILE.gguf|DIR [--calibration TEXT_DIR [--calibration-windows N] | --grams FILE] --ratio G [--method cospadi|svd-llm|svd] [--coder omp|iht] "
+                : "--model FILE.gguf|DIR [--calibration TEXT_DIR [--calibration-windows N] | --grams FILE] --ratio G [--method cospadi|basis-sharing|svd-llm|svd] [--grouping none|pairs|FILE.json] [--refit] [--coder omp|iht] "
                 + "[--iterations T] [--reference] [--coding-interval C] [--orientation input|output|auto] [--threads N] [--dtype F32|F16|BF16] "
                 + "[--gguf-type F32|F16|BF16|Q8_0] [--factors F32|BF16|COMPACT|INT8] [--overwrite] --out DIR";
     }
@@ -86,6 +86,9 @@ final class CompressModelCommand implements Command {
         final DType dtype = captureOnly ? DType.F32 : dtype(o.string("dtype", "F32"));
         final GgmlType ggufType = captureOnly ? GgmlType.F32 : ggufType(o.string("gguf-type", "F32"));
         final String factorsName = captureOnly ? "BF16" : o.string("factors", "BF16");
+        final io.github.cospadi.models.Grouping grouping = captureOnly ? io.github.cospadi.models.Grouping.none()
+                : grouping(o.string("grouping", "none"));
+        final boolean refit = !captureOnly && o.flag("refit");
         final CompressedFormat.Precision factorLayout;
         try {
             factorLayout = CompressedFormat.Precision.valueOf(factorsName);
@@ -134,29 +137,48 @@ final class CompressModelCommand implements Command {
         }
 
         final Compressor.Builder b = Compressor.builder().method(method).ratio(ratio).iterations(iterations)
-                .coder(LayersCommand.coder(coder)).parallelism(Parallelism.sequential());
+                .coder(LayersCommand.coder(coder)).parallelism(Parallelism.sequential()).refitCoefficients(refit);
         if (method == Method.COSPADI) {
             schedule.accept(b);
             b.orientation(orientation);
         }
         final Compressor compressor = b.build();
         final long t1 = System.nanoTime();
-        final Map<String, CompressedMatrix> factors = new ModelCompressor(compressor, threads, e ->
+        final ModelCompressor modelCompressor = new ModelCompressor(compressor, threads, e ->
                 err.printf(Locale.ROOT, "[%d/%d] %s functional error %.4f (%.1f s, ETA %.0f s)%n", e.iteration(), e.totalIterations(),
-                        e.subject(), e.objective(), e.elapsed().toNanos() / 1e9, e.eta().toNanos() / 1e9))
-                .compress(model, grams, null, (name, c) -> model.replace(name, DenseLinear.wrap(c.reconstruct())));
+                        e.subject(), e.objective(), e.elapsed().toNanos() / 1e9, e.eta().toNanos() / 1e9));
+        final java.util.function.BiConsumer<String, CompressedMatrix> replace = (name, c) -> model.replace(name, DenseLinear.wrap(c.reconstruct()));
+        // shared dictionaries (docs/design.md §5.8): the groups are resolved, and checked, before any work
+        final List<List<String>> groups = grouping.groups(model);
+        final Map<String, CompressedMatrix> factors = grouping.name().equals("none")
+                ? modelCompressor.compress(model, grams, null, replace)
+                : modelCompressor.compressGroups(model, grams, grouping, replace);
         final double compressSeconds = (System.nanoTime() - t1) / 1e9;
 
         Files.createDirectories(outPath.resolve("compressed"));
         final int perLayer = LlamaModel.PROJECTIONS.size();
         final List<String> names = model.projectionNames();
-        for (int l = 0; l < model.config().layers(); l++) {
-            final Map<String, CompressedMatrix> layer = new LinkedHashMap<>();
-            for (int p = 0; p < perLayer; p++) layer.put(names.get(l * perLayer + p), factors.get(names.get(l * perLayer + p)));
-            CompressedFormat.write(outPath.resolve("compressed").resolve("layer-" + l + ".cspd"), layer, factorLayout);
+        // one file per span of layers that shared dictionaries join (layer-N.cspd, or layers-A-B.cspd for a pair)
+        final int[] spanEnd = new int[model.config().layers()];
+        for (int l = 0; l < spanEnd.length; l++) spanEnd[l] = l;
+        for (List<String> g : groups) {
+            final int first = names.indexOf(g.get(0)) / perLayer;
+            for (String n : g) spanEnd[first] = Math.max(spanEnd[first], names.indexOf(n) / perLayer);
+        }
+        for (int l = 0; l < model.config().layers(); ) {
+            int last = spanEnd[l];
+            for (int q = l; q <= last; q++) last = Math.max(last, spanEnd[q]);
+            final Map<String, CompressedMatrix> span = new LinkedHashMap<>();
+            for (int q = l; q <= last; q++) {
+                for (int p = 0; p < perLayer; p++) span.put(names.get(q * perLayer + p), factors.get(names.get(q * perLayer + p)));
+            }
+            CompressedFormat.write(outPath.resolve("compressed").resolve(l == last ? "layer-" + l + ".cspd" : "layers-" + l + "-" + last + ".cspd"),
+                    span, factorLayout);
+            l = last + 1;
         }
         final SafeTensorsWriter w = new SafeTensorsWriter().metadata("format", "pt")
                 .metadata("cospadi", method.name().toLowerCase(Locale.ROOT) + " ratio=" + ratio + " iterations=" + iterations
+                        + " grouping=" + grouping.name() + (refit ? " refit" : "")
                         + (method == Method.COSPADI ? " schedule=" + (schedule.fast() ? "fast" : "reference") : ""));
         for (Map.Entry<String, Object> e : model.tensors().entrySet()) {
             if (e.getValue() instanceof FMatrixRMaj) {
@@ -179,7 +201,38 @@ final class CompressModelCommand implements Command {
         out.printf(Locale.ROOT, "compressed %d projections with %s at ratio %.2f: mean functional error %.5f; compression %.1f s, total %.1f s; wrote %s%n",
                 factors.size(), method.name().toLowerCase(Locale.ROOT), ratio, mean / factors.size(), compressSeconds,
                 (System.nanoTime() - start) / 1e9, outPath);
+        out.printf(Locale.ROOT, "grouping %s: %d groups; achieved ratio %.4f (each shared dictionary counted once)%n", grouping.name(),
+                groups.size(), achievedRatio(factors.values()));
         return 0;
+    }
+
+    /** {@code none}, {@code pairs} or a JSON file of projection-name groups ({@link io.github.cospadi.models.Grouping#read}). */
+    static io.github.cospadi.models.Grouping grouping(String spec) throws java.io.IOException {
+        switch (spec) {
+            case "none": return io.github.cospadi.models.Grouping.none();
+            case "pairs": return io.github.cospadi.models.Grouping.pairs();
+            default:
+                final Path file = Path.of(spec);
+                if (!Files.isRegularFile(file)) {
+                    throw new Options.UsageException("--grouping must be none, pairs or a JSON file of projection-name groups, got '" + spec + "'");
+                }
+                return io.github.cospadi.models.Grouping.read(file);
+        }
+    }
+
+    /**
+     * 1 − stored/dense over the matrices (paper Eq. 11 counting), each dictionary object counted once: a shared
+     * dictionary is stored once (docs/design.md §5.8).
+     */
+    static double achievedRatio(java.util.Collection<CompressedMatrix> matrices) {
+        final java.util.Set<FMatrixRMaj> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        double stored = 0, dense = 0;
+        for (CompressedMatrix c : matrices) {
+            if (seen.add(c.dictionaryView())) stored += (double) c.dictionaryView().numRows * c.atoms();
+            stored += (double) c.nonzerosPerColumn() * c.codes().numCols();
+            dense += (double) c.inFeatures() * c.outFeatures();
+        }
+        return 1 - stored / dense;
     }
 
     /** The calibration windows of the command's protocol (see the class comment). */

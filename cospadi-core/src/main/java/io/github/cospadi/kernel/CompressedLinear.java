@@ -201,10 +201,15 @@ public final class CompressedLinear implements LinearOperator {
      * The INT8 layers of a group whose codes are already quantized against one balanced dictionary (as the INT8 file
      * layout stores them), sharing one Dᵀ array.
      */
-    public static List<CompressedLinear> group(FMatrixRMaj balancedDictionary, List<Int8ColumnCodes> codes) {
+    public static List<CompressedLinear> groupOfQuantized(FMatrixRMaj balancedDictionary, List<Int8ColumnCodes> codes) {
         final List<ColumnSparseMatrix> dequantized = new java.util.ArrayList<>();
         for (Int8ColumnCodes c : codes) dequantized.add(c.dequantize());
         return group(balancedDictionary, dequantized, List.copyOf(codes));
+    }
+
+    /** The exact (F32) layers of codes that share {@code dictionary} (INPUT: Ŵ_iᵀ = D·S_i), holding one Dᵀ array. */
+    public static List<CompressedLinear> group(FMatrixRMaj dictionary, List<ColumnSparseMatrix> codes) {
+        return group(dictionary, List.copyOf(codes), null);
     }
 
     private static List<CompressedLinear> group(FMatrixRMaj dictionary, List<ColumnSparseMatrix> codes, List<Int8ColumnCodes> quantized) {
