@@ -118,10 +118,29 @@ final class PerplexityCommand implements Command {
         if (files.isEmpty()) throw new IOException("no .cspd file in " + folder);
         int n = 0;
         for (Path f : files) {
-            for (Map.Entry<String, io.github.cospadi.CompressedMatrix> e : CompressedFormat.read(f).entrySet()) {
-                final LinearOperator op = LinearOperator.of(e.getValue(), codes);
-                model.replace(e.getKey(), op);
-                n++;
+            final Map<String, io.github.cospadi.CompressedMatrix> read = CompressedFormat.read(f);
+            // the members of a shared dictionary (format version 4) get layers holding one Dᵀ (docs/design.md §5.8)
+            final Map<org.ejml.data.FMatrixRMaj, List<String>> users = new java.util.IdentityHashMap<>();
+            for (Map.Entry<String, io.github.cospadi.CompressedMatrix> e : read.entrySet()) {
+                users.computeIfAbsent(e.getValue().dictionaryView(), d -> new java.util.ArrayList<>()).add(e.getKey());
+            }
+            for (Map.Entry<org.ejml.data.FMatrixRMaj, List<String>> u : users.entrySet()) {
+                final List<String> names = u.getValue();
+                if (names.size() == 1) {
+                    model.replace(names.get(0), LinearOperator.of(read.get(names.get(0)), codes));
+                } else {
+                    final List<io.github.cospadi.CompressedMatrix> members = new java.util.ArrayList<>();
+                    int columns = 0;
+                    for (String name : names) {
+                        members.add(read.get(name));
+                        columns += read.get(name).outFeatures();
+                    }
+                    final org.ejml.data.FMatrixRMaj d = u.getKey();
+                    final List<CompressedLinear> layers = CompressedLinear.group(new io.github.cospadi.CompressedGroup(d, members,
+                            new io.github.cospadi.Budget(d.numRows, columns, d.numCols, members.get(0).nonzerosPerColumn())), codes);
+                    for (int i = 0; i < names.size(); i++) model.replace(names.get(i), layers.get(i));
+                }
+                n += names.size();
             }
         }
         return n;
