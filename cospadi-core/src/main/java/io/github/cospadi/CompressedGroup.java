@@ -8,11 +8,12 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Weights compressed with one shared dictionary (docs/design.md §5.8): member i is Ŵ_iᵀ = D·S_i, every member's
+ * Weights compressed with one shared dictionary (docs/design.md §5.8): member i is Ŵ_iᵀ = D·S_i (INPUT; OUTPUT:
+ * Ŵ_i = D·S_i with D in the shared output space), every member's
  * {@link CompressedMatrix} references the same D object ({@link #dictionaryView()}), and each carries its own
  * {@link CompressionReport} with its functional error under its own Gram. The {@link #budget()} is the group's: the
- * dictionary rows d1, the coded columns D2 = Σ d2_i, k and s, so its ratio counts the dictionary once. A group of one
- * is a plain compressed matrix (either orientation). Immutable.
+ * dictionary rows (INPUT: d1; OUTPUT: d2), the coded columns summed over the members (INPUT: Σ d2_i; OUTPUT: Σ d1_i), k
+ * and s, so its ratio counts the dictionary once. A group of one is a plain compressed matrix. Immutable.
  */
 public final class CompressedGroup {
     private final FMatrixRMaj dictionary;
@@ -21,8 +22,8 @@ public final class CompressedGroup {
 
     /**
      * @param dictionary the shared D; every member's {@link CompressedMatrix#dictionaryView()} must be this object
-     * @param members    m ≥ 1 members; two or more must be INPUT (Ŵ_iᵀ = D·S_i)
-     * @param budget     the group budget: d1 = D's rows, D2 = the members' coded columns summed, k, s as stored
+     * @param members    m ≥ 1 members, all in one orientation
+     * @param budget     the group budget: D's rows, the members' coded columns summed, k, s as stored
      * @throws IllegalArgumentException naming the member that does not reference D or does not fit the budget
      */
     public CompressedGroup(FMatrixRMaj dictionary, List<CompressedMatrix> members, Budget budget) {
@@ -37,8 +38,9 @@ public final class CompressedGroup {
                 throw new IllegalArgumentException("members[" + i + "] (" + c + ") does not reference the shared dictionary "
                         + Checks.shape(dictionary));
             }
-            if (this.members.size() > 1 && c.orientation() != Orientation.INPUT) {
-                throw new IllegalArgumentException("members[" + i + "] is " + c.orientation() + ": a shared dictionary is INPUT");
+            if (c.orientation() != this.members.get(0).orientation()) {
+                throw new IllegalArgumentException("members[" + i + "] is " + c.orientation() + " but members[0] is "
+                        + this.members.get(0).orientation() + ": a shared dictionary has one orientation");
             }
             if (c.nonzerosPerColumn() != budget.nonzerosPerColumn()) {
                 throw new IllegalArgumentException("members[" + i + "] has s=" + c.nonzerosPerColumn() + ", the budget s="
@@ -54,7 +56,12 @@ public final class CompressedGroup {
         this.budget = budget;
     }
 
-    /** The shared D (d1 × k) without a copy. Do not modify. */
+    /** INPUT (the dictionary in the shared input space) or OUTPUT (in the shared output space). */
+    public Orientation orientation() {
+        return members.get(0).orientation();
+    }
+
+    /** The shared D (INPUT: d1 × k; OUTPUT: d2 × k) without a copy. Do not modify. */
     public FMatrixRMaj dictionaryView() {
         return dictionary;
     }
@@ -74,17 +81,17 @@ public final class CompressedGroup {
         return members.size();
     }
 
-    /** The group budget (docs/design.md §5.8): d1, D2 = Σ d2_i, k, s. */
+    /** The group budget (docs/design.md §5.8): D's rows, the coded columns summed, k, s. */
     public Budget budget() {
         return budget;
     }
 
-    /** Values stored: d1·k once plus s per coded column of every member. */
+    /** Values stored: D once plus s per coded column of every member. */
     public long storedValues() {
         return (long) budget.inFeatures() * budget.atoms() + (long) budget.nonzerosPerColumn() * budget.outFeatures();
     }
 
-    /** Values of the dense members, Σ d1·d2_i. */
+    /** Values of the dense members, Σ d1_i·d2_i. */
     public long denseValues() {
         return (long) budget.inFeatures() * budget.outFeatures();
     }
@@ -96,7 +103,7 @@ public final class CompressedGroup {
 
     @Override
     public String toString() {
-        return "CompressedGroup[" + members.size() + " members, d1=" + budget.inFeatures() + ", D2=" + budget.outFeatures()
+        return "CompressedGroup[" + members.size() + " members, " + orientation() + ", rows=" + budget.inFeatures() + ", columns=" + budget.outFeatures()
                 + ", k=" + budget.atoms() + ", s=" + budget.nonzerosPerColumn() + "]";
     }
 }

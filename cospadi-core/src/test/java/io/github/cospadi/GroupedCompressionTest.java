@@ -274,6 +274,92 @@ class GroupedCompressionTest {
         }
     }
 
+    /** Members with one outFeatures: weights whose input channels are sparse combinations of shared output atoms. */
+    private static List<FMatrixRMaj> plantedOutput(SplittableRandom random, int d2, int d1, int members, int planted) {
+        final FMatrixRMaj atoms = new FMatrixRMaj(d1, planted); // reuse the planted generator: W_iᵀ rows = channels
+        final List<FMatrixRMaj> out = new ArrayList<>();
+        final FMatrixRMaj first = TestData.unionOfSubspaces(d2, d1, planted, 3, random, atoms);
+        out.add(transpose(first));
+        for (int i = 1; i < members; i++) {
+            final FMatrixRMaj w = new FMatrixRMaj(d2, d1);
+            for (int j = 0; j < d1; j++) {
+                for (int t = 0; t < 3; t++) {
+                    final int a = random.nextInt(planted);
+                    final double coef = (random.nextBoolean() ? 1 : -1) * (0.5 + random.nextDouble());
+                    for (int r = 0; r < d2; r++) w.data[r * d1 + j] += (float) (coef * atoms.get(r, a));
+                }
+            }
+            out.add(w);
+        }
+        return out;
+    }
+
+    private static FMatrixRMaj transpose(FMatrixRMaj a) {
+        final FMatrixRMaj t = new FMatrixRMaj(a.numCols, a.numRows);
+        for (int i = 0; i < a.numRows; i++) for (int j = 0; j < a.numCols; j++) t.set(j, i, a.get(i, j));
+        return t;
+    }
+
+    /**
+     * OUTPUT groups: the dictionary in the shared output space, learned under the block-diagonal Gram, so each member's
+     * reported error is its own Gram's; on planted shared output atoms it beats per-layer OUTPUT at equal storage; its
+     * run-time layers hold one D and equal the reconstructions; AUTO on square members keeps the better orientation.
+     */
+    @ParameterizedTest
+    @MethodSource("seeds")
+    void outputGroupsShareTheOutputSpaceUnderEachMembersOwnGram(long seed) {
+        final SplittableRandom random = new SplittableRandom(seed);
+        final int d2 = 40, d1 = 60, planted = 22;
+        final List<FMatrixRMaj> w = plantedOutput(random, d2, d1, 2, planted);
+        final List<CalibrationStats> grams = List.of(CalibrationStats.of(TestData.activations(3 * d1, d1, random)),
+                CalibrationStats.of(TestData.activations(3 * d1, d1, random)));
+        final CompressedGroup g = Compressor.builder().atoms(23).nonzerosPerColumn(11).orientation(Orientation.OUTPUT).iterations(20)
+                .seed(seed).build().compressGroup(w, grams);
+        assertEquals(Orientation.OUTPUT, g.orientation(), "seed " + seed);
+        assertEquals(d2, g.dictionaryView().numRows, "seed " + seed + ": D in the output space");
+        assertEquals((long) d2 * 23 + 11L * 2 * d1, g.storedValues(), "seed " + seed);
+        final Compressor perLayer = Compressor.builder().atoms(17).nonzerosPerColumn(8).orientation(Orientation.OUTPUT).iterations(20)
+                .seed(seed).build();
+        assertTrue(g.storedValues() <= 2L * (d2 * 17 + 8 * d1), "seed " + seed);
+        double grouped = 0, single = 0;
+        for (int i = 0; i < 2; i++) {
+            final double e = g.member(i).report().functionalError();
+            assertEquals(e, g.member(i).functionalError(w.get(i), grams.get(i), Parallelism.sequential()), 1e-4 * (1 + e), "seed " + seed);
+            grouped += e;
+            single += perLayer.compress(w.get(i), grams.get(i)).report().functionalError();
+        }
+        assertTrue(grouped < 0.9 * single, "seed " + seed + ": grouped " + grouped + " against per-layer " + single);
+        for (CompressedLinear.CodePrecision precision : CompressedLinear.CodePrecision.values()) {
+            final List<io.github.cospadi.kernel.LinearOperator> layers = io.github.cospadi.kernel.LinearOperator.group(g, precision);
+            final CompressedGroup expected = precision == CompressedLinear.CodePrecision.INT8 ? Quantization.int8Codes(g) : g;
+            assertTrue(((io.github.cospadi.kernel.OutputCompressedLinear) layers.get(1))
+                    .sharesDictionaryWith((io.github.cospadi.kernel.OutputCompressedLinear) layers.get(0)), "seed " + seed);
+            for (int i = 0; i < 2; i++) {
+                final FMatrixRMaj want = expected.member(i).reconstruct(), got = layers.get(i).toDense();
+                for (int t = 0; t < want.data.length; t++) {
+                    assertEquals(want.data[t], got.data[t], 1e-4 * (1 + Math.abs(want.data[t])), "seed " + seed + " " + precision + " member " + i);
+                }
+            }
+        }
+        // AUTO on square members: both orientations, the lower mean error kept
+        final Group square = group(random, 2, 24);
+        final List<FMatrixRMaj> sq = List.of(TestData.gaussian(24, 24, random), TestData.gaussian(24, 24, random));
+        final Compressor.Builder b = Compressor.builder().ratio(0.3).iterations(3).seed(seed);
+        final CompressedGroup in = b.orientation(Orientation.INPUT).build().compressGroup(sq, square.grams());
+        final CompressedGroup out = b.orientation(Orientation.OUTPUT).build().compressGroup(sq, square.grams());
+        final CompressedGroup auto = b.orientation(Orientation.AUTO).build().compressGroup(sq, square.grams());
+        final CompressedGroup want = meanError(out) < meanError(in) ? out : in;
+        assertEquals(want.orientation(), auto.orientation(), "seed " + seed);
+        assertArrayEquals(want.dictionaryView().data, auto.dictionaryView().data, "seed " + seed);
+        assertTrue(auto.member(0).report().phaseSeconds().containsKey("other-orientation"), "seed " + seed);
+    }
+
+    private static double meanError(CompressedGroup g) {
+        double sum = 0;
+        for (CompressedMatrix c : g.members()) sum += c.report().functionalError();
+        return sum / g.size();
+    }
+
     @Test
     void badGroupsAreRejectedNamingTheMember() {
         final SplittableRandom random = new SplittableRandom(7);

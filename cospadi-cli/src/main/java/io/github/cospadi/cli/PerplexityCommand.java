@@ -133,10 +133,10 @@ final class PerplexityCommand implements Command {
                     int columns = 0;
                     for (String name : names) {
                         members.add(read.get(name));
-                        columns += read.get(name).outFeatures();
+                        columns += read.get(name).codes().numCols();
                     }
                     final org.ejml.data.FMatrixRMaj d = u.getKey();
-                    final List<CompressedLinear> layers = CompressedLinear.group(new io.github.cospadi.CompressedGroup(d, members,
+                    final List<LinearOperator> layers = LinearOperator.group(new io.github.cospadi.CompressedGroup(d, members,
                             new io.github.cospadi.Budget(d.numRows, columns, d.numCols, members.get(0).nonzerosPerColumn())), codes);
                     for (int i = 0; i < names.size(); i++) model.replace(names.get(i), layers.get(i));
                 }

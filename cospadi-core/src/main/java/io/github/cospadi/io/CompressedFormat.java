@@ -70,7 +70,7 @@ public final class CompressedFormat {
      * CompressedMatrix#dictionaryView()} is the same object (the members of a {@link io.github.cospadi.CompressedGroup})
      * share one entry of the group table: the dictionary is stored once (docs/format.md, version 4).
      *
-     * @throws IllegalArgumentException when matrices sharing a dictionary are not all INPUT or differ in s
+     * @throws IllegalArgumentException when matrices sharing a dictionary differ in orientation or in s
      */
     public static void write(Path target, Map<String, CompressedMatrix> matrices, Precision precision) throws IOException {
         // the group table: every dictionary object referenced by two or more matrices, in order of first use
@@ -92,15 +92,15 @@ public final class CompressedFormat {
             long columns = 0;
             for (String n : names) {
                 final CompressedMatrix c = matrices.get(n);
-                if (c.orientation() != Orientation.INPUT) {
+                if (c.orientation() != first.orientation()) {
                     throw new IllegalArgumentException("matrices " + names + " share a dictionary but '" + n + "' is " + c.orientation()
-                            + ": a shared dictionary is INPUT");
+                            + ", '" + names.get(0) + "' " + first.orientation());
                 }
                 if (c.nonzerosPerColumn() != first.nonzerosPerColumn()) {
                     throw new IllegalArgumentException("matrices " + names + " share a dictionary but '" + n + "' has s=" + c.nonzerosPerColumn()
                             + ", '" + names.get(0) + "' s=" + first.nonzerosPerColumn());
                 }
-                columns += c.outFeatures();
+                columns += c.codes().numCols();
             }
             groupIndex.put(d, groups.size());
             groups.add(d);
@@ -169,12 +169,23 @@ public final class CompressedFormat {
         }
         final Map<String, LinearOperator> grouped = new java.util.HashMap<>();
         for (List<String> names : members.values()) {
-            final FMatrixRMaj d = entries.get(names.get(0)).matrix.dictionaryView();
-            final List<CompressedLinear> layers;
+            final CompressedMatrix first = entries.get(names.get(0)).matrix;
+            final FMatrixRMaj d = first.dictionaryView();
+            final boolean output = first.orientation() == Orientation.OUTPUT;
+            final List<? extends LinearOperator> layers;
             if (entries.get(names.get(0)).int8 != null) {
                 final List<Int8ColumnCodes> codes = new ArrayList<>();
                 for (String n : names) codes.add(entries.get(n).int8);
-                layers = CompressedLinear.groupOfQuantized(d, codes);
+                layers = output ? OutputCompressedLinear.groupOfQuantized(d, codes) : CompressedLinear.groupOfQuantized(d, codes);
+            } else if (output) {
+                final List<CompressedMatrix> matrices = new ArrayList<>();
+                int columns = 0;
+                for (String n : names) {
+                    matrices.add(entries.get(n).matrix);
+                    columns += entries.get(n).matrix.codes().numCols();
+                }
+                layers = OutputCompressedLinear.group(new io.github.cospadi.CompressedGroup(d, matrices,
+                        new io.github.cospadi.Budget(d.numRows, columns, d.numCols, first.nonzerosPerColumn())), CompressedLinear.CodePrecision.F32);
             } else {
                 final List<ColumnSparseMatrix> codes = new ArrayList<>();
                 for (String n : names) codes.add(entries.get(n).matrix.codes());
@@ -274,6 +285,7 @@ public final class CompressedFormat {
                 }
             }
             final int[] references = new int[groups.size()];
+            final Orientation[] groupOrientation = new Orientation[groups.size()];
             for (int i = 0; i < count; i++) {
                 final int nameLength = b.getShort() & 0xffff;
                 final byte[] name = new byte[nameLength];
@@ -292,10 +304,11 @@ public final class CompressedFormat {
                     throw new IllegalArgumentException("matrix '" + matrixName + "' references group " + (group & 0xffffffffL) + " of a table of "
                             + groups.size());
                 }
-                if (group != NO_GROUP && orientation != Orientation.INPUT) {
+                if (group != NO_GROUP && groupOrientation[group] != null && orientation != groupOrientation[group]) {
                     throw new IllegalArgumentException("matrix '" + matrixName + "' references group " + group + " but is " + orientation
-                            + ": a shared dictionary is INPUT");
+                            + ", its other members " + groupOrientation[group]);
                 }
+                if (group != NO_GROUP) groupOrientation[group] = orientation;
                 final Entry entry = getMatrix(b, precision, orientation, end, group == NO_GROUP ? null : groups.get(group), matrixName);
                 entry.group = group;
                 if (group != NO_GROUP) references[group]++;

@@ -74,7 +74,7 @@ class CompressedFormatGroupTest {
         return LongStream.range(0, 4);
     }
 
-    /** A model: two groups (Basis Sharing of 2, grouped CoSpaDi of 3) and one matrix alone. */
+    /** A model: three groups (Basis Sharing of 2, grouped CoSpaDi of 3, an OUTPUT group of 2) and one matrix alone. */
     private static Map<String, CompressedMatrix> model(long seed, List<CompressedGroup> groupsOut) {
         final SplittableRandom random = new SplittableRandom(seed);
         final Map<String, CompressedMatrix> m = new LinkedHashMap<>();
@@ -91,6 +91,15 @@ class CompressedFormatGroupTest {
             groupsOut.add(group);
             for (CompressedMatrix c : group.members()) m.put("layers." + name++ + ".proj", c);
         }
+        // an OUTPUT group: two members of one outFeatures sharing D in the output space
+        final int d1 = 10 + random.nextInt(10), d2 = 8 + random.nextInt(8);
+        final List<FMatrixRMaj> w = List.of(TestData.gaussian(d2, d1, random), TestData.gaussian(d2, d1, random));
+        final List<CalibrationStats> g = List.of(CalibrationStats.of(TestData.activations(3 * d1, d1, random)),
+                CalibrationStats.of(TestData.activations(3 * d1, d1, random)));
+        final CompressedGroup output = Compressor.builder().ratio(0.3).orientation(io.github.cospadi.common.Orientation.OUTPUT)
+                .iterations(3).seed(seed).build().compressGroup(w, g);
+        groupsOut.add(output);
+        for (CompressedMatrix c : output.members()) m.put("layers." + name++ + ".proj", c);
         final FMatrixRMaj alone = TestData.gaussian(10, 14, random);
         m.put("layers.alone.proj", Compressor.builder().ratio(0.3).iterations(3).build().compress(alone));
         return m;
@@ -122,6 +131,10 @@ class CompressedFormatGroupTest {
         assertSame(read.get("layers.2.proj").dictionaryView(), read.get("layers.4.proj").dictionaryView(), "seed " + seed);
         assertNotSame(read.get("layers.0.proj").dictionaryView(), read.get("layers.2.proj").dictionaryView(), "seed " + seed);
         final Map<String, LinearOperator> layers = CompressedFormat.readLayers(f);
+        assertSame(read.get("layers.5.proj").dictionaryView(), read.get("layers.6.proj").dictionaryView(), "seed " + seed + ": OUTPUT group");
+        assertEquals(io.github.cospadi.common.Orientation.OUTPUT, read.get("layers.5.proj").orientation());
+        assertTrue(((io.github.cospadi.kernel.OutputCompressedLinear) layers.get("layers.5.proj"))
+                .sharesDictionaryWith((io.github.cospadi.kernel.OutputCompressedLinear) layers.get("layers.6.proj")), "seed " + seed);
         final CompressedLinear l0 = (CompressedLinear) layers.get("layers.0.proj"), l1 = (CompressedLinear) layers.get("layers.1.proj");
         assertTrue(l0.sharesDictionaryWith(l1), "seed " + seed + ": one Dᵀ in memory");
         assertTrue(((CompressedLinear) layers.get("layers.2.proj")).sharesDictionaryWith((CompressedLinear) layers.get("layers.4.proj")));
@@ -154,16 +167,21 @@ class CompressedFormatGroupTest {
         int name = 0;
         for (CompressedGroup g : groups) {
             final CompressedGroup q = Quantization.int8Codes(g);
-            final List<CompressedLinear> inMemory = CompressedLinear.group(g, CompressedLinear.CodePrecision.INT8);
+            final List<LinearOperator> inMemory = LinearOperator.group(g, CompressedLinear.CodePrecision.INT8);
             for (int i = 0; i < g.size(); i++, name++) {
                 final String n = "layers." + name + ".proj";
                 assertArrayEquals(q.dictionaryView().data, read.get(n).dictionaryView().data, "seed " + seed + " " + n);
                 assertArrayEquals(q.member(i).codes().values(), read.get(n).codes().values(), "seed " + seed + " " + n);
-                final float[] x = new float[g.dictionaryView().numRows];
+                final float[] x = new float[g.member(i).inFeatures()];
                 for (int p = 0; p < x.length; p++) x[p] = (float) random.nextGaussian();
                 assertArrayEquals(inMemory.get(i).multiply(x, null, Parallelism.sequential()),
                         layers.get(n).multiply(x, null, Parallelism.sequential()), "seed " + seed + " " + n + ": bit for bit");
-                assertTrue(((CompressedLinear) layers.get(n)).sharesDictionaryWith((CompressedLinear) layers.get("layers." + (name - i) + ".proj")));
+                if (layers.get(n) instanceof CompressedLinear) {
+                    assertTrue(((CompressedLinear) layers.get(n)).sharesDictionaryWith((CompressedLinear) layers.get("layers." + (name - i) + ".proj")));
+                } else {
+                    assertTrue(((io.github.cospadi.kernel.OutputCompressedLinear) layers.get(n))
+                            .sharesDictionaryWith((io.github.cospadi.kernel.OutputCompressedLinear) layers.get("layers." + (name - i) + ".proj")));
+                }
             }
         }
     }
@@ -199,9 +217,11 @@ class CompressedFormatGroupTest {
         final byte[] nan = bytes.clone();
         ByteBuffer.wrap(nan).order(ByteOrder.LITTLE_ENDIAN).putFloat(24, Float.NaN);
         expect(nan, "group 0: dictionary has a non-finite entry");
+        final int d2 = b.getInt(groupField + 8), s = b.getInt(groupField + 16);
+        final int second = groupField + 4 + 16 + d2 * s * 6; // F32 codes: u16 row + f32 value per entry
         final byte[] orientation = bytes.clone();
-        orientation[groupField - 1] = 1;
-        expect(orientation, "references group 0 but is OUTPUT");
+        orientation[second + 2 + "layers.1.proj".length()] = 1;
+        expect(orientation, "matrix 'layers.1.proj' references group 0 but is OUTPUT, its other members INPUT");
         // both members made private (group field −1) leave the group unreferenced (and the bytes no longer parse as
         // their own dictionaries): either way the file is rejected
         final byte[] orphan = bytes.clone();
