@@ -42,6 +42,12 @@ import java.util.Map;
  * inFeatures &gt; outFeatures, INPUT where fewer, both ways for square matrices), unless {@code --reference} (the
  * paper's schedule) or {@code --orientation} say otherwise (see {@link Schedule}).
  *
+ * <p>Shared dictionaries (docs/design.md §5.8): {@code --grouping pairs} (Basis Sharing's protocol: q, k, v, gate, up
+ * shared by two consecutive layers; o, down alone), {@code none} (the default) or a JSON file of projection-name groups;
+ * {@code --method basis-sharing} is Basis Sharing ({@code --refit}: its per-member coefficient refit). With groups the
+ * factors are written one file per span of layers a group joins ({@code layers-0-1.cspd}), each shared dictionary once
+ * (format version 4), and the achieved ratio is printed counting it once.
+ *
  * <p>Calibration: for a BPE model, {@code --calibration-windows} (default 128) windows of 256 tokens evenly spaced
  * over the addresses before 2000 (docs/benchmarks.md); for the byte-level tiny Llama, the protocol its figures were
  * measured with: 256 random windows of 128 bytes, seed 42.
