@@ -203,6 +203,7 @@ public final class Compressor {
         for (int i = 0; i < m; i++) {
             Objects.requireNonNull(weights.get(i), "weights[" + i + "]");
             Checks.nonEmpty("weights[" + i + "]", weights.get(i));
+            if (m > 1) Checks.finite("weights[" + i + "]", weights.get(i)); // a group of one: compress() checks it
         }
         final int d1 = weights.get(0).numCols;
         long columns = 0;

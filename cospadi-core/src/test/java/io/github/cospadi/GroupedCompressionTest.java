@@ -378,6 +378,8 @@ class GroupedCompressionTest {
         final FMatrixRMaj bad = a.copy();
         bad.data[3] = Float.NaN;
         assertMessage(() -> c.compressGroup(List.of(a, bad), List.of(ga, ga)), "weights[1]");
+        assertMessage(() -> Compressor.builder().ratio(0.3).orientation(Orientation.OUTPUT).build()
+                .compressGroup(List.of(a, bad), List.of(ga, ga)), "weights[1]");
     }
 
     @Test
