@@ -53,6 +53,9 @@ public final class Compressor {
     private final Whitening learningWhitening;
     private final List<Learner> learners;  // one, or INPUT then OUTPUT for AUTO
     private final boolean autoByShape;
+    private final boolean refitCoefficients;
+    private final Learner groupLearner;    // the INPUT learner of groups of two or more (docs/design.md §5.8)
+    private final Learner groupOutputLearner; // the OUTPUT learner of groups (COSPADI only)
 
     private Compressor(Builder b) {
         method = b.method;
@@ -67,6 +70,9 @@ public final class Compressor {
         whitening = b.whitening;
         learningWhitening = method == Method.SVD ? Whitening.identity() : whitening;
         learners = learners(method, orientation, options);
+        refitCoefficients = b.refitCoefficients;
+        groupLearner = method == Method.COSPADI ? new DictionaryLearner(options) : LowRankLearner.INSTANCE;
+        groupOutputLearner = new OutputSpaceLearner(options);
     }
 
     /**
@@ -74,7 +80,7 @@ public final class Compressor {
      * else the INPUT or OUTPUT dictionary learner, or both for AUTO (INPUT first: it wins ties).
      */
     private static List<Learner> learners(Method method, Orientation orientation, LearningOptions options) {
-        if (method != Method.COSPADI) return List.of(LowRankLearner.INSTANCE);
+        if (method != Method.COSPADI) return List.of(LowRankLearner.INSTANCE); // BASIS_SHARING on one matrix: SVD-LLM
         switch (orientation) {
             case INPUT: return List.of(new DictionaryLearner(options));
             case OUTPUT: return List.of(new OutputSpaceLearner(options));
@@ -165,6 +171,210 @@ public final class Compressor {
         return new CompressedMatrix(best.orientation(), best.dictionaryView(), best.codes(), report);
     }
 
+    /**
+     * Compresses a group of weights W_1 … W_m (d2_i × d1, the same d1) with one shared dictionary (docs/design.md §5.8):
+     * whitened by the summed Gram G = Σ G_i, one dictionary learned on the stacked target [L·W_1ᵀ … L·W_mᵀ] with the
+     * group budget (the dictionary counted once), each member keeping its own codes. COSPADI learns the dictionary with
+     * the INPUT learner (grouped CoSpaDi); BASIS_SHARING, SVD_LLM and SVD take the shared truncated SVD (Basis Sharing;
+     * with {@link Builder#refitCoefficients} each member's coefficients are refit under its own Gram). Each member's
+     * report gives its functional error under <em>its own</em> Gram {@code calibration.get(i)} and the group's budget,
+     * objective and phase times. A group of one is {@link #compress(FMatrixRMaj, CalibrationStats)}, bit for bit. For two
+     * or more, COSPADI's orientation decides where the shared dictionary lives: INPUT (the summed Gram, above), OUTPUT
+     * (members with one outFeatures: D in the output space, learned on [W_1 … W_m] under the block-diagonal Gram
+     * diag(G_1 … G_m), so each member's own Gram exactly) or AUTO (as for one matrix: by shape, both ways for square
+     * members keeping the lower mean functional error); members with different outFeatures and the low-rank methods
+     * are always INPUT.
+     *
+     * @param calibration one statistics per member (the same object may serve several members), or all null for
+     *                    data-free compression
+     * @throws IllegalArgumentException naming the member for an empty or non-finite weight, members whose inFeatures
+     *                                  differ, statistics of another size, or an impossible group budget
+     * @throws CompressionException     when the summed Gram cannot be factored even after shifting
+     * @throws java.util.concurrent.CancellationException when the listener cancels or the thread is interrupted
+     */
+    public CompressedGroup compressGroup(List<FMatrixRMaj> weights, List<CalibrationStats> calibration) {
+        Objects.requireNonNull(weights, "weights");
+        Objects.requireNonNull(calibration, "calibration");
+        if (weights.isEmpty()) throw new IllegalArgumentException("weights is empty: a group needs at least one weight");
+        if (calibration.size() != weights.size()) {
+            throw new IllegalArgumentException("calibration has " + calibration.size() + " statistics for " + weights.size() + " weights");
+        }
+        final int m = weights.size();
+        for (int i = 0; i < m; i++) {
+            Objects.requireNonNull(weights.get(i), "weights[" + i + "]");
+            Checks.nonEmpty("weights[" + i + "]", weights.get(i));
+            if (m > 1) Checks.finite("weights[" + i + "]", weights.get(i)); // a group of one: compress() checks it
+        }
+        final int d1 = weights.get(0).numCols;
+        long columns = 0;
+        for (int i = 0; i < m; i++) {
+            final FMatrixRMaj w = weights.get(i);
+            if (w.numCols != d1) {
+                throw new IllegalArgumentException("weights[" + i + "] is " + Checks.shape(w) + " but weights[0] is "
+                        + Checks.shape(weights.get(0)) + ": the members of a group must have the same inFeatures");
+            }
+            columns += w.numRows;
+            final CalibrationStats g = calibration.get(i);
+            if ((g == null) != (calibration.get(0) == null)) {
+                throw new IllegalArgumentException("calibration[" + i + "] is " + (g == null ? "null" : "given") + " but calibration[0] is "
+                        + (g == null ? "given" : "null") + ": give statistics for every member or for none");
+            }
+            if (g != null && g.inFeatures() != d1) {
+                throw new IllegalArgumentException("calibration[" + i + "] is for inFeatures=" + g.inFeatures() + " but weights[" + i
+                        + "] is " + Checks.shape(w) + " (outFeatures x inFeatures)");
+            }
+        }
+        if (m == 1) {
+            final CompressedMatrix c = compress(weights.get(0), calibration.get(0));
+            final Budget b = new Budget(c.dictionaryView().numRows, c.codes().numCols(), c.atoms(), c.nonzerosPerColumn());
+            return new CompressedGroup(c.dictionaryView(), List.of(c), b);
+        }
+        if (columns > Integer.MAX_VALUE || (long) m * d1 > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("group of " + columns + " output features is too large");
+        }
+        boolean sameOut = true;
+        for (FMatrixRMaj w : weights) sameOut &= w.numRows == weights.get(0).numRows;
+        final int d2 = weights.get(0).numRows;
+        // where the shared dictionary lives: INPUT always works; OUTPUT needs one outFeatures (docs/design.md §5.8)
+        final List<Orientation> sides;
+        if (method != Method.COSPADI || orientation == Orientation.INPUT || !sameOut) sides = List.of(Orientation.INPUT);
+        else if (orientation == Orientation.OUTPUT) sides = List.of(Orientation.OUTPUT);
+        else if (autoByShape && d1 != d2) sides = List.of(d1 > d2 ? Orientation.OUTPUT : Orientation.INPUT);
+        else sides = List.of(Orientation.INPUT, Orientation.OUTPUT);
+        for (Orientation side : sides) { // impossible budgets are rejected before any work
+            if (side == Orientation.INPUT) budget((int) columns, d1, Orientation.INPUT);
+            else budget(d2, m * d1, Orientation.OUTPUT);
+        }
+        CompressedGroup best = null, other = null;
+        for (Orientation side : sides) {
+            final CompressedGroup g = side == Orientation.INPUT ? inputGroup(weights, calibration, (int) columns)
+                    : outputGroup(weights, calibration);
+            if (best == null || meanError(g) < meanError(best)) {
+                other = best;
+                best = g;
+            } else {
+                other = g;
+            }
+        }
+        if (other == null) return best;
+        // AUTO: the lower mean functional error won (INPUT on ties); the other's time is reported as a phase
+        final double otherSeconds = other.member(0).report().totalSeconds();
+        final List<CompressedMatrix> members = new java.util.ArrayList<>();
+        for (CompressedMatrix c : best.members()) {
+            final CompressionReport r = c.report();
+            final Map<String, Double> phases = new LinkedHashMap<>(r.phaseSeconds());
+            phases.put("other-orientation", otherSeconds);
+            members.add(new CompressedMatrix(c.orientation(), best.dictionaryView(), c.codes(), new CompressionReport(r.method(), r.coder(),
+                    r.orientation(), r.inFeatures(), r.outFeatures(), r.atoms(), r.nonzerosPerColumn(), r.effectiveRatio(), r.fullRatio(),
+                    r.weightError(), r.functionalError(), r.objective(), r.iterations(), r.whiteningShift(), r.unusedAtomReseeds(), phases)));
+        }
+        return new CompressedGroup(best.dictionaryView(), members, best.budget());
+    }
+
+    private static double meanError(CompressedGroup g) {
+        double sum = 0;
+        for (CompressedMatrix c : g.members()) sum += c.report().functionalError();
+        return sum / g.size();
+    }
+
+    /** The INPUT group: whitened by the summed Gram, one dictionary on [L·W_1ᵀ … L·W_mᵀ] (docs/design.md §5.8). */
+    private CompressedGroup inputGroup(List<FMatrixRMaj> weights, List<CalibrationStats> calibration, int columns) {
+        final int m = weights.size(), d1 = weights.get(0).numCols;
+        final Budget budget = budget(columns, d1, Orientation.INPUT);
+        CalibrationStats sum = calibration.get(0);
+        for (int i = 1; i < m && sum != null; i++) sum = sum.merge(calibration.get(i));
+        final Parallelism parallelism = options.parallelism();
+        final long start = System.nanoTime();
+        emit("whitening", start, Double.NaN);
+        final LearningProblem problem = LearningProblem.of(weights, sum, learningWhitening, parallelism);
+        final LearnedFactors learned = groupLearner.learn(problem, budget.atoms(), budget.nonzerosPerColumn());
+        List<ColumnSparseMatrix> codes = learned.codes();
+        final Map<String, Double> phases = new LinkedHashMap<>(problem.phaseSeconds());
+        phases.putAll(learned.phaseSeconds());
+        if (refitCoefficients && method != Method.COSPADI && sum != null) {
+            final long t = System.nanoTime();
+            codes = new java.util.ArrayList<>(codes);
+            for (int i = 0; i < m; i++) {
+                codes.set(i, LowRank.refit(learned.dictionary(), weights.get(i), calibration.get(i).gramView(), parallelism));
+            }
+            phases.put("refit", seconds(t));
+        }
+        return members(Orientation.INPUT, weights, calibration, learned, codes, budget, phases, problem.factor().shift(), start);
+    }
+
+    /**
+     * The OUTPUT group (members with one outFeatures d2): Ŵ_i = D·S_i with D (d2 × k) shared, learned on the stacked
+     * [W_1 … W_m] (d2 × m·d1) under the block-diagonal Gram diag(G_1 … G_m) — each member's own Gram, exactly
+     * (docs/design.md §5.8).
+     */
+    private CompressedGroup outputGroup(List<FMatrixRMaj> weights, List<CalibrationStats> calibration) {
+        final int m = weights.size(), d1 = weights.get(0).numCols, d2 = weights.get(0).numRows, n = m * d1;
+        final Budget budget = budget(d2, n, Orientation.OUTPUT);
+        final FMatrixRMaj stacked = new FMatrixRMaj(d2, n);
+        for (int i = 0; i < m; i++) {
+            final FMatrixRMaj w = weights.get(i);
+            for (int r = 0; r < d2; r++) System.arraycopy(w.data, r * d1, stacked.data, r * n + i * d1, d1);
+        }
+        CalibrationStats block = null;
+        if (calibration.get(0) != null) {
+            final org.ejml.data.DMatrixRMaj g = new org.ejml.data.DMatrixRMaj(n, n);
+            long tokens = 0;
+            for (int i = 0; i < m; i++) {
+                final double[] gi = calibration.get(i).gramView().data;
+                for (int r = 0; r < d1; r++) System.arraycopy(gi, r * d1, g.data, (i * d1 + r) * n + i * d1, d1);
+                tokens += calibration.get(i).tokens();
+            }
+            block = CalibrationStats.ofGram(g, Math.max(1, tokens));
+        }
+        final Parallelism parallelism = options.parallelism();
+        final long start = System.nanoTime();
+        emit("whitening", start, Double.NaN);
+        final LearningProblem problem = LearningProblem.of(stacked, block, learningWhitening, parallelism);
+        final LearnedFactors learned = groupOutputLearner.learn(problem, budget.atoms(), budget.nonzerosPerColumn());
+        final ColumnSparseMatrix all = learned.codes().get(0);
+        final int s = all.nonzerosPerColumn();
+        final List<ColumnSparseMatrix> codes = new java.util.ArrayList<>();
+        for (int i = 0; i < m; i++) {
+            final int from = i * d1 * s, to = (i + 1) * d1 * s;
+            codes.add(new ColumnSparseMatrix(all.numRows(), d1, s, java.util.Arrays.copyOfRange(all.rowIndices(), from, to),
+                    java.util.Arrays.copyOfRange(all.values(), from, to)));
+        }
+        final Map<String, Double> phases = new LinkedHashMap<>(problem.phaseSeconds());
+        phases.putAll(learned.phaseSeconds());
+        return members(Orientation.OUTPUT, weights, calibration, learned, codes, budget, phases, problem.factor().shift(), start);
+    }
+
+    /** Evaluates each member under its own Gram and builds the group (every member references one dictionary). */
+    private CompressedGroup members(Orientation side, List<FMatrixRMaj> weights, List<CalibrationStats> calibration,
+                                    LearnedFactors learned, List<ColumnSparseMatrix> codes, Budget budget,
+                                    Map<String, Double> phases, double shift, long start) {
+        final int m = weights.size();
+        final FMatrixRMaj dictionary = learned.dictionary();
+        final Parallelism parallelism = options.parallelism();
+        final long t = System.nanoTime();
+        final double[] weightErrors = new double[m], functionalErrors = new double[m];
+        for (int i = 0; i < m; i++) {
+            final FMatrixRMaj w = weights.get(i);
+            final FMatrixRMaj reconstruction = new CompressedMatrix(side, dictionary, codes.get(i), null).reconstruct();
+            weightErrors[i] = Errors.relativeWeightError(w, reconstruction);
+            functionalErrors[i] = calibration.get(i) == null ? weightErrors[i]
+                    : Errors.relativeFunctionalError(w, reconstruction, calibration.get(i).gramView(), parallelism);
+        }
+        final Map<String, Double> all = new LinkedHashMap<>(phases);
+        all.put("evaluation", seconds(t));
+        final List<Double> objective = learned.objective();
+        emit("done", start, objective.isEmpty() ? Double.NaN : objective.get(objective.size() - 1));
+        final List<CompressedMatrix> members = new java.util.ArrayList<>(m);
+        for (int i = 0; i < m; i++) {
+            final FMatrixRMaj w = weights.get(i);
+            final CompressionReport report = new CompressionReport(method, learned.coder(), side, w.numCols, w.numRows,
+                    budget.atoms(), budget.nonzerosPerColumn(), budget.effectiveRatio(), budget.fullRatio(), weightErrors[i],
+                    functionalErrors[i], objective, learned.iterations(), shift, learned.unusedAtomReseeds(), all);
+            members.add(new CompressedMatrix(side, dictionary, codes.get(i), report));
+        }
+        return new CompressedGroup(dictionary, members, budget);
+    }
+
     /** One compression of the problem's (single) weight by one learner: whitening → learner → evaluation. */
     private CompressedMatrix compress(LearningProblem problem, Learner learner, Budget budget) {
         final FMatrixRMaj weight = problem.weight(0);
@@ -249,10 +459,22 @@ public final class Compressor {
         private LearningOptions options = LearningOptions.defaults();
         private Whitening whitening = Whitening.cholesky();
         private boolean autoByShape = true;
+        private boolean refitCoefficients;
 
         private Builder() {}
 
-        /** COSPADI (default), SVD_LLM or SVD. */
+        /**
+         * Basis Sharing's optional coefficient refit (docs/design.md §5.8), for the low-rank methods on groups
+         * ({@link Compressor#compressGroup}): with the shared basis D fixed, member i's coefficients become the least
+         * squares optimum under its own Gram, (DᵀG_iD)⁻¹DᵀG_iW_iᵀ. Default false (the plain shared SVD). Never raises a
+         * member's functional error; ignored by COSPADI and by groups of one.
+         */
+        public Builder refitCoefficients(boolean refit) {
+            this.refitCoefficients = refit;
+            return this;
+        }
+
+        /** COSPADI (default), SVD_LLM, SVD or BASIS_SHARING. */
         public Builder method(Method method) {
             this.method = Objects.requireNonNull(method, "method");
             return this;

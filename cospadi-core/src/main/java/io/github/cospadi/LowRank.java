@@ -115,6 +115,63 @@ final class LowRank {
         return new Factors(basis, new ColumnSparseMatrix(r, n, r, rows, values), residual);
     }
 
+    /**
+     * Basis Sharing's coefficient refit for one member (docs/design.md §5.8): with the basis D (d1 × k) fixed, the codes
+     * C = (DᵀGD)⁻¹·DᵀG·Wᵀ (k × d2) minimizing tr((Wᵀ − DC)ᵀG(Wᵀ − DC)), in double (a Cholesky solve; a ridge of
+     * 1e-10·tr(DᵀGD)/k, growing tenfold, if DᵀGD is numerically singular). Returned as dense codes (s = k).
+     */
+    static ColumnSparseMatrix refit(FMatrixRMaj basis, FMatrixRMaj weight, DMatrixRMaj gram, Parallelism parallelism) {
+        final int d1 = basis.numRows, k = basis.numCols, d2 = weight.numRows;
+        final double[] dm = new double[d1 * k];
+        for (int i = 0; i < dm.length; i++) dm[i] = basis.data[i];
+        final double[] gd = DoubleProducts.multiply(gram.data, dm, d1, d1, k, parallelism);           // G·D, d1 × k
+        final double[] dt = new double[k * d1], gdt = new double[k * d1], wt = new double[d1 * d2];
+        for (int i = 0; i < d1; i++) {
+            for (int a = 0; a < k; a++) {
+                dt[a * d1 + i] = dm[i * k + a];
+                gdt[a * d1 + i] = gd[i * k + a];
+            }
+        }
+        for (int j = 0; j < d2; j++) for (int i = 0; i < d1; i++) wt[i * d2 + j] = weight.data[j * d1 + i];
+        final DMatrixRMaj mm = DMatrixRMaj.wrap(k, k, DoubleProducts.multiply(dt, gd, k, d1, k, parallelism)); // DᵀGD
+        final DMatrixRMaj rhs = DMatrixRMaj.wrap(k, d2, DoubleProducts.multiply(gdt, wt, k, d1, d2, parallelism)); // DᵀGWᵀ
+        for (int a = 0; a < k; a++) {
+            for (int b = a + 1; b < k; b++) {
+                final double v = 0.5 * (mm.get(a, b) + mm.get(b, a));
+                mm.set(a, b, v);
+                mm.set(b, a, v);
+            }
+        }
+        double trace = 0;
+        for (int a = 0; a < k; a++) trace += mm.get(a, a);
+        final DMatrixRMaj c = new DMatrixRMaj(k, d2);
+        double ridge = 0;
+        for (int attempt = 0; ; attempt++) {
+            final DMatrixRMaj a = mm.copy();
+            for (int i = 0; i < k; i++) a.add(i, i, ridge);
+            final var solver = org.ejml.dense.row.factory.LinearSolverFactory_DDRM.chol(k);
+            if (solver.setA(a)) {
+                solver.solve(rhs, c);
+                boolean finite = true;
+                for (double v : c.data) finite &= Double.isFinite(v);
+                if (finite) break;
+            }
+            if (attempt == 12 || !(trace > 0)) {
+                throw new CompressionException("coefficient refit: DᵀGD (" + k + "x" + k + ") is singular even with a ridge of " + ridge);
+            }
+            ridge = ridge == 0 ? 1e-10 * trace / k : ridge * 10;
+        }
+        final int[] rows = new int[d2 * k];
+        final float[] values = new float[d2 * k];
+        for (int j = 0; j < d2; j++) {
+            for (int a = 0; a < k; a++) {
+                rows[j * k + a] = a;
+                values[j * k + a] = (float) c.get(a, j);
+            }
+        }
+        return new ColumnSparseMatrix(k, d2, k, rows, values);
+    }
+
     /** The reference: EJML's full SVD of Y, U_r by descending singular value, codes U_rᵀY (the test oracle). */
     static Factors truncatedSvdReference(FMatrixRMaj y, int r) {
         final int m = y.numRows, n = y.numCols;

@@ -7,6 +7,8 @@ import io.github.cospadi.CompressedMatrix;
 import io.github.cospadi.internal.Half;
 import org.ejml.data.FMatrixRMaj;
 
+import java.util.List;
+
 /**
  * The storage forms of paper.md §3, applied to a {@link CompressedMatrix} and returned dequantized (float) so their
  * error can be measured: the dictionary in bf16, the code values in bf16 with the two lowest mantissa bits truncated
@@ -52,16 +54,59 @@ public final class Quantization {
         return c.withFactors(d, withValues(s, v));
     }
 
+    /**
+     * {@link #balanceAtoms(CompressedMatrix)} for a group with one shared dictionary (docs/design.md §5.8): r_a is the
+     * RMS of atom a's stored values over <em>all</em> members' codes, so one balanced dictionary D·diag(r) serves every
+     * member; the members of the result reference that one new dictionary. Every product D·S_i is unchanged.
+     */
+    public static CompressedGroup balanceAtoms(CompressedGroup group) {
+        final List<ColumnSparseMatrix> codes = new java.util.ArrayList<>();
+        for (CompressedMatrix c : group.members()) codes.add(c.codes());
+        final float[] r = atomRms(codes);
+        final FMatrixRMaj d = group.dictionaryView().copy();
+        final int k = d.numCols;
+        for (int i = 0; i < d.numRows; i++) for (int a = 0; a < k; a++) d.data[i * k + a] *= r[a];
+        final List<CompressedMatrix> members = new java.util.ArrayList<>();
+        for (CompressedMatrix c : group.members()) {
+            final float[] v = c.codes().values().clone();
+            final int[] rows = c.codes().rowIndices();
+            for (int t = 0; t < v.length; t++) v[t] /= r[rows[t]];
+            members.add(new CompressedMatrix(c.orientation(), d, withValues(c.codes(), v), c.report()));
+        }
+        return new CompressedGroup(d, members, group.budget());
+    }
+
+    /**
+     * {@link #int8Codes(CompressedMatrix)} for a group: the atoms balanced over all members ({@link
+     * #balanceAtoms(CompressedGroup)}), each member's codes quantized per column and returned dequantized, all members
+     * referencing the one balanced dictionary.
+     */
+    public static CompressedGroup int8Codes(CompressedGroup group) {
+        final CompressedGroup balanced = balanceAtoms(group);
+        final List<CompressedMatrix> members = new java.util.ArrayList<>();
+        for (CompressedMatrix c : balanced.members()) {
+            members.add(new CompressedMatrix(c.orientation(), balanced.dictionaryView(), Int8ColumnCodes.of(c.codes()).dequantize(), c.report()));
+        }
+        return new CompressedGroup(balanced.dictionaryView(), members, group.budget());
+    }
+
     /** r_a = sqrt(mean of S_{a,j}² over the entries stored on atom a), or 1 when that is zero (or not finite). */
     private static float[] atomRms(ColumnSparseMatrix s) {
-        final int k = s.numRows();
+        return atomRms(List.of(s));
+    }
+
+    /** {@link #atomRms(ColumnSparseMatrix)} over the entries of several code matrices of one dictionary. */
+    private static float[] atomRms(List<ColumnSparseMatrix> codes) {
+        final int k = codes.get(0).numRows();
         final double[] sum = new double[k];
         final int[] count = new int[k];
-        final float[] v = s.values();
-        final int[] rows = s.rowIndices();
-        for (int t = 0; t < v.length; t++) {
-            sum[rows[t]] += (double) v[t] * v[t];
-            count[rows[t]]++;
+        for (ColumnSparseMatrix s : codes) {
+            final float[] v = s.values();
+            final int[] rows = s.rowIndices();
+            for (int t = 0; t < v.length; t++) {
+                sum[rows[t]] += (double) v[t] * v[t];
+                count[rows[t]]++;
+            }
         }
         final float[] r = new float[k];
         for (int a = 0; a < k; a++) {

@@ -42,6 +42,12 @@ import java.util.Map;
  * inFeatures &gt; outFeatures, INPUT where fewer, both ways for square matrices), unless {@code --reference} (the
  * paper's schedule) or {@code --orientation} say otherwise (see {@link Schedule}).
  *
+ * <p>Shared dictionaries (docs/design.md §5.8): {@code --grouping pairs} (Basis Sharing's protocol: q, k, v, gate, up
+ * shared by two consecutive layers; o, down alone), {@code none} (the default) or a JSON file of projection-name groups;
+ * {@code --method basis-sharing} is Basis Sharing ({@code --refit}: its per-member coefficient refit). With groups the
+ * factors are written one file per span of layers a group joins ({@code layers-0-1.cspd}), each shared dictionary once
+ * (format version 4), and the achieved ratio is printed counting it once.
+ *
  * <p>Calibration: for a BPE model, {@code --calibration-windows} (default 128) windows of 256 tokens evenly spaced
  * over the addresses before 2000 (docs/benchmarks.md); for the byte-level tiny Llama, the protocol its figures were
  * measured with: 256 random windows of 128 bytes, seed 42.
@@ -62,7 +68,7 @@ final class CompressModelCommand implements Command {
     @Override
     public String usage() {
         return captureOnly ? "--model FILE.gguf|DIR [--calibration TEXT_DIR] [--calibration-windows N] --out FILE"
-                : "--model FILE.gguf|DIR [--calibration TEXT_DIR [--calibration-windows N] | --grams FILE] --ratio G [--method cospadi|svd-llm|svd] [--coder omp|iht] "
+                : "--model FILE.gguf|DIR [--calibration TEXT_DIR [--calibration-windows N] | --grams FILE] --ratio G [--method cospadi|basis-sharing|svd-llm|svd] [--grouping none|pairs|FILE.json] [--refit] [--coder omp|iht] "
                 + "[--iterations T] [--reference] [--coding-interval C] [--orientation input|output|auto] [--threads N] [--dtype F32|F16|BF16] "
                 + "[--gguf-type F32|F16|BF16|Q8_0] [--factors F32|BF16|COMPACT|INT8] [--overwrite] "
                 + "[--allocation uniform|adaptive [--probe-iterations N] [--sensitivity-windows N]] --out DIR";
@@ -87,6 +93,9 @@ final class CompressModelCommand implements Command {
         final DType dtype = captureOnly ? DType.F32 : dtype(o.string("dtype", "F32"));
         final GgmlType ggufType = captureOnly ? GgmlType.F32 : ggufType(o.string("gguf-type", "F32"));
         final String factorsName = captureOnly ? "BF16" : o.string("factors", "BF16");
+        final io.github.cospadi.models.Grouping grouping = captureOnly ? io.github.cospadi.models.Grouping.none()
+                : grouping(o.string("grouping", "none"));
+        final boolean refit = !captureOnly && o.flag("refit");
         final CompressedFormat.Precision factorLayout;
         try {
             factorLayout = CompressedFormat.Precision.valueOf(factorsName);
@@ -100,6 +109,9 @@ final class CompressModelCommand implements Command {
         final PlanCommand.Settings planSettings = allocation.equals("adaptive") ? PlanCommand.Settings.parse(o, method) : null;
         o.finish();
         if (!captureOnly && Double.isNaN(ratio)) throw new Options.UsageException("missing --ratio");
+        if (planSettings != null && !grouping.name().equals("none")) {
+            throw new Options.UsageException("--allocation adaptive plans per matrix; it cannot be combined with --grouping " + grouping.name());
+        }
         if (captureOnly ? Files.exists(outPath) && !overwrite : nonEmpty(outPath) && !overwrite) {
             throw new IllegalArgumentException("output " + outPath + " already exists; choose another --out or pass --overwrite");
         }
@@ -141,7 +153,7 @@ final class CompressModelCommand implements Command {
 
         final java.util.function.Supplier<Compressor.Builder> base = () -> {
             final Compressor.Builder b = Compressor.builder().method(method).iterations(iterations)
-                    .coder(LayersCommand.coder(coder)).parallelism(Parallelism.sequential());
+                    .coder(LayersCommand.coder(coder)).parallelism(Parallelism.sequential()).refitCoefficients(refit);
             if (method == Method.COSPADI) {
                 schedule.accept(b);
                 b.orientation(orientation);
@@ -164,25 +176,47 @@ final class CompressModelCommand implements Command {
             final Compressor compressor = base.get().ratio(ratio).build();
             compressors = name -> compressor;
         }
-        final Map<String, CompressedMatrix> factors = new ModelCompressor(compressors, threads, e ->
+        final java.util.function.BiConsumer<String, CompressedMatrix> replace = (name, c) -> model.replace(name, DenseLinear.wrap(c.reconstruct()));
+        final io.github.cospadi.common.ProgressListener progress = e ->
                 err.printf(Locale.ROOT, "[%d/%d] %s functional error %.4f (%.1f s, ETA %.0f s)%n", e.iteration(), e.totalIterations(),
-                        e.subject(), e.objective(), e.elapsed().toNanos() / 1e9, e.eta().toNanos() / 1e9))
-                .compress(model, grams, selected, (name, c) -> model.replace(name, DenseLinear.wrap(c.reconstruct())));
+                        e.subject(), e.objective(), e.elapsed().toNanos() / 1e9, e.eta().toNanos() / 1e9);
+        // shared dictionaries (docs/design.md §5.8): the groups are resolved, and checked, before any work
+        final List<List<String>> groups = grouping.groups(model);
+        final Map<String, CompressedMatrix> factors = grouping.name().equals("none")
+                ? new ModelCompressor(compressors, threads, progress).compress(model, grams, selected, replace)
+                : new ModelCompressor(base.get().ratio(ratio).build(), threads, progress).compressGroups(model, grams, grouping, replace);
         final double compressSeconds = (System.nanoTime() - t1) / 1e9;
 
         Files.createDirectories(outPath.resolve("compressed"));
         final int perLayer = LlamaModel.PROJECTIONS.size();
         final List<String> names = model.projectionNames();
-        for (int l = 0; l < model.config().layers(); l++) {
-            final Map<String, CompressedMatrix> layer = new LinkedHashMap<>();
-            for (int p = 0; p < perLayer; p++) {
-                final CompressedMatrix c = factors.get(names.get(l * perLayer + p));
-                if (c != null) layer.put(names.get(l * perLayer + p), c); // null: kept dense by an adaptive plan
+        // one file per span of layers that shared dictionaries join (layer-N.cspd, or layers-A-B.cspd for a pair);
+        // a projection an adaptive plan kept dense has no factors
+        final int[] spanEnd = new int[model.config().layers()];
+        for (int l = 0; l < spanEnd.length; l++) spanEnd[l] = l;
+        for (List<String> g : groups) {
+            final int first = names.indexOf(g.get(0)) / perLayer;
+            for (String n : g) spanEnd[first] = Math.max(spanEnd[first], names.indexOf(n) / perLayer);
+        }
+        for (int l = 0; l < model.config().layers(); ) {
+            int last = spanEnd[l];
+            for (int q = l; q <= last; q++) last = Math.max(last, spanEnd[q]);
+            final Map<String, CompressedMatrix> span = new LinkedHashMap<>();
+            for (int q = l; q <= last; q++) {
+                for (int p = 0; p < perLayer; p++) {
+                    final CompressedMatrix c = factors.get(names.get(q * perLayer + p));
+                    if (c != null) span.put(names.get(q * perLayer + p), c);
+                }
             }
-            if (!layer.isEmpty()) CompressedFormat.write(outPath.resolve("compressed").resolve("layer-" + l + ".cspd"), layer, factorLayout);
+            if (!span.isEmpty()) {
+                CompressedFormat.write(outPath.resolve("compressed").resolve(l == last ? "layer-" + l + ".cspd" : "layers-" + l + "-" + last + ".cspd"),
+                        span, factorLayout);
+            }
+            l = last + 1;
         }
         final SafeTensorsWriter w = new SafeTensorsWriter().metadata("format", "pt")
                 .metadata("cospadi", method.name().toLowerCase(Locale.ROOT) + " ratio=" + ratio + " iterations=" + iterations
+                        + " grouping=" + grouping.name() + (refit ? " refit" : "")
                         + (method == Method.COSPADI ? " schedule=" + (schedule.fast() ? "fast" : "reference") : ""));
         for (Map.Entry<String, Object> e : model.tensors().entrySet()) {
             if (e.getValue() instanceof FMatrixRMaj) {
@@ -207,6 +241,8 @@ final class CompressModelCommand implements Command {
         out.printf(Locale.ROOT, "compressed %d projections with %s at ratio %.2f: mean functional error %.5f; compression %.1f s, total %.1f s; wrote %s%n",
                 factors.size(), method.name().toLowerCase(Locale.ROOT), ratio, mean / factors.size(), compressSeconds,
                 (System.nanoTime() - start) / 1e9, outPath);
+        out.printf(Locale.ROOT, "grouping %s: %d groups; achieved ratio %.4f (each shared dictionary counted once)%n", grouping.name(),
+                groups.size(), achievedRatio(factors.values()));
         return 0;
     }
 
@@ -227,6 +263,35 @@ final class CompressModelCommand implements Command {
                 planned.plan().targetRatio(), planned.plan().achievedRatio(), predicted2, measured2,
                 planned.curvesSeconds() + planned.sensitivitySeconds() + planned.allocateSeconds(), planned.curvesSeconds(),
                 planned.sensitivitySeconds(), planned.allocateSeconds());
+    }
+
+    /** {@code none}, {@code pairs} or a JSON file of projection-name groups ({@link io.github.cospadi.models.Grouping#read}). */
+    static io.github.cospadi.models.Grouping grouping(String spec) throws java.io.IOException {
+        switch (spec) {
+            case "none": return io.github.cospadi.models.Grouping.none();
+            case "pairs": return io.github.cospadi.models.Grouping.pairs();
+            default:
+                final Path file = Path.of(spec);
+                if (!Files.isRegularFile(file)) {
+                    throw new Options.UsageException("--grouping must be none, pairs or a JSON file of projection-name groups, got '" + spec + "'");
+                }
+                return io.github.cospadi.models.Grouping.read(file);
+        }
+    }
+
+    /**
+     * 1 − stored/dense over the matrices (paper Eq. 11 counting), each dictionary object counted once: a shared
+     * dictionary is stored once (docs/design.md §5.8).
+     */
+    static double achievedRatio(java.util.Collection<CompressedMatrix> matrices) {
+        final java.util.Set<FMatrixRMaj> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        double stored = 0, dense = 0;
+        for (CompressedMatrix c : matrices) {
+            if (seen.add(c.dictionaryView())) stored += (double) c.dictionaryView().numRows * c.atoms();
+            stored += (double) c.nonzerosPerColumn() * c.codes().numCols();
+            dense += (double) c.inFeatures() * c.outFeatures();
+        }
+        return 1 - stored / dense;
     }
 
     /** The calibration windows of the command's protocol (see the class comment). */

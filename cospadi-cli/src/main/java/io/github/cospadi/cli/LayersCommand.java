@@ -34,7 +34,7 @@ final class LayersCommand implements Command {
 
     @Override
     public String usage() {
-        return "[--model DIR] [--grams FILE] [--ratio G] [--method cospadi|svd-llm|svd] [--coder omp|iht] "
+        return "[--model DIR] [--grams FILE] [--ratio G] [--method cospadi|basis-sharing|svd-llm|svd] [--grouping none|pairs|FILE.json] [--refit] [--coder omp|iht] "
                 + "[--iterations T] [--coding-interval C] [--warmup W] [--refresh-steps R] [--power-iterations P] [--reference] [--init svd|random-columns] [--orientation input|output|auto] [--seed S] [--rho R] [--threads N] [--filter TEXT] [--quantized] [--json]";
     }
 
@@ -53,13 +53,15 @@ final class LayersCommand implements Command {
         final Schedule schedule = Schedule.parse(o, true); // the fast schedule unless --reference
         final boolean json = o.flag("json");
         final boolean quantized = o.flag("quantized");
+        final io.github.cospadi.models.Grouping grouping = CompressModelCommand.grouping(o.string("grouping", "none"));
+        final boolean refit = o.flag("refit");
         o.finish();
         final Path weights = model.resolve("model.safetensors");
         if (!Files.isRegularFile(weights)) throw new IllegalArgumentException("--model: no model.safetensors in " + model);
         if (!Files.isRegularFile(grams)) throw new IllegalArgumentException("--grams: no such file " + grams);
 
         final Compressor.Builder builder = Compressor.builder().method(method).ratio(ratio).iterations(iterations)
-                .coder(coder(coderName)).seed(seed).parallelism(Parallelism.sequential());
+                .coder(coder(coderName)).seed(seed).parallelism(Parallelism.sequential()).refitCoefficients(refit);
         // the evaluation default is AUTO (both orientations, the lower error kept; --orientation input is the paper's)
         if (method == Method.COSPADI) builder.orientation(io.github.cospadi.common.Orientation.AUTO);
         if (method == Method.COSPADI) schedule.accept(builder);
@@ -81,28 +83,49 @@ final class LayersCommand implements Command {
         }
         if (names.isEmpty()) throw new IllegalArgumentException("no *_proj.weight tensor in " + weights + " matches --filter '" + filter + "'");
         java.util.Collections.sort(names, LayersCommand::byLayer);
+        final List<io.github.cospadi.models.Projection> projections = new ArrayList<>();
+        for (String name : names) {
+            final FMatrixRMaj w = weightsByName.get(name);
+            projections.add(new io.github.cospadi.models.Projection(name, w.numRows, w.numCols));
+        }
+        // groups of one are compress(W, G) exactly; larger groups share one dictionary (docs/design.md §5.8)
+        final List<List<String>> groups = grouping.groups(projections, weights.toString());
+        final Map<String, Integer> groupOf = new java.util.HashMap<>();
+        for (int g = 0; g < groups.size(); g++) for (String n : groups.get(g)) groupOf.put(n, g);
 
         final CompressionReport[] reports = new CompressionReport[names.size()];
+        final CompressedMatrix[] results = new CompressedMatrix[names.size()];
         final double[][] quantizedErrors = new double[names.size()][];
         final long start = System.nanoTime();
         final int[] done = {0};
-        // matrices in parallel, each compressed on one thread: results do not depend on --threads
-        Parallelism.threads(Math.max(1, threads)).forEachBlock(names.size(), 1, (from, to) -> {
-            final String name = names.get(from);
-            final DMatrixRMaj gram = gramsByName.get(name);
-            final CompressedMatrix c = compressor.compress(weightsByName.get(name), CalibrationStats.ofGram(gram, 1));
-            reports[from] = c.report();
-            if (quantized) {
-                final CalibrationStats stats = CalibrationStats.ofGram(gram, 1);
-                final FMatrixRMaj w = weightsByName.get(name);
-                quantizedErrors[from] = new double[]{
-                        io.github.cospadi.Quantization.paperCompact(c, 14).functionalError(w, stats, Parallelism.sequential()),
-                        io.github.cospadi.Quantization.paperCompact(c, 16).functionalError(w, stats, Parallelism.sequential()),
-                        io.github.cospadi.Quantization.int8Codes(c).functionalError(w, stats, Parallelism.sequential())};
+        // groups in parallel, each compressed on one thread: results do not depend on --threads
+        Parallelism.threads(Math.max(1, threads)).forEachBlock(groups.size(), 1, (from, to) -> {
+            final List<String> group = groups.get(from);
+            final List<FMatrixRMaj> ws = new ArrayList<>();
+            final List<CalibrationStats> gs = new ArrayList<>();
+            for (String n : group) {
+                ws.add(weightsByName.get(n));
+                gs.add(CalibrationStats.ofGram(gramsByName.get(n), 1));
+            }
+            final io.github.cospadi.CompressedGroup cg = compressor.compressGroup(ws, gs);
+            final io.github.cospadi.CompressedGroup int8 = quantized && group.size() > 1 ? io.github.cospadi.Quantization.int8Codes(cg) : null;
+            for (int m = 0; m < group.size(); m++) {
+                final int index = names.indexOf(group.get(m));
+                final CompressedMatrix c = cg.member(m);
+                reports[index] = c.report();
+                results[index] = c;
+                if (quantized) {
+                    final CalibrationStats stats = gs.get(m);
+                    final FMatrixRMaj w = ws.get(m);
+                    quantizedErrors[index] = new double[]{
+                            io.github.cospadi.Quantization.paperCompact(c, 14).functionalError(w, stats, Parallelism.sequential()),
+                            io.github.cospadi.Quantization.paperCompact(c, 16).functionalError(w, stats, Parallelism.sequential()),
+                            (int8 != null ? int8.member(m) : io.github.cospadi.Quantization.int8Codes(c)).functionalError(w, stats, Parallelism.sequential())};
+                }
             }
             synchronized (done) {
-                done[0]++;
-                err.printf(Locale.ROOT, "[%d/%d] %s %.1fs%n", done[0], names.size(), name, (System.nanoTime() - start) / 1e9);
+                done[0] += group.size();
+                err.printf(Locale.ROOT, "[%d/%d] %s %.1fs%n", done[0], names.size(), String.join(" + ", group), (System.nanoTime() - start) / 1e9);
             }
         });
 
@@ -123,6 +146,8 @@ final class LayersCommand implements Command {
                 m.put("out_features", r.outFeatures());
                 m.put("in_features", r.inFeatures());
                 m.put("method", method.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+                m.put("group", groupOf.get(names.get(i)));
+                m.put("group_size", groups.get(groupOf.get(names.get(i))).size());
                 m.put("orientation", r.orientation().name().toLowerCase(Locale.ROOT));
                 m.put("k", r.atoms());
                 m.put("s", r.nonzerosPerColumn());
@@ -154,6 +179,9 @@ final class LayersCommand implements Command {
             m.put("ratio_target", ratio);
             if (method == Method.COSPADI) m.put("schedule", schedule.fast() ? "fast" : "reference");
             m.put("matrices", names.size());
+            m.put("grouping", grouping.name());
+            m.put("groups", groups.size());
+            m.put("ratio_achieved", CompressModelCommand.achievedRatio(java.util.Arrays.asList(results)));
             m.put("mean_functional_error", mean);
             m.put("mean_weight_error", sumWeight / names.size());
             m.put("seconds", seconds);
@@ -166,6 +194,8 @@ final class LayersCommand implements Command {
         } else {
             out.printf(Locale.ROOT, "mean over %d matrices: functional error %.5f, weight error %.5f (%.1f s)%n", names.size(), mean,
                     sumWeight / names.size(), seconds);
+            out.printf(Locale.ROOT, "grouping %s: %d groups; achieved ratio %.4f (each shared dictionary counted once)%n", grouping.name(),
+                    groups.size(), CompressModelCommand.achievedRatio(java.util.Arrays.asList(results)));
             if (quantized) {
                 out.printf(Locale.ROOT, "quantized: bf16 dictionary + 14-bit codes %.5f, bf16 + bf16 codes %.5f, float dictionary + int8 codes %.5f%n",
                         sumQuantized[0] / names.size(), sumQuantized[1] / names.size(), sumQuantized[2] / names.size());
@@ -179,7 +209,8 @@ final class LayersCommand implements Command {
             case "cospadi": return Method.COSPADI;
             case "svd-llm": return Method.SVD_LLM;
             case "svd": return Method.SVD;
-            default: throw new Options.UsageException("--method must be cospadi, svd-llm or svd, got '" + name + "'");
+            case "basis-sharing": return Method.BASIS_SHARING;
+            default: throw new Options.UsageException("--method must be cospadi, basis-sharing, svd-llm or svd, got '" + name + "'");
         }
     }
 

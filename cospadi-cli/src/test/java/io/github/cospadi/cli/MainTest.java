@@ -105,6 +105,30 @@ class MainTest {
         assertTrue(bad.err().contains("--orientation must be input, output or auto, got 'sideways'"), bad.err());
     }
 
+    /** compress with shared dictionaries (pairs) → the pair files, the achieved ratio, perplexity on the shared layers. */
+    @Test
+    void compressWithPairsWritesOneFilePerPairAndRunsTheSharedLayers(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        assumeTrue(Files.isRegularFile(MODEL.resolve("model.safetensors")), "tiny Llama not available");
+        final String text = "../../shared/data/sotu";
+        assumeTrue(Files.isDirectory(Path.of(text)), "SOTU text not available");
+        final Path out = dir.resolve("pairs");
+        Run r = run("compress", "--model", MODEL.toString(), "--calibration", text, "--ratio", "0.4", "--method", "basis-sharing",
+                "--grouping", "pairs", "--calibration-windows", "4", "--factors", "INT8", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("grouping pairs: 27 groups; achieved ratio 0.4"), r.out());
+        assertTrue(Files.isRegularFile(out.resolve("compressed").resolve("layers-0-1.cspd")));
+        assertFalse(Files.exists(out.resolve("compressed").resolve("layer-0.cspd")));
+        final Run layers = run("perplexity", "--model", MODEL.toString(), "--compressed", out.toString(), "--text", text, "--windows", "4", "--json");
+        final Run recon = run("perplexity", "--model", out.toString(), "--text", text, "--windows", "4", "--json");
+        assertEquals(0, layers.code(), layers.err());
+        final double l = ((Number) JsonParser.parseObject(layers.out().trim(), "layers").get("nats_per_byte")).doubleValue();
+        final double c = ((Number) JsonParser.parseObject(recon.out().trim(), "recon").get("nats_per_byte")).doubleValue();
+        assertEquals(c, l, 0.02, "the shared int8 layers run close to the reconstruction");
+        r = run("compress", "--model", MODEL.toString(), "--ratio", "0.4", "--grouping", "nowhere.json", "--out", dir.resolve("x").toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--grouping must be none, pairs or a JSON file"), r.err());
+    }
+
     /** compress → perplexity on the reconstruction and on the compressed layers → generate, on the tiny Llama. */
     @Test
     void compressThenRunTheCompressedModel(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {

@@ -17,7 +17,9 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32C;
 
@@ -31,10 +33,12 @@ import java.util.zip.CRC32C;
  */
 public final class CompressedFormat {
     /**
-     * Written version; the reader also accepts versions 2 (no orientation byte: every matrix INPUT) and 1 (layouts F32
-     * and BF16 only).
+     * Written version; the reader also accepts versions 3 (no group table: every matrix has its own dictionary), 2 (no
+     * orientation byte either: every matrix INPUT) and 1 (layouts F32 and BF16 only).
      */
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
+    /** The group field of a matrix with its own dictionary. */
+    private static final int NO_GROUP = -1;
     private static final byte[] MAGIC = "CSPD".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] END = "DPSC".getBytes(StandardCharsets.US_ASCII);
     private static final int TRAILER = 4 + 8 + 4;
@@ -61,15 +65,76 @@ public final class CompressedFormat {
 
     private CompressedFormat() {}
 
-    /** Writes named matrices (a whole model, or one matrix under any name). */
+    /**
+     * Writes named matrices (a whole model, or one matrix under any name). Matrices whose {@link
+     * CompressedMatrix#dictionaryView()} is the same object (the members of a {@link io.github.cospadi.CompressedGroup})
+     * share one entry of the group table: the dictionary is stored once (docs/format.md, version 4).
+     *
+     * @throws IllegalArgumentException when matrices sharing a dictionary differ in orientation or in s
+     */
     public static void write(Path target, Map<String, CompressedMatrix> matrices, Precision precision) throws IOException {
-        long size = 4 + 2 + 2 + 4;
-        for (Map.Entry<String, CompressedMatrix> e : matrices.entrySet()) size += entryBytes(e.getKey(), e.getValue(), precision);
+        // the group table: every dictionary object referenced by two or more matrices, in order of first use
+        final Map<FMatrixRMaj, List<String>> users = new java.util.IdentityHashMap<>();
+        final List<FMatrixRMaj> order = new ArrayList<>();
+        for (Map.Entry<String, CompressedMatrix> e : matrices.entrySet()) {
+            final FMatrixRMaj d = e.getValue().dictionaryView();
+            if (!users.containsKey(d)) order.add(d);
+            users.computeIfAbsent(d, x -> new ArrayList<>()).add(e.getKey());
+        }
+        final List<FMatrixRMaj> groups = new ArrayList<>();
+        final Map<FMatrixRMaj, Integer> groupIndex = new java.util.IdentityHashMap<>();
+        final Map<FMatrixRMaj, FMatrixRMaj> storedDictionary = new java.util.IdentityHashMap<>();
+        final Map<String, ColumnSparseMatrix> storedCodes = new java.util.HashMap<>();
+        for (FMatrixRMaj d : order) {
+            final List<String> names = users.get(d);
+            if (names.size() < 2) continue;
+            final CompressedMatrix first = matrices.get(names.get(0));
+            long columns = 0;
+            for (String n : names) {
+                final CompressedMatrix c = matrices.get(n);
+                if (c.orientation() != first.orientation()) {
+                    throw new IllegalArgumentException("matrices " + names + " share a dictionary but '" + n + "' is " + c.orientation()
+                            + ", '" + names.get(0) + "' " + first.orientation());
+                }
+                if (c.nonzerosPerColumn() != first.nonzerosPerColumn()) {
+                    throw new IllegalArgumentException("matrices " + names + " share a dictionary but '" + n + "' has s=" + c.nonzerosPerColumn()
+                            + ", '" + names.get(0) + "' s=" + first.nonzerosPerColumn());
+                }
+                columns += c.codes().numCols();
+            }
+            groupIndex.put(d, groups.size());
+            groups.add(d);
+            if (precision == Precision.INT8) { // one balance for all members (Quantization.balanceAtoms of the group)
+                final List<CompressedMatrix> members = new ArrayList<>();
+                for (String n : names) members.add(matrices.get(n));
+                final io.github.cospadi.CompressedGroup balanced = io.github.cospadi.Quantization.balanceAtoms(
+                        new io.github.cospadi.CompressedGroup(d, members, new io.github.cospadi.Budget(d.numRows, (int) columns,
+                                d.numCols, first.nonzerosPerColumn())));
+                storedDictionary.put(d, balanced.dictionaryView());
+                for (int i = 0; i < names.size(); i++) storedCodes.put(names.get(i), balanced.member(i).codes());
+            } else {
+                storedDictionary.put(d, d);
+            }
+        }
+        long size = 4 + 2 + 2 + 4 + 4;
+        for (FMatrixRMaj d : groups) size += 8 + dictionaryBytes(d.numRows, d.numCols, precision);
+        for (Map.Entry<String, CompressedMatrix> e : matrices.entrySet()) {
+            size += entryBytes(e.getKey(), e.getValue(), precision, groupIndex.containsKey(e.getValue().dictionaryView()));
+        }
         size += TRAILER;
         if (size > MAX_BYTES) throw new IllegalArgumentException("model of " + size + " bytes exceeds the 2 GiB limit of format version 1");
         final ByteBuffer b = ByteBuffer.allocate((int) size).order(ByteOrder.LITTLE_ENDIAN);
         b.put(MAGIC).putShort((short) VERSION).putShort((short) precision.ordinal()).putInt(matrices.size());
-        for (Map.Entry<String, CompressedMatrix> e : matrices.entrySet()) putEntry(b, e.getKey(), e.getValue(), precision);
+        b.putInt(groups.size());
+        for (FMatrixRMaj d : groups) {
+            final FMatrixRMaj stored = storedDictionary.get(d);
+            b.putInt(stored.numRows).putInt(stored.numCols);
+            for (float v : stored.data) putValue(b, v, dictionaryPrecision(precision));
+        }
+        for (Map.Entry<String, CompressedMatrix> e : matrices.entrySet()) {
+            final Integer g = groupIndex.get(e.getValue().dictionaryView());
+            putEntry(b, e.getKey(), e.getValue(), precision, g == null ? NO_GROUP : g, storedCodes.get(e.getKey()));
+        }
         final CRC32C crc = new CRC32C();
         crc.update(b.array(), 0, b.position());
         b.putInt((int) crc.getValue()).putLong(size).put(END);
@@ -79,7 +144,10 @@ public final class CompressedFormat {
         });
     }
 
-    /** Reads every matrix of a file (their reports are null: reports are not stored). */
+    /**
+     * Reads every matrix of a file (their reports are null: reports are not stored). The members of a group of a
+     * version-4 file reference one dictionary object.
+     */
     public static Map<String, CompressedMatrix> read(Path path) throws IOException {
         final Map<String, CompressedMatrix> out = new LinkedHashMap<>();
         for (Map.Entry<String, Entry> e : readEntries(path).entrySet()) out.put(e.getKey(), e.getValue().matrix);
@@ -102,10 +170,47 @@ public final class CompressedFormat {
      */
     public static Map<String, LinearOperator> readLayers(Path path, CompressedLinear.CodePrecision codes) throws IOException {
         final Map<String, LinearOperator> out = new LinkedHashMap<>();
-        for (Map.Entry<String, Entry> e : readEntries(path).entrySet()) {
+        final Map<String, Entry> entries = readEntries(path);
+        // the members of a group: one run-time Dᵀ for all (CompressedLinear.group)
+        final Map<Integer, List<String>> members = new LinkedHashMap<>();
+        for (Map.Entry<String, Entry> e : entries.entrySet()) {
+            if (e.getValue().group != NO_GROUP) members.computeIfAbsent(e.getValue().group, g -> new ArrayList<>()).add(e.getKey());
+        }
+        final Map<String, LinearOperator> grouped = new java.util.HashMap<>();
+        for (List<String> names : members.values()) {
+            final CompressedMatrix first = entries.get(names.get(0)).matrix;
+            final FMatrixRMaj d = first.dictionaryView();
+            final boolean output = first.orientation() == Orientation.OUTPUT;
+            final boolean storedInt8 = entries.get(names.get(0)).int8 != null;
+            final List<? extends LinearOperator> layers;
+            if (storedInt8 && codes != CompressedLinear.CodePrecision.F32) {
+                final List<Int8ColumnCodes> stored = new ArrayList<>();
+                for (String n : names) stored.add(entries.get(n).int8);
+                layers = output ? OutputCompressedLinear.groupOfQuantized(d, stored) : CompressedLinear.groupOfQuantized(d, stored);
+            } else if (output || codes == CompressedLinear.CodePrecision.INT8) {
+                // float layers of what is stored, or int8 codes requested of a float file: through the group's factors
+                final List<CompressedMatrix> matrices = new ArrayList<>();
+                int columns = 0;
+                for (String n : names) {
+                    matrices.add(entries.get(n).matrix);
+                    columns += entries.get(n).matrix.codes().numCols();
+                }
+                layers = LinearOperator.group(new io.github.cospadi.CompressedGroup(d, matrices,
+                        new io.github.cospadi.Budget(d.numRows, columns, d.numCols, first.nonzerosPerColumn())),
+                        codes == null ? CompressedLinear.CodePrecision.F32 : codes);
+            } else {
+                final List<ColumnSparseMatrix> memberCodes = new ArrayList<>();
+                for (String n : names) memberCodes.add(entries.get(n).matrix.codes());
+                layers = CompressedLinear.group(d, memberCodes);
+            }
+            for (int i = 0; i < names.size(); i++) grouped.put(names.get(i), layers.get(i));
+        }
+        for (Map.Entry<String, Entry> e : entries.entrySet()) {
             final Entry entry = e.getValue();
             final LinearOperator layer;
-            if (entry.int8 == null || codes == CompressedLinear.CodePrecision.F32) {
+            if (grouped.containsKey(e.getKey())) {
+                layer = grouped.get(e.getKey());
+            } else if (entry.int8 == null || codes == CompressedLinear.CodePrecision.F32) {
                 layer = LinearOperator.of(entry.matrix, codes == null ? CompressedLinear.CodePrecision.F32 : codes);
             } else if (entry.matrix.orientation() == Orientation.OUTPUT) {
                 layer = new OutputCompressedLinear(entry.matrix.dictionaryView(), entry.int8);
@@ -117,10 +222,11 @@ public final class CompressedFormat {
         return out;
     }
 
-    /** One stored matrix, and for the INT8 layout its quantized codes as stored. */
+    /** One stored matrix, for the INT8 layout its quantized codes as stored, and its group (or NO_GROUP). */
     private static final class Entry {
         final CompressedMatrix matrix;
         final Int8ColumnCodes int8;
+        int group = NO_GROUP;
 
         Entry(CompressedMatrix matrix, Int8ColumnCodes int8) {
             this.matrix = matrix;
@@ -167,6 +273,31 @@ public final class CompressedFormat {
         final int count = b.getInt();
         final Map<String, Entry> out = new LinkedHashMap<>();
         try {
+            final List<FMatrixRMaj> groups = new ArrayList<>();
+            if (version >= 4) {
+                final long groupCount = b.getInt() & 0xffffffffL;
+                if (groupCount * 8 > end - b.position()) {
+                    throw new IllegalArgumentException("group table of " + groupCount + " dictionaries runs past the end of the data");
+                }
+                for (int g = 0; g < groupCount; g++) {
+                    final int d1 = b.getInt(), k = b.getInt();
+                    if (d1 < 1 || k < 1) throw new IllegalArgumentException("group " + g + " has invalid shapes d1=" + d1 + " k=" + k);
+                    final long need = dictionaryBytes(d1, k, precision);
+                    if (need > end - b.position()) {
+                        throw new IllegalArgumentException("group " + g + " (" + d1 + "x" + k + " dictionary, " + need + " bytes) runs past the end of the data");
+                    }
+                    final FMatrixRMaj d = new FMatrixRMaj(d1, k);
+                    for (int i = 0; i < d.data.length; i++) d.data[i] = getValue(b, dictionaryPrecision(precision));
+                    try {
+                        Checks.finite("dictionary", d);
+                    } catch (IllegalArgumentException e) {
+                        throw new IllegalArgumentException("group " + g + ": " + e.getMessage(), e);
+                    }
+                    groups.add(d);
+                }
+            }
+            final int[] references = new int[groups.size()];
+            final Orientation[] groupOrientation = new Orientation[groups.size()];
             for (int i = 0; i < count; i++) {
                 final int nameLength = b.getShort() & 0xffff;
                 final byte[] name = new byte[nameLength];
@@ -179,7 +310,24 @@ public final class CompressedFormat {
                 } else {
                     orientation = Orientation.INPUT;
                 }
-                out.put(new String(name, StandardCharsets.UTF_8), getMatrix(b, precision, orientation, end));
+                final String matrixName = new String(name, StandardCharsets.UTF_8);
+                final int group = version >= 4 ? b.getInt() : NO_GROUP;
+                if (group != NO_GROUP && (group < 0 || group >= groups.size())) {
+                    throw new IllegalArgumentException("matrix '" + matrixName + "' references group " + (group & 0xffffffffL) + " of a table of "
+                            + groups.size());
+                }
+                if (group != NO_GROUP && groupOrientation[group] != null && orientation != groupOrientation[group]) {
+                    throw new IllegalArgumentException("matrix '" + matrixName + "' references group " + group + " but is " + orientation
+                            + ", its other members " + groupOrientation[group]);
+                }
+                if (group != NO_GROUP) groupOrientation[group] = orientation;
+                final Entry entry = getMatrix(b, precision, orientation, end, group == NO_GROUP ? null : groups.get(group), matrixName);
+                entry.group = group;
+                if (group != NO_GROUP) references[group]++;
+                if (out.put(matrixName, entry) != null) throw new IllegalArgumentException("matrix name '" + matrixName + "' appears twice");
+            }
+            for (int g = 0; g < references.length; g++) {
+                if (references[g] == 0) throw new IllegalArgumentException("group " + g + " of the table is referenced by no matrix");
             }
         } catch (java.nio.BufferUnderflowException | IllegalArgumentException e) {
             throw new IOException(path + ": corrupt cospadi file: " + e, e);
@@ -188,19 +336,25 @@ public final class CompressedFormat {
         return out;
     }
 
-    private static long entryBytes(String name, CompressedMatrix c, Precision p) {
-        return 2 + name.getBytes(StandardCharsets.UTF_8).length + 1 + 16
-                + bodyBytes(c.dictionaryView().numRows, c.codes().numCols(), c.atoms(), c.nonzerosPerColumn(), p);
+    private static long entryBytes(String name, CompressedMatrix c, Precision p, boolean grouped) {
+        return 2 + name.getBytes(StandardCharsets.UTF_8).length + 1 + 4 + 16
+                + (grouped ? 0 : dictionaryBytes(c.dictionaryView().numRows, c.atoms(), p))
+                + codeBytes(c.codes().numCols(), c.atoms(), c.nonzerosPerColumn(), p);
     }
 
-    /** Bytes of one matrix body after its shapes, for a dictionary of d1 rows and d2 coded columns. */
-    private static long bodyBytes(long d1, long d2, long k, long s, Precision p) {
+    /** Bytes of a d1 × k dictionary: bf16 in BF16 and COMPACT, float32 in F32 and INT8. */
+    private static long dictionaryBytes(long d1, long k, Precision p) {
+        return d1 * k * (dictionaryPrecision(p) == Precision.BF16 ? 2 : 4);
+    }
+
+    /** Bytes of the codes of one matrix, k × d2 with s entries per column. */
+    private static long codeBytes(long d2, long k, long s, Precision p) {
         final long mask = (k * d2 + 7) / 8;
         switch (p) {
-            case F32: return d1 * k * 4 + d2 * s * ((k <= 65535 ? 2 : 4) + 4);
-            case BF16: return d1 * k * 2 + d2 * s * ((k <= 65535 ? 2 : 4) + 2);
-            case COMPACT: return d1 * k * 2 + mask + (d2 * s * COMPACT_BITS + 7) / 8;
-            default: return d1 * k * 4 + mask + d2 * 4 + d2 * s;
+            case F32: return d2 * s * ((k <= 65535 ? 2 : 4) + 4);
+            case BF16: return d2 * s * ((k <= 65535 ? 2 : 4) + 2);
+            case COMPACT: return mask + (d2 * s * COMPACT_BITS + 7) / 8;
+            default: return mask + d2 * 4 + d2 * s;
         }
     }
 
@@ -212,16 +366,26 @@ public final class CompressedFormat {
     /** Bits kept of each bf16 code value in the compact layout (sign, 8 exponent, 5 mantissa). */
     private static final int COMPACT_BITS = 14;
 
-    private static void putEntry(ByteBuffer b, String name, CompressedMatrix c, Precision p) {
+    /**
+     * @param group           the group table index, or NO_GROUP: the dictionary follows the shapes
+     * @param balancedCodes   INT8 group members: the codes balanced with the group (null otherwise)
+     */
+    private static void putEntry(ByteBuffer b, String name, CompressedMatrix c, Precision p, int group, ColumnSparseMatrix balancedCodes) {
         final byte[] n = name.getBytes(StandardCharsets.UTF_8);
         if (n.length > 65535) throw new IllegalArgumentException("matrix name longer than 65535 bytes");
         b.putShort((short) n.length).put(n);
         b.put((byte) c.orientation().ordinal());
+        b.putInt(group);
         b.putInt(c.inFeatures()).putInt(c.outFeatures()).putInt(c.atoms()).putInt(c.nonzerosPerColumn());
-        if (p == Precision.INT8) c = io.github.cospadi.Quantization.balanceAtoms(c);
-        final Precision dictionary = dictionaryPrecision(p);
-        for (float v : c.dictionaryView().data) putValue(b, v, dictionary);
-        final ColumnSparseMatrix codes = c.codes();
+        final ColumnSparseMatrix codes;
+        if (group == NO_GROUP) {
+            if (p == Precision.INT8) c = io.github.cospadi.Quantization.balanceAtoms(c);
+            final Precision dictionary = dictionaryPrecision(p);
+            for (float v : c.dictionaryView().data) putValue(b, v, dictionary);
+            codes = c.codes();
+        } else {
+            codes = p == Precision.INT8 ? balancedCodes : c.codes();
+        }
         if (p == Precision.F32 || p == Precision.BF16) {
             final boolean shortIndex = c.atoms() <= 65535;
             for (int r : codes.rowIndices()) {
@@ -277,7 +441,8 @@ public final class CompressedFormat {
         }
     }
 
-    private static Entry getMatrix(ByteBuffer b, Precision p, Orientation orientation, int end) {
+    /** @param shared the group's dictionary, or null when the matrix's own follows its shapes */
+    private static Entry getMatrix(ByteBuffer b, Precision p, Orientation orientation, int end, FMatrixRMaj shared, String name) {
         final int inFeatures = b.getInt(), outFeatures = b.getInt(), k = b.getInt(), s = b.getInt();
         if (inFeatures < 1 || outFeatures < 1 || k < 1 || s < 1 || s > k) {
             throw new IllegalArgumentException("invalid shapes inFeatures=" + inFeatures + " outFeatures=" + outFeatures + " k=" + k + " s=" + s);
@@ -285,11 +450,20 @@ public final class CompressedFormat {
         // d1 dictionary rows, d2 coded columns
         final int d1 = orientation == Orientation.INPUT ? inFeatures : outFeatures;
         final int d2 = orientation == Orientation.INPUT ? outFeatures : inFeatures;
-        final long need = bodyBytes(d1, d2, k, s, p);
+        if (shared != null && (shared.numRows != d1 || shared.numCols != k)) {
+            throw new IllegalArgumentException("matrix '" + name + "' (inFeatures=" + d1 + ", k=" + k + ") does not fit its group's "
+                    + shared.numRows + "x" + shared.numCols + " dictionary");
+        }
+        final long need = (shared == null ? dictionaryBytes(d1, k, p) : 0) + codeBytes(d2, k, s, p);
         if (need > end - b.position()) throw new IllegalArgumentException("matrix of " + need + " bytes runs past the end of the data");
-        final FMatrixRMaj d = new FMatrixRMaj(d1, k);
-        final Precision dictionary = dictionaryPrecision(p);
-        for (int i = 0; i < d.data.length; i++) d.data[i] = getValue(b, dictionary);
+        final FMatrixRMaj d;
+        if (shared != null) {
+            d = shared;
+        } else {
+            d = new FMatrixRMaj(d1, k);
+            final Precision dictionary = dictionaryPrecision(p);
+            for (int i = 0; i < d.data.length; i++) d.data[i] = getValue(b, dictionary);
+        }
         final int[] rows = new int[d2 * s];
         final float[] values = new float[d2 * s];
         if (p == Precision.F32 || p == Precision.BF16) {

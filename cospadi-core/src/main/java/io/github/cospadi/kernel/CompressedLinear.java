@@ -1,5 +1,6 @@
 package io.github.cospadi.kernel;
 
+import io.github.cospadi.CompressedGroup;
 import io.github.cospadi.CompressedMatrix;
 import io.github.cospadi.common.Parallelism;
 import io.github.cospadi.internal.FloatOps;
@@ -7,6 +8,8 @@ import io.github.cospadi.sparse.ColumnSparseMatrix;
 import io.github.cospadi.sparse.Int8ColumnCodes;
 import io.github.cospadi.Quantization;
 import org.ejml.data.FMatrixRMaj;
+
+import java.util.List;
 
 /**
  * A CoSpaDi layer at run time: y = Ŵx = Sᵀ(Dᵀx) without forming Ŵ (docs/design.md §1, §8). Step 1, u = Dᵀx (k),
@@ -79,28 +82,24 @@ public final class CompressedLinear implements LinearOperator {
 
     /** {@code quantized}: the INT8 tile values (their dequantized form is {@code codes}), or null for F32. */
     private CompressedLinear(FMatrixRMaj dictionary, ColumnSparseMatrix codes, Int8ColumnCodes quantized) {
-        if (dictionary.numCols != codes.numRows()) {
-            throw new IllegalArgumentException("dictionary has " + dictionary.numCols + " atoms but codes have " + codes.numRows() + " rows");
-        }
-        final int k = codes.numRows();
-        final int[] map = new int[k];
-        java.util.Arrays.fill(map, -1);
-        int active = 0;
-        final boolean[] used = new boolean[k];
-        for (int t = 0; t < codes.values().length; t++) if (codes.values()[t] != 0f) used[codes.rowIndices()[t]] = true;
-        for (int i = 0; i < k; i++) if (used[i]) map[i] = active++;
-        if (active == 0) { // an all-zero layer: keep one atom so shapes stay valid
-            map[0] = 0;
-            active = 1;
-        }
-        this.inFeatures = dictionary.numRows;
+        this(activeAtoms(dictionary, List.of(codes)), dictionary, codes, quantized);
+    }
+
+    private CompressedLinear(int[] map, FMatrixRMaj dictionary, ColumnSparseMatrix codes, Int8ColumnCodes quantized) {
+        this(transposeActive(dictionary, map), map, dictionary.numRows, codes, quantized);
+    }
+
+    /**
+     * The layer over a Dᵀ of the active atoms ({@code atomsByRow}, possibly shared with other layers of a group) and
+     * {@code map}: atom i of the codes is row map[i] of Dᵀ (−1: used by no layer of the group).
+     */
+    private CompressedLinear(float[] atomsByRow, int[] map, int inFeatures, ColumnSparseMatrix codes, Int8ColumnCodes quantized) {
+        final int active = atomsByRow.length / inFeatures;
+        this.inFeatures = inFeatures;
         this.outFeatures = codes.numCols();
         this.atoms = active;
         this.s = codes.nonzerosPerColumn();
-        this.atomsByRow = new float[inFeatures * active];
-        for (int r = 0; r < inFeatures; r++) {
-            for (int i = 0; i < k; i++) if (map[i] >= 0) this.atomsByRow[map[i] * inFeatures + r] = dictionary.data[r * k + i];
-        }
+        this.atomsByRow = atomsByRow;
         final int[] rows = new int[codes.rowIndices().length];
         final float[] values = codes.values().clone();
         for (int t = 0; t < rows.length; t++) {
@@ -131,6 +130,102 @@ public final class CompressedLinear implements LinearOperator {
             this.rows = rows;
             this.values = values;
         }
+    }
+
+    /**
+     * The map from the atoms of D to the rows of Dᵀ kept at run time: the atoms some column of some code matrix uses
+     * (a nonzero stored value), in order; an all-zero set keeps atom 0 so shapes stay valid.
+     */
+    private static int[] activeAtoms(FMatrixRMaj dictionary, List<ColumnSparseMatrix> codes) {
+        final int k = dictionary.numCols;
+        for (ColumnSparseMatrix c : codes) {
+            if (c.numRows() != k) {
+                throw new IllegalArgumentException("dictionary has " + k + " atoms but codes have " + c.numRows() + " rows");
+            }
+        }
+        final boolean[] used = new boolean[k];
+        for (ColumnSparseMatrix c : codes) {
+            for (int t = 0; t < c.values().length; t++) if (c.values()[t] != 0f) used[c.rowIndices()[t]] = true;
+        }
+        final int[] map = new int[k];
+        java.util.Arrays.fill(map, -1);
+        int active = 0;
+        for (int i = 0; i < k; i++) if (used[i]) map[i] = active++;
+        if (active == 0) map[0] = 0;
+        return map;
+    }
+
+    /** Dᵀ restricted to the mapped atoms: row map[i] is atom i. */
+    private static float[] transposeActive(FMatrixRMaj dictionary, int[] map) {
+        final int d1 = dictionary.numRows, k = dictionary.numCols;
+        int active = 0;
+        for (int m : map) active = Math.max(active, m + 1);
+        final float[] out = new float[d1 * active];
+        for (int r = 0; r < d1; r++) {
+            for (int i = 0; i < k; i++) if (map[i] >= 0) out[map[i] * d1 + r] = dictionary.data[r * k + i];
+        }
+        return out;
+    }
+
+    /**
+     * The run-time layers of a group with one shared dictionary (docs/design.md §5.8), holding <em>one</em> Dᵀ array (the
+     * atoms any member uses): {@code INT8} balances the atoms with the RMS over all members' codes
+     * ({@link Quantization#balanceAtoms(CompressedGroup)}) and quantizes each member per column. Each layer computes
+     * exactly what {@code of(member, F32)} computes for F32 (the same products, over the union of active atoms).
+     *
+     * @throws IllegalArgumentException when a member is not INPUT
+     */
+    public static List<CompressedLinear> group(CompressedGroup group, CodePrecision precision) {
+        java.util.Objects.requireNonNull(precision, "precision");
+        for (CompressedMatrix c : group.members()) {
+            if (c.orientation() != io.github.cospadi.common.Orientation.INPUT) {
+                throw new IllegalArgumentException("a shared-dictionary layer runs the INPUT orientation, got " + c + " in " + group);
+            }
+        }
+        if (precision == CodePrecision.F32) {
+            final List<ColumnSparseMatrix> codes = new java.util.ArrayList<>();
+            for (CompressedMatrix c : group.members()) codes.add(c.codes());
+            return group(group.dictionaryView(), codes, null);
+        }
+        final CompressedGroup balanced = Quantization.balanceAtoms(group);
+        final List<ColumnSparseMatrix> codes = new java.util.ArrayList<>();
+        final List<Int8ColumnCodes> quantized = new java.util.ArrayList<>();
+        for (CompressedMatrix c : balanced.members()) {
+            codes.add(c.codes());
+            quantized.add(Int8ColumnCodes.of(c.codes()));
+        }
+        return group(balanced.dictionaryView(), codes, quantized);
+    }
+
+    /**
+     * The INT8 layers of a group whose codes are already quantized against one balanced dictionary (as the INT8 file
+     * layout stores them), sharing one Dᵀ array.
+     */
+    public static List<CompressedLinear> groupOfQuantized(FMatrixRMaj balancedDictionary, List<Int8ColumnCodes> codes) {
+        final List<ColumnSparseMatrix> dequantized = new java.util.ArrayList<>();
+        for (Int8ColumnCodes c : codes) dequantized.add(c.dequantize());
+        return group(balancedDictionary, dequantized, List.copyOf(codes));
+    }
+
+    /** The exact (F32) layers of codes that share {@code dictionary} (INPUT: Ŵ_iᵀ = D·S_i), holding one Dᵀ array. */
+    public static List<CompressedLinear> group(FMatrixRMaj dictionary, List<ColumnSparseMatrix> codes) {
+        return group(dictionary, List.copyOf(codes), null);
+    }
+
+    private static List<CompressedLinear> group(FMatrixRMaj dictionary, List<ColumnSparseMatrix> codes, List<Int8ColumnCodes> quantized) {
+        if (codes.isEmpty()) throw new IllegalArgumentException("a group has at least one member");
+        final int[] map = activeAtoms(dictionary, codes);
+        final float[] shared = transposeActive(dictionary, map);
+        final List<CompressedLinear> out = new java.util.ArrayList<>(codes.size());
+        for (int i = 0; i < codes.size(); i++) {
+            out.add(new CompressedLinear(shared, map, dictionary.numRows, codes.get(i), quantized == null ? null : quantized.get(i)));
+        }
+        return List.copyOf(out);
+    }
+
+    /** Whether this layer and {@code other} hold the same Dᵀ array (members of one group). */
+    public boolean sharesDictionaryWith(CompressedLinear other) {
+        return other != null && other.atomsByRow == atomsByRow;
     }
 
     /** The exact layer of {@code c} (INPUT orientation; {@link LinearOperator#of} takes either). */

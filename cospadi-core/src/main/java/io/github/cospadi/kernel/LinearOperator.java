@@ -17,6 +17,17 @@ public interface LinearOperator {
                 : CompressedLinear.of(c, precision);
     }
 
+    /**
+     * The run-time layers of a group with one shared dictionary (docs/design.md §5.8), holding one copy of it:
+     * {@link CompressedLinear#group} for INPUT, {@link OutputCompressedLinear#group} for OUTPUT; a group of one is
+     * {@link #of}.
+     */
+    static java.util.List<LinearOperator> group(io.github.cospadi.CompressedGroup group, CompressedLinear.CodePrecision precision) {
+        if (group.size() == 1) return java.util.List.of(of(group.member(0), precision));
+        return java.util.List.copyOf(group.orientation() == io.github.cospadi.common.Orientation.OUTPUT
+                ? OutputCompressedLinear.group(group, precision) : CompressedLinear.group(group, precision));
+    }
+
     int inFeatures();
 
     int outFeatures();

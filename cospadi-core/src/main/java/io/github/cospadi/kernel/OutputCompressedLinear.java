@@ -69,14 +69,23 @@ public final class OutputCompressedLinear implements LinearOperator {
 
     /** {@code quantized}: the int8 codes whose dequantized form is {@code codes}, or null for F32. */
     private OutputCompressedLinear(FMatrixRMaj dictionary, ColumnSparseMatrix codes, Int8ColumnCodes quantized) {
+        this(checked(dictionary, codes).data.clone(), dictionary.numRows, codes, quantized);
+    }
+
+    private static FMatrixRMaj checked(FMatrixRMaj dictionary, ColumnSparseMatrix codes) {
         if (dictionary.numCols != codes.numRows()) {
             throw new IllegalArgumentException("dictionary has " + dictionary.numCols + " atoms but codes have " + codes.numRows() + " rows");
         }
+        return dictionary;
+    }
+
+    /** {@code dictionary}: D (outFeatures × k, row-major), possibly shared with the other layers of a group. */
+    private OutputCompressedLinear(float[] dictionary, int outFeatures, ColumnSparseMatrix codes, Int8ColumnCodes quantized) {
         this.inFeatures = codes.numCols();
-        this.outFeatures = dictionary.numRows;
+        this.outFeatures = outFeatures;
         this.atoms = codes.numRows();
         this.s = codes.nonzerosPerColumn();
-        this.dictionary = dictionary.data.clone();
+        this.dictionary = dictionary;
         if (quantized == null) {
             this.precision = CompressedLinear.CodePrecision.F32;
             this.rows = codes.rowIndices().clone();
@@ -104,6 +113,46 @@ public final class OutputCompressedLinear implements LinearOperator {
             this.rows = null;
             this.values = null;
         }
+    }
+
+    /**
+     * The run-time layers of an OUTPUT group (docs/design.md §5.8) holding one copy of D: {@code INT8} balances the atoms
+     * over all members' codes ({@link Quantization#balanceAtoms(io.github.cospadi.CompressedGroup)}) and quantizes each
+     * member per channel.
+     */
+    public static java.util.List<OutputCompressedLinear> group(io.github.cospadi.CompressedGroup group, CompressedLinear.CodePrecision precision) {
+        java.util.Objects.requireNonNull(precision, "precision");
+        if (group.orientation() != Orientation.OUTPUT) {
+            throw new IllegalArgumentException("OutputCompressedLinear.group needs an OUTPUT group, got " + group);
+        }
+        final io.github.cospadi.CompressedGroup g = precision == CompressedLinear.CodePrecision.INT8 ? Quantization.balanceAtoms(group) : group;
+        final java.util.List<Int8ColumnCodes> quantized = new java.util.ArrayList<>();
+        for (CompressedMatrix c : g.members()) quantized.add(precision == CompressedLinear.CodePrecision.INT8 ? Int8ColumnCodes.of(c.codes()) : null);
+        return groupOf(g.dictionaryView(), g.members().stream().map(CompressedMatrix::codes).collect(java.util.stream.Collectors.toList()), quantized);
+    }
+
+    /** The INT8 layers of an OUTPUT group's stored codes, quantized against one balanced D, holding one copy of D. */
+    public static java.util.List<OutputCompressedLinear> groupOfQuantized(FMatrixRMaj balancedDictionary, java.util.List<Int8ColumnCodes> codes) {
+        final java.util.List<ColumnSparseMatrix> dequantized = new java.util.ArrayList<>();
+        for (Int8ColumnCodes c : codes) dequantized.add(c.dequantize());
+        return groupOf(balancedDictionary, dequantized, codes);
+    }
+
+    private static java.util.List<OutputCompressedLinear> groupOf(FMatrixRMaj dictionary, java.util.List<ColumnSparseMatrix> codes,
+                                                                 java.util.List<Int8ColumnCodes> quantized) {
+        final float[] shared = dictionary.data.clone();
+        final java.util.List<OutputCompressedLinear> out = new java.util.ArrayList<>();
+        for (int i = 0; i < codes.size(); i++) {
+            checked(dictionary, codes.get(i));
+            out.add(new OutputCompressedLinear(shared, dictionary.numRows,
+                    codes.get(i), quantized.get(i)));
+        }
+        return java.util.List.copyOf(out);
+    }
+
+    /** Whether this layer and {@code other} hold the same D array (members of one group). */
+    public boolean sharesDictionaryWith(OutputCompressedLinear other) {
+        return other != null && other.dictionary == dictionary;
     }
 
     public CompressedLinear.CodePrecision codePrecision() { return precision; }

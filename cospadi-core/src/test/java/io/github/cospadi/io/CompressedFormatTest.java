@@ -67,9 +67,9 @@ class CompressedFormatTest {
             assertArrayEquals(want8.dictionaryView().data, b.get(name).dictionaryView().data, name);
             assertArrayEquals(m.get(name).codes().rowIndices(), b.get(name).codes().rowIndices(), name);
             assertArrayEquals(want8.codes().values(), b.get(name).codes().values(), name);
-            expectedCompact += Quantization.compactBytes(m.get(name), 14) + 2 + name.length() + 1 + 16;
+            expectedCompact += Quantization.compactBytes(m.get(name), 14) + 2 + name.length() + 1 + 4 + 16;
         }
-        assertEquals(expectedCompact + 12 + 16, Files.size(compact), "compact layout size = Quantization.compactBytes + headers");
+        assertEquals(expectedCompact + 12 + 4 + 16, Files.size(compact), "compact layout size = Quantization.compactBytes + headers");
         // the int8 layers read from an INT8 file compute, bit for bit, what the layers built from the factors compute
         final SplittableRandom random = new SplittableRandom(9);
         final Map<String, io.github.cospadi.kernel.LinearOperator> layers = CompressedFormat.readLayers(int8);
@@ -108,7 +108,7 @@ class CompressedFormatTest {
         m.put("layers.0.proj", model().get("layers.0.proj"));
         final Path f = dir.resolve("m.cspd");
         CompressedFormat.write(f, m, CompressedFormat.Precision.F32);
-        final byte[] v3 = Files.readAllBytes(f);
+        final byte[] v3 = toVersion3(Files.readAllBytes(f), "layers.0.proj");
         final int shapes = 12 + 2 + "layers.0.proj".length(); // the orientation byte of version 3, then the shapes
         assertEquals(0, v3[shapes], "INPUT is orientation 0");
         // versions 1 and 2: the same entry without the orientation byte (every matrix INPUT), the same F32 body
@@ -133,8 +133,8 @@ class CompressedFormatTest {
         orientation[shapes] = 2;
         expect(resealed(orientation), "unknown orientation 2");
         final byte[] future = v3.clone();
-        future[4] = 4;
-        expect(resealed(future), "version 4 is not supported");
+        future[4] = 5;
+        expect(resealed(future), "version 5 is not supported");
 
         final byte[] nan = v3.clone();
         java.nio.ByteBuffer.wrap(nan).order(java.nio.ByteOrder.LITTLE_ENDIAN).putFloat(shapes + 1 + 16, Float.NaN);
@@ -142,7 +142,7 @@ class CompressedFormatTest {
 
         CompressedFormat.write(f, m, CompressedFormat.Precision.INT8);
         final byte[] bytes = Files.readAllBytes(f);
-        final int maskStart = shapes + 1 + 16 + 4 * 16 * m.get("layers.0.proj").atoms();
+        final int maskStart = 4 + shapes + 1 + 4 + 16 + 4 * 16 * m.get("layers.0.proj").atoms(); // version 4: group count, group field
         final byte[] extraBit = bytes.clone();
         extraBit[maskStart] ^= (byte) (firstClearBit(bytes[maskStart]));
         expect(resealed(extraBit), "bits set in the support mask, expected s=");
@@ -193,13 +193,27 @@ class CompressedFormatTest {
         }
     }
 
+    /**
+     * A version-4 file of one matrix with its own dictionary made version 3: drop the group count (u32 after the
+     * matrix count) and the matrix's group field (u32 after its orientation byte).
+     */
+    static byte[] toVersion3(byte[] v4, String name) {
+        final int groupField = 12 + 4 + 2 + name.length() + 1;
+        final byte[] v3 = new byte[v4.length - 8];
+        System.arraycopy(v4, 0, v3, 0, 12);
+        System.arraycopy(v4, 16, v3, 12, groupField - 16);
+        System.arraycopy(v4, groupField + 4, v3, groupField - 4, v4.length - groupField - 4);
+        java.nio.ByteBuffer.wrap(v3).order(java.nio.ByteOrder.LITTLE_ENDIAN).putShort(4, (short) 3).putLong(v3.length - 12, v3.length);
+        return resealed(v3);
+    }
+
     private static int firstClearBit(byte b) {
         for (int i = 0; i < 8; i++) if ((b >>> i & 1) == 0) return 1 << i;
         return 1; // all set: clearing bit 0 also breaks the count
     }
 
     /** The file with its checksum recomputed, so that only the later checks can catch the change. */
-    private static byte[] resealed(byte[] bytes) {
+    static byte[] resealed(byte[] bytes) {
         final int end = bytes.length - 16;
         final java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
         crc.update(bytes, 0, end);

@@ -143,4 +143,104 @@ public final class ModelCompressor {
         for (Projection p : tasks) ordered.put(p.name(), results.get(p.name()));
         return ordered;
     }
+
+    /**
+     * Compresses every projection of {@code model} in the groups of {@code grouping} (docs/design.md §5.8): a group of
+     * two or more with one shared dictionary ({@link Compressor#compressGroup}, each member's functional error under its
+     * own Gram; a group is compressed with its first member's compressor), a group of one exactly as
+     * {@link #compress(CompressibleModel, Map, List, BiConsumer)} does. Groups run
+     * largest first on the workers; each member is handed to {@code done} when its group is finished, and the members of
+     * a group reference one dictionary object. Progress: one event per member, as above. Returns the results in the
+     * model's projection order.
+     *
+     * @throws IllegalArgumentException before any work for a missing Gram or a group whose members' input sizes differ
+     */
+    public Map<String, CompressedMatrix> compressGroups(CompressibleModel model, Map<String, CalibrationStats> grams, Grouping grouping,
+                                                  BiConsumer<String, CompressedMatrix> done) {
+        final List<List<String>> groups = grouping.groups(model);
+        long total = 0;
+        for (List<String> g : groups) {
+            for (String name : g) {
+                final Projection p = model.projection(name);
+                final CalibrationStats stats = grams.get(name);
+                if (stats == null) throw new IllegalArgumentException("no calibration Gram for projection '" + name + "'");
+                if (stats.inFeatures() != p.inFeatures()) {
+                    throw new IllegalArgumentException("Gram of '" + name + "' is " + stats.inFeatures() + "x" + stats.inFeatures()
+                            + ", the projection has inFeatures=" + p.inFeatures());
+                }
+                total++;
+            }
+        }
+        final int projections = (int) total;
+        final List<List<String>> order = new ArrayList<>(groups);
+        order.sort(Comparator.comparingLong((List<String> g) -> {
+            long size = 0;
+            for (String n : g) size += (long) model.projection(n).outFeatures() * model.projection(n).inFeatures();
+            return -size;
+        }));
+        final Map<String, CompressedMatrix> results = Collections.synchronizedMap(new LinkedHashMap<>());
+        final AtomicInteger next = new AtomicInteger(), finished = new AtomicInteger();
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+        final AtomicBoolean cancelled = new AtomicBoolean();
+        final long start = System.nanoTime();
+        final Object lock = new Object();
+        final Runnable worker = () -> {
+            int i;
+            while (failure.get() == null && !cancelled.get() && (i = next.getAndIncrement()) < order.size()) {
+                final List<String> g = order.get(i);
+                try {
+                    final List<org.ejml.data.FMatrixRMaj> weights = new ArrayList<>();
+                    final List<CalibrationStats> stats = new ArrayList<>();
+                    for (String n : g) {
+                        weights.add(model.weight(n));
+                        stats.add(grams.get(n));
+                    }
+                    final List<CompressedMatrix> members = compressors.apply(g.get(0)).compressGroup(weights, stats).members();
+                    synchronized (lock) {
+                        if (failure.get() != null || cancelled.get()) return;
+                        for (int m = 0; m < g.size(); m++) {
+                            final CompressedMatrix c = members.get(m);
+                            results.put(g.get(m), c);
+                            if (done != null) done.accept(g.get(m), c);
+                            final ProgressEvent e = new ProgressEvent("compress", finished.incrementAndGet(), projections,
+                                    c.report().functionalError(), Duration.ofNanos(System.nanoTime() - start), g.get(m));
+                            progress.onProgress(e);
+                            if (e.isCancelled()) cancelled.set(true);
+                        }
+                    }
+                } catch (CancellationException | Error t) {
+                    failure.compareAndSet(null, t);
+                } catch (IllegalArgumentException t) {
+                    failure.compareAndSet(null, new IllegalArgumentException("group " + g + ": " + t.getMessage(), t));
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, new IllegalStateException("group " + g + ": " + t, t));
+                }
+            }
+        };
+        final List<Thread> threads = new ArrayList<>();
+        for (int w = 1; w < Math.min(workers, order.size()); w++) {
+            final Thread t = new Thread(worker, "cospadi-model-" + w);
+            t.setDaemon(true);
+            t.start();
+            threads.add(t);
+        }
+        worker.run();
+        for (Thread t : threads) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                cancelled.set(true);
+                for (Thread u : threads) u.interrupt();
+                Thread.currentThread().interrupt();
+                throw new CancellationException("model compression interrupted");
+            }
+        }
+        final Throwable t = failure.get();
+        if (t instanceof RuntimeException) throw (RuntimeException) t;
+        if (t instanceof Error) throw (Error) t;
+        if (cancelled.get()) throw new CancellationException("model compression cancelled after " + finished.get() + " of " + projections + " projections");
+        final Map<String, CompressedMatrix> ordered = new LinkedHashMap<>();
+        for (Projection p : model.projections()) if (results.containsKey(p.name())) ordered.put(p.name(), results.get(p.name()));
+        return ordered;
+    }
 }
