@@ -1,26 +1,19 @@
 package io.github.cospadi.cli;
 
-import io.github.cospadi.CompressedMatrix;
-import io.github.cospadi.Compressor;
 import io.github.cospadi.Method;
 import io.github.cospadi.common.Parallelism;
 import io.github.cospadi.calibration.CalibrationStats;
 import io.github.cospadi.io.CompressedFormat;
 import io.github.cospadi.io.DType;
 import io.github.cospadi.io.GgmlType;
-import io.github.cospadi.io.GgufFile;
 import io.github.cospadi.io.SafeTensors;
 import io.github.cospadi.io.SafeTensorsWriter;
-import io.github.cospadi.kernel.DenseLinear;
 import io.github.cospadi.models.GramCapture;
-import io.github.cospadi.models.ModelCompressor;
 import io.github.cospadi.models.Models;
 import io.github.cospadi.models.llama.ByteCorpus;
-import io.github.cospadi.models.llama.LlamaGguf;
 import io.github.cospadi.models.llama.LlamaModel;
 import io.github.cospadi.models.text.TokenWindows;
 import io.github.cospadi.models.tokenizer.ByteTokenizer;
-import org.ejml.data.FMatrixRMaj;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -64,7 +57,7 @@ final class CompressModelCommand implements Command {
         return captureOnly ? "--model FILE.gguf|DIR [--calibration TEXT_DIR] [--calibration-windows N] --out FILE"
                 : "--model FILE.gguf|DIR [--calibration TEXT_DIR [--calibration-windows N] | --grams FILE] --ratio G [--method cospadi|svd-llm|svd] [--coder omp|iht] "
                 + "[--iterations T] [--reference] [--coding-interval C] [--orientation input|output|auto] [--threads N] [--dtype F32|F16|BF16] "
-                + "[--gguf-type F32|F16|BF16|Q8_0] [--factors F32|BF16|COMPACT|INT8] [--overwrite] --out DIR";
+                + "[--gguf-type F32|F16|BF16|Q8_0] [--factors F32|BF16|COMPACT|INT8] [--capture-chunk N] [--plan-only] [--overwrite] --out DIR";
     }
 
     @Override
@@ -81,11 +74,11 @@ final class CompressModelCommand implements Command {
         final String coder = captureOnly ? "omp" : o.string("coder", "omp");
         final int iterations = captureOnly ? 60 : o.integer("iterations", 60);
         final Schedule schedule = captureOnly ? null : Schedule.parse(o, true); // the fast schedule unless --reference
-        final io.github.cospadi.common.Orientation orientation = captureOnly ? io.github.cospadi.common.Orientation.INPUT
-                : schedule.orientation(io.github.cospadi.common.Orientation.AUTO);
         final DType dtype = captureOnly ? DType.F32 : dtype(o.string("dtype", "F32"));
         final GgmlType ggufType = captureOnly ? GgmlType.F32 : ggufType(o.string("gguf-type", "F32"));
         final String factorsName = captureOnly ? "BF16" : o.string("factors", "BF16");
+        final boolean planOnly = !captureOnly && o.flag("plan-only");
+        final int chunkWindows = captureOnly ? 0 : o.integer("capture-chunk", io.github.cospadi.models.job.JobPlan.DEFAULT_CHUNK_WINDOWS);
         final CompressedFormat.Precision factorLayout;
         try {
             factorLayout = CompressedFormat.Precision.valueOf(factorsName);
@@ -94,7 +87,12 @@ final class CompressModelCommand implements Command {
         }
         o.finish();
         if (!captureOnly && Double.isNaN(ratio)) throw new Options.UsageException("missing --ratio");
-        if (captureOnly ? Files.exists(outPath) && !overwrite : nonEmpty(outPath) && !overwrite) {
+        if (!captureOnly) {
+            return CompressJob.run(new CompressJob.Request(modelPath, text, windowsOption, outPath, threads, overwrite, gramsFile, ratio,
+                    method.name().toLowerCase(Locale.ROOT).replace('_', '-'), coder, iterations, schedule, dtype, ggufType, factorLayout,
+                    planOnly, chunkWindows), out, err);
+        }
+        if (Files.exists(outPath) && !overwrite) {
             throw new IllegalArgumentException("output " + outPath + " already exists; choose another --out or pass --overwrite");
         }
 
@@ -124,61 +122,11 @@ final class CompressModelCommand implements Command {
             }));
             err.printf(Locale.ROOT, "captured in %.1f s%n", (System.nanoTime() - t0) / 1e9);
         }
-        if (captureOnly) {
-            final SafeTensorsWriter w = new SafeTensorsWriter().metadata("tokens_per_gram", Long.toString(grams.values().iterator().next().tokens()));
-            grams.forEach((name, stats) -> w.add(name.substring(0, name.length() - ".weight".length()) + ".input_gram", DType.F64,
-                    new long[]{stats.inFeatures(), stats.inFeatures()}, stats.gramView().data));
-            w.write(outPath);
-            err.printf(Locale.ROOT, "wrote %d Grams to %s (%.1f s)%n", grams.size(), outPath, (System.nanoTime() - start) / 1e9);
-            return 0;
-        }
-
-        final Compressor.Builder b = Compressor.builder().method(method).ratio(ratio).iterations(iterations)
-                .coder(LayersCommand.coder(coder)).parallelism(Parallelism.sequential());
-        if (method == Method.COSPADI) {
-            schedule.accept(b);
-            b.orientation(orientation);
-        }
-        final Compressor compressor = b.build();
-        final long t1 = System.nanoTime();
-        final Map<String, CompressedMatrix> factors = new ModelCompressor(compressor, threads, e ->
-                err.printf(Locale.ROOT, "[%d/%d] %s functional error %.4f (%.1f s, ETA %.0f s)%n", e.iteration(), e.totalIterations(),
-                        e.subject(), e.objective(), e.elapsed().toNanos() / 1e9, e.eta().toNanos() / 1e9))
-                .compress(model, grams, null, (name, c) -> model.replace(name, DenseLinear.wrap(c.reconstruct())));
-        final double compressSeconds = (System.nanoTime() - t1) / 1e9;
-
-        Files.createDirectories(outPath.resolve("compressed"));
-        final int perLayer = LlamaModel.PROJECTIONS.size();
-        final List<String> names = model.projectionNames();
-        for (int l = 0; l < model.config().layers(); l++) {
-            final Map<String, CompressedMatrix> layer = new LinkedHashMap<>();
-            for (int p = 0; p < perLayer; p++) layer.put(names.get(l * perLayer + p), factors.get(names.get(l * perLayer + p)));
-            CompressedFormat.write(outPath.resolve("compressed").resolve("layer-" + l + ".cspd"), layer, factorLayout);
-        }
-        final SafeTensorsWriter w = new SafeTensorsWriter().metadata("format", "pt")
-                .metadata("cospadi", method.name().toLowerCase(Locale.ROOT) + " ratio=" + ratio + " iterations=" + iterations
-                        + (method == Method.COSPADI ? " schedule=" + (schedule.fast() ? "fast" : "reference") : ""));
-        for (Map.Entry<String, Object> e : model.tensors().entrySet()) {
-            if (e.getValue() instanceof FMatrixRMaj) {
-                final FMatrixRMaj m = (FMatrixRMaj) e.getValue();
-                w.add(e.getKey(), dtype, new long[]{m.numRows, m.numCols}, m.data);
-            } else {
-                final float[] v = (float[]) e.getValue();
-                w.add(e.getKey(), dtype, new long[]{v.length}, v);
-            }
-        }
-        w.write(outPath.resolve("model.safetensors"));
-        writeAtomically(outPath.resolve("config.json"), Json.object(model.config().toHuggingFace()) + "\n");
-        if (Models.isGguf(modelPath)) {
-            try (GgufFile source = GgufFile.open(modelPath)) {
-                LlamaGguf.write(model, source, outPath.resolve("model.gguf"), ggufType);
-            }
-        }
-        double mean = 0;
-        for (CompressedMatrix c : factors.values()) mean += c.report().functionalError();
-        out.printf(Locale.ROOT, "compressed %d projections with %s at ratio %.2f: mean functional error %.5f; compression %.1f s, total %.1f s; wrote %s%n",
-                factors.size(), method.name().toLowerCase(Locale.ROOT), ratio, mean / factors.size(), compressSeconds,
-                (System.nanoTime() - start) / 1e9, outPath);
+        final SafeTensorsWriter w = new SafeTensorsWriter().metadata("tokens_per_gram", Long.toString(grams.values().iterator().next().tokens()));
+        grams.forEach((name, stats) -> w.add(name.substring(0, name.length() - ".weight".length()) + ".input_gram", DType.F64,
+                new long[]{stats.inFeatures(), stats.inFeatures()}, stats.gramView().data));
+        w.write(outPath);
+        err.printf(Locale.ROOT, "wrote %d Grams to %s (%.1f s)%n", grams.size(), outPath, (System.nanoTime() - start) / 1e9);
         return 0;
     }
 
@@ -209,14 +157,6 @@ final class CompressModelCommand implements Command {
             Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);
-        }
-    }
-
-    private static boolean nonEmpty(Path dir) throws java.io.IOException {
-        if (!Files.exists(dir)) return false;
-        if (!Files.isDirectory(dir)) return true;
-        try (var s = Files.list(dir)) {
-            return s.findAny().isPresent();
         }
     }
 
