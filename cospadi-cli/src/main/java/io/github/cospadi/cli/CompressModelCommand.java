@@ -29,7 +29,8 @@ import java.util.Map;
  * folder {@code OUT}: the factors ({@code compressed/layer-N.cspd}, layout {@code --factors}, docs/format.md), the
  * dense reconstruction as Hugging Face safetensors ({@code model.safetensors} + {@code config.json}, rotate-half
  * layout) and, for a GGUF source, as GGUF ({@code model.gguf}, the source's metadata and tokenizer). {@code
- * capture-grams} writes only the calibration Grams.
+ * capture-grams} writes only the calibration Grams. {@code compress} runs as a resumable job in {@code OUT/job}
+ * ({@link CompressJob}).
  *
  * <p>Schedule: the fast one ({@link Compressor.Builder#fast()}) with the orientation AUTO (by shape: OUTPUT where
  * inFeatures &gt; outFeatures, INPUT where fewer, both ways for square matrices), unless {@code --reference} (the
