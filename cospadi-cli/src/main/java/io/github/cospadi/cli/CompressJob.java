@@ -123,8 +123,7 @@ final class CompressJob {
             final double compressSeconds = (System.nanoTime() - t1) / 1e9;
             final Map<String, CompressedMatrix> factors = LocalJobRunner.factors(job, model);
             final Map<String, String> outputs = JobAssembly.writeLlama(model, factors, r.model(), r.out(), r.layout(), r.dtype(), r.ggufType(),
-                    r.method() + " ratio=" + r.ratio() + " iterations=" + r.iterations()
-                            + (r.method().equals("cospadi") ? " schedule=" + (r.schedule().fast() ? "fast" : "reference") : ""));
+                    JobAssembly.description(job.plan()));
             job.writeManifest("done", tasks.size(), tasks.size(), outputs);
             double mean = 0;
             for (String t : tasks) mean += job.recordValue("compress-" + t, "functional_error");

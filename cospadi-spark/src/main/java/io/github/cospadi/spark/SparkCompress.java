@@ -49,7 +49,7 @@ public final class SparkCompress {
                 final Map<String, String> o = j.plan().output();
                 final Map<String, String> written = JobAssembly.writeLlama(m, LocalJobRunner.factors(j, m), Path.of(modelPath), Path.of(out),
                         CompressedFormat.Precision.valueOf(o.getOrDefault("factors", "BF16")), DType.valueOf(o.getOrDefault("dtype", "F32")),
-                        GgmlType.valueOf(o.getOrDefault("gguf_type", "F32")), "cospadi job " + job);
+                        GgmlType.valueOf(o.getOrDefault("gguf_type", "F32")), JobAssembly.description(j.plan()));
                 final int n = j.compressionTasks(m).size();
                 j.writeManifest("done", n, n, written);
                 System.err.println("cospadi: wrote " + written.size() + " files to " + out);

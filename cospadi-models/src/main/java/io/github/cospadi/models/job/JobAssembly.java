@@ -81,6 +81,17 @@ public final class JobAssembly {
         return written;
     }
 
+    /**
+     * The safetensors metadata {@code cospadi} of a plan's output, e.g. {@code cospadi ratio=0.2 iterations=60
+     * schedule=fast}, so every runner writes the same bytes.
+     */
+    public static String description(JobPlan plan) {
+        final Map<String, String> c = plan.compressor();
+        final String method = c.get("method");
+        return method + " ratio=" + c.get("ratio") + " iterations=" + c.get("iterations")
+                + (method.equals("cospadi") ? " schedule=" + c.getOrDefault("schedule", "fast") : "");
+    }
+
     private static String sha256(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
             return Checksums.of(in);

@@ -54,6 +54,12 @@ final class LocalJobStore implements JobStore {
         Files.createDirectories(dir);
         final Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
         try {
+            try {
+                // temporary files are created owner-only; the result should be readable like any other output
+                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            } catch (UnsupportedOperationException e) {
+                // not a POSIX file system: keep the defaults
+            }
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 final OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
                 content.writeTo(out);
