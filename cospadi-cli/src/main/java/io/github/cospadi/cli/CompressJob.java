@@ -128,7 +128,7 @@ final class CompressJob {
             double mean = 0;
             for (String t : tasks) mean += job.recordValue("compress-" + t, "functional_error");
             out.printf(Locale.ROOT, "compressed %d projections with %s at ratio %.2f: mean functional error %.5f; compression %.1f s, total %.1f s; wrote %s%n",
-                    factors.size(), r.method(), r.ratio(), mean / factors.size(), compressSeconds, (System.nanoTime() - start) / 1e9, r.out());
+                    factors.size(), r.method().replace('-', '_'), r.ratio(), mean / factors.size(), compressSeconds, (System.nanoTime() - start) / 1e9, r.out());
             return 0;
         } catch (CancellationException e) {
             err.printf(Locale.ROOT, "cancelled: the finished tasks are saved in %s; run the same command again to resume%n", jobDir);

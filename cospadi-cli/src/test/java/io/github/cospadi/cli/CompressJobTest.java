@@ -32,7 +32,7 @@ class CompressJobTest {
 
         r = run(concat(base, "--ratio", "0.4"));
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("compressed 42 projections with svd-llm"), r.out());
+        assertTrue(r.out().contains("compressed 42 projections with svd_llm"), r.out());
         assertTrue(Files.isRegularFile(out.resolve("compressed").resolve("layer-5.cspd")) && Files.isRegularFile(out.resolve("model.safetensors")));
         assertTrue(Files.readString(out.resolve("job").resolve("manifest.json")).contains("\"complete\": true"));
         assertFalse(Files.exists(out.resolve("job").resolve("capture")), "partial Grams deleted after the reduction");

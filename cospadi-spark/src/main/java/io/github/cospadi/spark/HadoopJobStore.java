@@ -77,7 +77,8 @@ public final class HadoopJobStore implements JobStore {
 
     @Override
     public boolean exists(String name) throws IOException {
-        return fs.isFile(resolve(name));
+        final Path p = resolve(name);
+        return fs.exists(p) && fs.getFileStatus(p).isFile();
     }
 
     @Override

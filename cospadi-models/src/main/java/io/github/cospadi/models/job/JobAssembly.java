@@ -83,12 +83,13 @@ public final class JobAssembly {
 
     /**
      * The safetensors metadata {@code cospadi} of a plan's output, e.g. {@code cospadi ratio=0.2 iterations=60
-     * schedule=fast}, so every runner writes the same bytes.
+     * schedule=fast} (the method as {@code Method}'s lowercase name, as before jobs), so every runner writes the same
+     * bytes.
      */
     public static String description(JobPlan plan) {
         final Map<String, String> c = plan.compressor();
         final String method = c.get("method");
-        return method + " ratio=" + c.get("ratio") + " iterations=" + c.get("iterations")
+        return method.replace('-', '_') + " ratio=" + c.get("ratio") + " iterations=" + c.get("iterations")
                 + (method.equals("cospadi") ? " schedule=" + c.getOrDefault("schedule", "fast") : "");
     }
 
