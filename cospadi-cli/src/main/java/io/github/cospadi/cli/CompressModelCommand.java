@@ -1,5 +1,6 @@
 package io.github.cospadi.cli;
 
+import io.github.cospadi.Compressor;
 import io.github.cospadi.Method;
 import io.github.cospadi.common.Parallelism;
 import io.github.cospadi.calibration.CalibrationStats;
