@@ -1,26 +1,26 @@
 package io.github.cospadi.cli;
 
-import io.github.cospadi.CompressedMatrix;
 import io.github.cospadi.Compressor;
+import io.github.cospadi.CompressedMatrix;
+import io.github.cospadi.io.GgufFile;
+import io.github.cospadi.kernel.DenseLinear;
+import io.github.cospadi.models.ModelCompressor;
+import io.github.cospadi.models.llama.LlamaGguf;
+import org.ejml.data.FMatrixRMaj;
 import io.github.cospadi.Method;
 import io.github.cospadi.common.Parallelism;
 import io.github.cospadi.calibration.CalibrationStats;
 import io.github.cospadi.io.CompressedFormat;
 import io.github.cospadi.io.DType;
 import io.github.cospadi.io.GgmlType;
-import io.github.cospadi.io.GgufFile;
 import io.github.cospadi.io.SafeTensors;
 import io.github.cospadi.io.SafeTensorsWriter;
-import io.github.cospadi.kernel.DenseLinear;
 import io.github.cospadi.models.GramCapture;
-import io.github.cospadi.models.ModelCompressor;
 import io.github.cospadi.models.Models;
 import io.github.cospadi.models.llama.ByteCorpus;
-import io.github.cospadi.models.llama.LlamaGguf;
 import io.github.cospadi.models.llama.LlamaModel;
 import io.github.cospadi.models.text.TokenWindows;
 import io.github.cospadi.models.tokenizer.ByteTokenizer;
-import org.ejml.data.FMatrixRMaj;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -36,7 +36,8 @@ import java.util.Map;
  * folder {@code OUT}: the factors ({@code compressed/layer-N.cspd}, layout {@code --factors}, docs/format.md), the
  * dense reconstruction as Hugging Face safetensors ({@code model.safetensors} + {@code config.json}, rotate-half
  * layout) and, for a GGUF source, as GGUF ({@code model.gguf}, the source's metadata and tokenizer). {@code
- * capture-grams} writes only the calibration Grams.
+ * capture-grams} writes only the calibration Grams. {@code compress} runs as a resumable job in {@code OUT/job}
+ * ({@link CompressJob}).
  *
  * <p>Schedule: the fast one ({@link Compressor.Builder#fast()}) with the orientation AUTO (by shape: OUTPUT where
  * inFeatures &gt; outFeatures, INPUT where fewer, both ways for square matrices), unless {@code --reference} (the
@@ -70,8 +71,8 @@ final class CompressModelCommand implements Command {
         return captureOnly ? "--model FILE.gguf|DIR [--calibration TEXT_DIR] [--calibration-windows N] --out FILE"
                 : "--model FILE.gguf|DIR [--calibration TEXT_DIR [--calibration-windows N] | --grams FILE] --ratio G [--method cospadi|basis-sharing|svd-llm|svd] [--grouping none|pairs|FILE.json] [--refit] [--coder omp|iht] "
                 + "[--iterations T] [--reference] [--coding-interval C] [--orientation input|output|auto] [--threads N] [--dtype F32|F16|BF16] "
-                + "[--gguf-type F32|F16|BF16|Q8_0] [--factors F32|BF16|COMPACT|INT8] [--overwrite] "
-                + "[--allocation uniform|adaptive [--probe-iterations N] [--sensitivity-windows N]] --out DIR";
+                + "[--gguf-type F32|F16|BF16|Q8_0] [--factors F32|BF16|COMPACT|INT8] [--capture-chunk N] [--plan-only] [--overwrite] "
+                + "[--allocation uniform|adaptive [--probe-iterations N] [--sensitivity-windows N] [--spread S]] --out DIR";
     }
 
     @Override
@@ -93,9 +94,12 @@ final class CompressModelCommand implements Command {
         final DType dtype = captureOnly ? DType.F32 : dtype(o.string("dtype", "F32"));
         final GgmlType ggufType = captureOnly ? GgmlType.F32 : ggufType(o.string("gguf-type", "F32"));
         final String factorsName = captureOnly ? "BF16" : o.string("factors", "BF16");
+
         final io.github.cospadi.models.Grouping grouping = captureOnly ? io.github.cospadi.models.Grouping.none()
                 : grouping(o.string("grouping", "none"));
         final boolean refit = !captureOnly && o.flag("refit");
+        final boolean planOnly = !captureOnly && o.flag("plan-only");
+        final int chunkWindows = captureOnly ? 0 : o.integer("capture-chunk", io.github.cospadi.models.job.JobPlan.DEFAULT_CHUNK_WINDOWS);
         final CompressedFormat.Precision factorLayout;
         try {
             factorLayout = CompressedFormat.Precision.valueOf(factorsName);
@@ -112,6 +116,15 @@ final class CompressModelCommand implements Command {
         if (planSettings != null && !grouping.name().equals("none")) {
             throw new Options.UsageException("--allocation adaptive plans per matrix; it cannot be combined with --grouping " + grouping.name());
         }
+        // the resumable job (docs/design.md §13) for per-matrix uniform compression; shared dictionaries, the adaptive
+        // allocation and the coefficient refit still run in one process
+        final boolean inProcess = !grouping.name().equals("none") || planSettings != null || refit || method == Method.BASIS_SHARING;
+        if (!captureOnly && !inProcess) {
+            return CompressJob.run(new CompressJob.Request(modelPath, text, windowsOption, outPath, threads, overwrite, gramsFile, ratio,
+                    method.name().toLowerCase(Locale.ROOT).replace('_', '-'), coder, iterations, schedule, dtype, ggufType, factorLayout,
+                    planOnly, chunkWindows), out, err);
+        }
+        if (planOnly) throw new Options.UsageException("--plan-only applies to the job of a uniform compression (no --grouping, --allocation adaptive or --refit)");
         if (captureOnly ? Files.exists(outPath) && !overwrite : nonEmpty(outPath) && !overwrite) {
             throw new IllegalArgumentException("output " + outPath + " already exists; choose another --out or pass --overwrite");
         }
@@ -142,6 +155,7 @@ final class CompressModelCommand implements Command {
             }));
             err.printf(Locale.ROOT, "captured in %.1f s%n", (System.nanoTime() - t0) / 1e9);
         }
+
         if (captureOnly) {
             final SafeTensorsWriter w = new SafeTensorsWriter().metadata("tokens_per_gram", Long.toString(grams.values().iterator().next().tokens()));
             grams.forEach((name, stats) -> w.add(name.substring(0, name.length() - ".weight".length()) + ".input_gram", DType.F64,
@@ -229,7 +243,7 @@ final class CompressModelCommand implements Command {
         }
         w.write(outPath.resolve("model.safetensors"));
         writeAtomically(outPath.resolve("config.json"), Json.object(model.config().toHuggingFace()) + "\n");
-        writeTokenizer(model, modelPath, outPath);
+        io.github.cospadi.models.job.JobAssembly.writeTokenizer(model, modelPath, outPath);
         if (Models.isGguf(modelPath)) {
             try (GgufFile source = GgufFile.open(modelPath)) {
                 LlamaGguf.write(model, source, outPath.resolve("model.gguf"), ggufType);
@@ -294,6 +308,14 @@ final class CompressModelCommand implements Command {
         return 1 - stored / dense;
     }
 
+    private static boolean nonEmpty(Path dir) throws java.io.IOException {
+        if (!Files.exists(dir)) return false;
+        if (!Files.isDirectory(dir)) return true;
+        try (var s = Files.list(dir)) {
+            return s.findAny().isPresent();
+        }
+    }
+
     /** The calibration windows of the command's protocol (see the class comment). */
     static List<int[]> calibrationWindows(LlamaModel model, Path text, String countOption) throws java.io.IOException {
         if (model.tokenizer() == ByteTokenizer.INSTANCE) {
@@ -316,42 +338,6 @@ final class CompressModelCommand implements Command {
     /** Writes a text file through a temporary file in the same folder and a move, so no partial file is ever seen. */
     static void writeAtomically(Path target, String text) throws java.io.IOException {
         io.github.cospadi.io.AtomicFiles.writeString(target, text);
-    }
-
-    /**
-     * The tokenizer files beside the Hugging Face export: a source directory's own {@code tokenizer.json},
-     * {@code tokenizer_config.json} and {@code special_tokens_map.json} copied as they are; for a GGUF source the
-     * BPE tokenizer of its metadata written as {@code tokenizer.json} and {@code tokenizer_config.json} (with the
-     * chat template when the file has one); nothing for the byte-level vocabulary (the loader's default).
-     */
-    static int writeTokenizer(LlamaModel model, Path source, Path out) throws java.io.IOException {
-        if (Files.isDirectory(source)) {
-            int n = 0;
-            for (String name : List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")) {
-                if (Files.isRegularFile(source.resolve(name))) {
-                    io.github.cospadi.io.AtomicFiles.copy(source.resolve(name), out.resolve(name));
-                    n++;
-                }
-            }
-            return n;
-        }
-        if (!(model.tokenizer() instanceof io.github.cospadi.models.tokenizer.BpeTokenizer)) return 0;
-        final io.github.cospadi.models.tokenizer.BpeTokenizer bpe = (io.github.cospadi.models.tokenizer.BpeTokenizer) model.tokenizer();
-        String template = null;
-        try (GgufFile f = GgufFile.open(source)) {
-            if (f.has("tokenizer.chat_template")) template = f.string("tokenizer.chat_template");
-        }
-        writeAtomically(out.resolve("tokenizer.json"), bpe.toTokenizerJson());
-        writeAtomically(out.resolve("tokenizer_config.json"), bpe.toTokenizerConfigJson(template));
-        return 2;
-    }
-
-    private static boolean nonEmpty(Path dir) throws java.io.IOException {
-        if (!Files.exists(dir)) return false;
-        if (!Files.isDirectory(dir)) return true;
-        try (var s = Files.list(dir)) {
-            return s.findAny().isPresent();
-        }
     }
 
     static DType dtype(String name) {

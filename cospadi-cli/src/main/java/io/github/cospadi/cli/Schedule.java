@@ -86,6 +86,19 @@ final class Schedule implements Consumer<Compressor.Builder> {
         if (power != null) b.powerIterations(power);
     }
 
+    /** The schedule as settings of a job plan ({@code io.github.cospadi.models.job.JobPlan}'s compressor keys). */
+    java.util.Map<String, String> settings() {
+        final java.util.Map<String, String> m = new java.util.TreeMap<>();
+        m.put("schedule", fast ? "fast" : "reference");
+        if (interval != null) m.put("coding-interval", interval.toString());
+        if (warmup != null) m.put("warmup", warmup.toString());
+        if (refresh != null) m.put("refresh-steps", refresh.toString());
+        if (power != null) m.put("power-iterations", power.toString());
+        if (initialization != null) m.put("init", initialization.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+        if (orientation != null) m.put("orientation", orientation.name().toLowerCase(Locale.ROOT));
+        return m;
+    }
+
     /** One line for titles and logs, e.g. "fast schedule, 60 iterations" or "reference schedule, 60 iterations, coding every 4". */
     String describe(int iterations) {
         final List<String> parts = new ArrayList<>();

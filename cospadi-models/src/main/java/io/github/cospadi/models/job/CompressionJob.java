@@ -1,0 +1,461 @@
+package io.github.cospadi.models.job;
+
+import io.github.cospadi.CompressedMatrix;
+import io.github.cospadi.Compressor;
+import io.github.cospadi.calibration.CalibrationStats;
+import io.github.cospadi.common.Parallelism;
+import io.github.cospadi.io.CompressedFormat;
+import io.github.cospadi.models.CompressibleModel;
+import io.github.cospadi.models.GramCapture;
+import io.github.cospadi.models.Projection;
+import org.ejml.data.DMatrixRMaj;
+
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One compression job in a {@link JobStore}: its {@link JobPlan} and the stages' tasks, each a pure function of the
+ * plan and the files of the stage before, whose result is written atomically with its SHA-256 (docs/design.md §13).
+ * Any runner (one JVM, {@link LocalJobRunner}; or Spark) calls the same task methods, so the bytes are the same.
+ *
+ * <p>Layout of the directory:
+ * <pre>
+ * plan.json                          the plan; a different plan in the same directory is refused
+ * manifest.json                      stage, tasks done / total, and when complete the outputs with their SHA-256
+ * calibration/windows.bin            the calibration windows (checked against the plan's SHA-256)
+ * calibration/groups.json            projection → Gram group (projections fed the same input share one Gram)
+ * capture/chunk-NNNNN/GROUP.gram     partial Gram of one chunk of windows (deleted once every group is reduced)
+ * grams/GROUP.gram                   the Gram: left fold of the chunks' partials in chunk order
+ * factors/PROJECTION.cspd            the factors of one projection, exact (F32 layout)
+ * tasks/ID.json                      a task's record: its files with their SHA-256, time, functional error
+ * </pre>
+ * A task is finished when its record exists and every file it lists has that checksum; otherwise (never started,
+ * killed before its record, a file damaged) it is redone. Records are written after the files they list.
+ *
+ * <p>Gram files: magic {@code CSGR}, u32 version 1, u32 d, u64 tokens, then the d × d Gram as f64, row-major,
+ * little-endian.
+ *
+ * <p>Thread-safe: tasks of one stage may run concurrently, each writing only its own files.
+ */
+public final class CompressionJob {
+    private static final byte[] GRAM_MAGIC = "CSGR".getBytes(StandardCharsets.US_ASCII);
+    private final JobStore store;
+    private final JobPlan plan;
+    private final Set<String> verified = ConcurrentHashMap.newKeySet();
+    private volatile List<int[]> windows;
+    private volatile Map<String, String> groups;
+
+    private CompressionJob(JobStore store, JobPlan plan) {
+        this.store = store;
+        this.plan = plan;
+    }
+
+    /**
+     * Opens the job directory for {@code plan}: a new one gets the plan, an existing one must hold an equal plan.
+     *
+     * @throws IllegalArgumentException when the directory holds a different plan, naming every field that differs
+     */
+    public static CompressionJob open(JobStore store, JobPlan plan) throws IOException {
+        if (store.exists("plan.json")) {
+            final JobPlan there = read(store);
+            final List<String> d = there.differences(plan);
+            if (!d.isEmpty()) {
+                throw new IllegalArgumentException("job directory " + store.location() + " holds a different plan (" + String.join("; ", d)
+                        + "); use another directory, or delete it to start over");
+            }
+            return new CompressionJob(store, there);
+        }
+        store.write("plan.json", plan.toJson().getBytes(StandardCharsets.UTF_8));
+        final CompressionJob job = new CompressionJob(store, plan);
+        job.writeManifest("capture", 0, 0, null);
+        return job;
+    }
+
+    /** Opens an existing job directory with the plan it holds (as a worker does). */
+    public static CompressionJob resume(JobStore store) throws IOException {
+        if (!store.exists("plan.json")) throw new IOException("no job in " + store.location() + ": plan.json is missing");
+        return new CompressionJob(store, read(store));
+    }
+
+    private static JobPlan read(JobStore store) throws IOException {
+        return JobPlan.fromJson(new String(store.readAllBytes("plan.json"), StandardCharsets.UTF_8), store.location() + "/plan.json");
+    }
+
+    public JobPlan plan() {
+        return plan;
+    }
+
+    public JobStore store() {
+        return store;
+    }
+
+    // ---------------------------------------------------------------- stage 1: capture and reduction
+
+    /**
+     * Stores the calibration windows (once). They must be the plan's: same count and SHA-256.
+     *
+     * @throws IllegalArgumentException when they differ from the plan's
+     */
+    public void putWindows(List<int[]> windows) throws IOException {
+        if (plan.windows() == 0) throw new IllegalStateException("the plan's Grams are supplied ready: it has no calibration windows");
+        final String digest = JobPlan.windowsDigest(windows);
+        if (windows.size() != plan.windows() || !digest.equals(plan.windowsSha256())) {
+            throw new IllegalArgumentException("calibration windows: " + windows.size() + " windows with SHA-256 " + digest
+                    + ", the plan has " + plan.windows() + " with " + plan.windowsSha256());
+        }
+        if (!store.exists("calibration/windows.bin")) {
+            store.write("calibration/windows.bin", out -> {
+                final DataOutputStream d = new DataOutputStream(out);
+                d.writeInt(windows.size());
+                for (int[] w : windows) {
+                    d.writeInt(w.length);
+                    for (int t : w) d.writeInt(t);
+                }
+                d.flush();
+            });
+        }
+        this.windows = List.copyOf(windows);
+    }
+
+    /** The windows of capture chunk {@code chunk}: [chunk·chunkWindows, min((chunk+1)·chunkWindows, windows)). */
+    public List<int[]> chunkWindows(int chunk) throws IOException {
+        checkChunk(chunk);
+        final List<int[]> all = windows();
+        return all.subList(chunk * plan.chunkWindows(), Math.min(all.size(), (chunk + 1) * plan.chunkWindows()));
+    }
+
+    private List<int[]> windows() throws IOException {
+        List<int[]> w = windows;
+        if (w != null) return w;
+        if (!store.exists("calibration/windows.bin")) throw new IllegalStateException("no calibration windows in " + store.location() + " (putWindows first)");
+        final List<int[]> out = new ArrayList<>();
+        try (DataInputStream d = new DataInputStream(new BufferedInputStream(store.open("calibration/windows.bin")))) {
+            final int n = d.readInt();
+            if (n != plan.windows()) throw new IOException(store.location() + "/calibration/windows.bin holds " + n + " windows, the plan " + plan.windows());
+            for (int i = 0; i < n; i++) {
+                final int len = d.readInt();
+                if (len < 1 || len > 1 << 24) throw new IOException(store.location() + "/calibration/windows.bin: window " + i + " has length " + len);
+                final int[] t = new int[len];
+                for (int j = 0; j < len; j++) t[j] = d.readInt();
+                out.add(t);
+            }
+        }
+        final String digest = JobPlan.windowsDigest(out);
+        if (!digest.equals(plan.windowsSha256())) {
+            throw new IOException(store.location() + "/calibration/windows.bin has SHA-256 " + digest + ", the plan " + plan.windowsSha256());
+        }
+        windows = w = List.copyOf(out);
+        return w;
+    }
+
+    private void checkChunk(int chunk) {
+        if (chunk < 0 || chunk >= plan.chunks()) throw new IllegalArgumentException("chunk must be in [0, " + plan.chunks() + "), got " + chunk);
+    }
+
+    private static String chunkId(int chunk) {
+        return String.format(java.util.Locale.ROOT, "capture-%05d", chunk);
+    }
+
+    /** Whether capture chunk {@code chunk} is finished (its record and partial Grams verified). */
+    public boolean captured(int chunk) throws IOException {
+        checkChunk(chunk);
+        return finished(chunkId(chunk));
+    }
+
+    /** Captures chunk {@code chunk}: forward passes over its windows, writing one partial Gram per Gram group. */
+    public void capture(CompressibleModel model, int chunk, Parallelism parallelism) throws IOException {
+        final long t0 = System.nanoTime();
+        final Map<String, CalibrationStats> grams = GramCapture.capture(model, chunkWindows(chunk), parallelism, null);
+        final Map<String, String> groupOf = groupsOf(model, grams);
+        if (!store.exists("calibration/groups.json")) store.write("calibration/groups.json", MiniJson.write(groupOf).getBytes(StandardCharsets.UTF_8));
+        final Map<String, Object> files = new LinkedHashMap<>();
+        for (String g : new java.util.LinkedHashSet<>(groupOf.values())) {
+            final String name = String.format(java.util.Locale.ROOT, "capture/chunk-%05d/%s.gram", chunk, g);
+            files.put(name, writeGram(name, grams.get(g)));
+        }
+        writeRecord(chunkId(chunk), files, Map.of("seconds", (System.nanoTime() - t0) / 1e9));
+    }
+
+    /** Projection → the first projection (in model order) sharing its Gram instance. */
+    private static Map<String, String> groupsOf(CompressibleModel model, Map<String, CalibrationStats> grams) {
+        final Map<CalibrationStats, String> first = new IdentityHashMap<>();
+        final Map<String, String> out = new LinkedHashMap<>();
+        for (Projection p : model.projections()) {
+            final CalibrationStats s = grams.get(p.name());
+            if (s == null) throw new IllegalArgumentException("no calibration Gram for projection '" + p.name() + "'");
+            out.put(p.name(), first.computeIfAbsent(s, k -> p.name()));
+        }
+        return out;
+    }
+
+    /** Projection → Gram group, as captured (or imported). */
+    public Map<String, String> groups() throws IOException {
+        Map<String, String> g = groups;
+        if (g != null) return g;
+        if (!store.exists("calibration/groups.json")) throw new IllegalStateException("no Gram groups in " + store.location() + " yet (capture a chunk first)");
+        final Map<String, String> out = new LinkedHashMap<>();
+        MiniJson.object(new String(store.readAllBytes("calibration/groups.json"), StandardCharsets.UTF_8), store.location() + "/calibration/groups.json")
+                .forEach((k, v) -> out.put(k, (String) v));
+        groups = g = java.util.Collections.unmodifiableMap(out);
+        return g;
+    }
+
+    /** The distinct Gram groups, in model order. */
+    public List<String> gramGroups() throws IOException {
+        return new ArrayList<>(new java.util.LinkedHashSet<>(groups().values()));
+    }
+
+    /** Whether the Gram of {@code group} is reduced (record and file verified). */
+    public boolean reduced(String group) throws IOException {
+        return finished("reduce-" + group);
+    }
+
+    /** Whether every Gram is ready, so the capture stage can be skipped. */
+    public boolean gramsReady() throws IOException {
+        if (!store.exists("calibration/groups.json")) return false;
+        for (String g : gramGroups()) if (!reduced(g)) return false;
+        return true;
+    }
+
+    /**
+     * Reduces the Gram of {@code group}: the left fold of every chunk's partial, in chunk order (a function of the plan
+     * alone), written to {@code grams/GROUP.gram}.
+     *
+     * @throws IllegalStateException when a chunk is not captured
+     */
+    public void reduce(String group) throws IOException {
+        final long t0 = System.nanoTime();
+        CalibrationStats total = null;
+        for (int c = 0; c < plan.chunks(); c++) {
+            if (!captured(c)) throw new IllegalStateException("cannot reduce '" + group + "': capture chunk " + c + " is not finished");
+            final CalibrationStats s = readGram(String.format(java.util.Locale.ROOT, "capture/chunk-%05d/%s.gram", c, group));
+            total = total == null ? s : total.merge(s);
+        }
+        final String name = "grams/" + group + ".gram";
+        writeRecord("reduce-" + group, Map.of(name, writeGram(name, total)), Map.of("seconds", (System.nanoTime() - t0) / 1e9));
+    }
+
+    /** Deletes the chunks' partial Grams once every Gram is reduced (they are only needed to redo a reduction). */
+    public void deletePartials() throws IOException {
+        if (gramsReady()) store.delete("capture");
+    }
+
+    /** Stores ready Grams (by projection name; shared instances form one group) in place of the capture stage. */
+    public void importGrams(CompressibleModel model, Map<String, CalibrationStats> grams) throws IOException {
+        if (plan.windows() != 0) throw new IllegalStateException("the plan captures its Grams from " + plan.windows() + " windows; it imports none");
+        final Map<String, String> groupOf = groupsOf(model, grams);
+        if (!store.exists("calibration/groups.json")) store.write("calibration/groups.json", MiniJson.write(groupOf).getBytes(StandardCharsets.UTF_8));
+        if (!groups().equals(groupOf)) throw new IllegalArgumentException("the supplied Grams share inputs differently from the job's groups");
+        for (String g : gramGroups()) {
+            if (reduced(g)) continue;
+            final String name = "grams/" + g + ".gram";
+            writeRecord("reduce-" + g, Map.of(name, writeGram(name, grams.get(g))), Map.of("seconds", 0.0));
+        }
+    }
+
+    /** The Grams of {@code projections} (one instance per group), read from the reduced files. */
+    public Map<String, CalibrationStats> grams(Collection<String> projections) throws IOException {
+        final Map<String, CalibrationStats> byGroup = new LinkedHashMap<>();
+        final Map<String, CalibrationStats> out = new LinkedHashMap<>();
+        for (String p : projections) {
+            final String g = groups().get(p);
+            if (g == null) throw new IllegalArgumentException("the job has no Gram for projection '" + p + "'");
+            CalibrationStats s = byGroup.get(g);
+            if (s == null) {
+                if (!reduced(g)) throw new IllegalStateException("the Gram of '" + g + "' is not reduced yet");
+                byGroup.put(g, s = readGram("grams/" + g + ".gram"));
+            }
+            out.put(p, s);
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- stage 2: compression
+
+    /** The compression tasks (projection names), largest weight first, ties in model order. */
+    public List<String> compressionTasks(CompressibleModel model) {
+        final List<Projection> ps = new ArrayList<>(model.projections());
+        ps.sort(Comparator.comparingLong((Projection p) -> -(long) p.outFeatures() * p.inFeatures()));
+        final List<String> out = new ArrayList<>();
+        for (Projection p : ps) out.add(p.name());
+        return out;
+    }
+
+    /** Whether the factors of {@code task} are written and verified. */
+    public boolean compressed(String task) throws IOException {
+        return finished("compress-" + task);
+    }
+
+    /** Compresses one task with the plan's compressor and writes its factors (a worker's whole task). */
+    public CompressedMatrix compress(CompressibleModel model, Compressor compressor, String task) throws IOException {
+        final CalibrationStats g = grams(List.of(task)).get(task);
+        final CompressedMatrix c = compressor.compress(model.weight(task), g);
+        writeFactors(task, c);
+        return c;
+    }
+
+    /** Writes the factors of {@code task} (exact, F32 layout) and then its record. */
+    public void writeFactors(String task, CompressedMatrix c) throws IOException {
+        final Path tmp = Files.createTempFile("cospadi-task", ".cspd");
+        final byte[] bytes;
+        try {
+            CompressedFormat.write(tmp, Map.of(task, c), CompressedFormat.Precision.F32);
+            bytes = Files.readAllBytes(tmp);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        final String name = "factors/" + task + ".cspd";
+        store.write(name, bytes);
+        final Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("seconds", c.report() == null ? 0.0 : c.report().totalSeconds());
+        extra.put("functional_error", c.report() == null ? Double.NaN : c.report().functionalError());
+        extra.put("shape", c.outFeatures() + "x" + c.inFeatures());
+        writeRecord("compress-" + task, Map.of(name, Checksums.of(bytes)), extra);
+    }
+
+    /** The factors of a finished task, as written (their report is null: reports are not stored). */
+    public CompressedMatrix factors(String task) throws IOException {
+        if (!compressed(task)) throw new IllegalStateException("task '" + task + "' is not finished");
+        final Path tmp = Files.createTempFile("cospadi-task", ".cspd");
+        try {
+            Files.write(tmp, store.readAllBytes("factors/" + task + ".cspd"));
+            final CompressedMatrix c = CompressedFormat.read(tmp).get(task);
+            if (c == null) throw new IOException(store.location() + "/factors/" + task + ".cspd does not hold '" + task + "'");
+            return c;
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** A finished task's record value ({@code seconds}, {@code functional_error}) as a number. */
+    public double recordValue(String taskId, String key) throws IOException {
+        final Object v = MiniJson.object(new String(store.readAllBytes("tasks/" + taskId + ".json"), StandardCharsets.UTF_8), taskId).get(key);
+        return v instanceof BigDecimal ? ((BigDecimal) v).doubleValue() : Double.NaN;
+    }
+
+    // ---------------------------------------------------------------- manifest
+
+    /**
+     * Rewrites {@code manifest.json}: the current stage, tasks done / total of the compression stage and, when
+     * {@code outputs} is non-null, the job as complete with the assembly's outputs and their SHA-256.
+     */
+    public void writeManifest(String stage, int done, int total, Map<String, String> outputs) throws IOException {
+        final Map<String, Object> m = new LinkedHashMap<>();
+        m.put("plan_sha256", Checksums.of(plan.toJson().getBytes(StandardCharsets.UTF_8)));
+        m.put("stage", stage);
+        m.put("tasks_done", done);
+        m.put("tasks_total", total);
+        m.put("complete", outputs != null);
+        if (outputs != null) m.put("outputs", new TreeMap<>(outputs));
+        store.write("manifest.json", MiniJson.write(m).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Whether the manifest says the job is complete (assembly done). */
+    public boolean complete() throws IOException {
+        if (!store.exists("manifest.json")) return false;
+        return Boolean.TRUE.equals(MiniJson.object(new String(store.readAllBytes("manifest.json"), StandardCharsets.UTF_8), "manifest.json").get("complete"));
+    }
+
+    // ---------------------------------------------------------------- task records
+
+    private void writeRecord(String id, Map<String, Object> files, Map<String, Object> extra) throws IOException {
+        final Map<String, Object> m = new LinkedHashMap<>();
+        m.put("task", id);
+        m.put("files", new TreeMap<>(files));
+        m.putAll(extra);
+        store.write("tasks/" + id + ".json", MiniJson.write(m).getBytes(StandardCharsets.UTF_8));
+        verified.add(id);
+    }
+
+    /** Whether the task's record exists and each of its files has the recorded SHA-256 (checked once per process). */
+    @SuppressWarnings("unchecked")
+    private boolean finished(String id) throws IOException {
+        if (verified.contains(id)) return true;
+        final String record = "tasks/" + id + ".json";
+        if (!store.exists(record)) return false;
+        final Map<String, Object> m;
+        try {
+            m = MiniJson.object(new String(store.readAllBytes(record), StandardCharsets.UTF_8), record);
+        } catch (IllegalArgumentException e) {
+            return false; // unreadable record: redo the task
+        }
+        if (!(m.get("files") instanceof Map)) return false;
+        for (Map.Entry<String, Object> f : ((Map<String, Object>) m.get("files")).entrySet()) {
+            if (!store.exists(f.getKey())) return false;
+            try (InputStream in = store.open(f.getKey())) {
+                if (!Checksums.of(in).equals(f.getValue())) return false;
+            }
+        }
+        verified.add(id);
+        return true;
+    }
+
+    // ---------------------------------------------------------------- Gram files
+
+    private String writeGram(String name, CalibrationStats s) throws IOException {
+        final MessageDigest md = Checksums.sha256();
+        store.write(name, out -> {
+            final OutputStream d = new DigestOutputStream(out, md);
+            final DMatrixRMaj g = s.gramView();
+            final ByteBuffer b = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+            b.put(GRAM_MAGIC).putInt(1).putInt(g.numRows).putLong(s.tokens());
+            for (double v : g.data) {
+                if (b.remaining() < 8) {
+                    d.write(b.array(), 0, b.position());
+                    b.clear();
+                }
+                b.putDouble(v);
+            }
+            d.write(b.array(), 0, b.position());
+            d.flush();
+        });
+        return Checksums.hex(md.digest());
+    }
+
+    private CalibrationStats readGram(String name) throws IOException {
+        try (InputStream in = new BufferedInputStream(store.open(name), 1 << 16)) {
+            final ByteBuffer h = ByteBuffer.wrap(in.readNBytes(20)).order(ByteOrder.LITTLE_ENDIAN);
+            if (h.capacity() < 20) throw new IOException(store.location() + "/" + name + ": truncated Gram file");
+            final byte[] magic = new byte[4];
+            h.get(magic);
+            if (!java.util.Arrays.equals(magic, GRAM_MAGIC) || h.getInt() != 1) throw new IOException(store.location() + "/" + name + ": not a Gram file (version 1)");
+            final int d = h.getInt();
+            final long tokens = h.getLong();
+            if (d < 1 || (long) d * d > Integer.MAX_VALUE - 8) throw new IOException(store.location() + "/" + name + ": Gram size " + d + " out of range");
+            final DMatrixRMaj g = new DMatrixRMaj(d, d);
+            final byte[] buf = new byte[1 << 16];
+            final ByteBuffer b = ByteBuffer.wrap(buf).order(ByteOrder.LITTLE_ENDIAN);
+            int i = 0;
+            while (i < g.data.length) {
+                final int want = Math.min(buf.length, (g.data.length - i) * 8);
+                if (in.readNBytes(buf, 0, want) != want) throw new IOException(store.location() + "/" + name + ": truncated Gram file");
+                b.clear();
+                for (int q = 0; q < want / 8; q++) g.data[i++] = b.getDouble();
+            }
+            if (in.read() != -1) throw new IOException(store.location() + "/" + name + ": trailing bytes after the Gram");
+            return CalibrationStats.ofGram(g, tokens);
+        }
+    }
+}

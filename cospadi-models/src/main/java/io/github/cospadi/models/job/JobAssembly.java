@@ -1,0 +1,134 @@
+package io.github.cospadi.models.job;
+
+import io.github.cospadi.CompressedMatrix;
+import io.github.cospadi.io.CompressedFormat;
+import io.github.cospadi.io.DType;
+import io.github.cospadi.io.GgmlType;
+import io.github.cospadi.io.GgufFile;
+import io.github.cospadi.io.SafeTensorsWriter;
+import io.github.cospadi.kernel.DenseLinear;
+import io.github.cospadi.models.Models;
+import io.github.cospadi.models.llama.LlamaGguf;
+import io.github.cospadi.models.llama.LlamaModel;
+import org.ejml.data.FMatrixRMaj;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The assembly stage of a Llama job: the compressed model file and the dense exports, written into a local folder
+ * {@code out} (each file atomically): the factors by layer ({@code compressed/layer-N.cspd}, in the chosen layout),
+ * the dense reconstruction as Hugging Face safetensors ({@code model.safetensors} + {@code config.json} + the
+ * tokenizer files, {@link #writeTokenizer}) and, for a
+ * GGUF source, as GGUF ({@code model.gguf}, the source's metadata and tokenizer).
+ */
+public final class JobAssembly {
+    private JobAssembly() {}
+
+    /**
+     * Replaces every projection of {@code model} by the reconstruction of its factors and writes the outputs.
+     *
+     * @param source      the model's source file or folder (a {@code .gguf} source also gets {@code model.gguf})
+     * @param description the safetensors metadata {@code cospadi} (method and settings)
+     * @return the written files (relative to {@code out}) with their SHA-256, for the manifest
+     */
+    public static Map<String, String> writeLlama(LlamaModel model, Map<String, CompressedMatrix> factors, Path source, Path out,
+                                                 CompressedFormat.Precision layout, DType dtype, GgmlType ggufType,
+                                                 String description) throws IOException {
+        for (Map.Entry<String, CompressedMatrix> e : factors.entrySet()) model.replace(e.getKey(), DenseLinear.wrap(e.getValue().reconstruct()));
+        Files.createDirectories(out.resolve("compressed"));
+        final Map<String, String> written = new TreeMap<>();
+        final int perLayer = LlamaModel.PROJECTIONS.size();
+        final List<String> names = model.projectionNames();
+        for (int l = 0; l < model.config().layers(); l++) {
+            final Map<String, CompressedMatrix> layer = new LinkedHashMap<>();
+            for (int p = 0; p < perLayer; p++) {
+                final String n = names.get(l * perLayer + p);
+                final CompressedMatrix c = factors.get(n);
+                if (c == null) throw new IllegalArgumentException("no factors for projection '" + n + "'");
+                layer.put(n, c);
+            }
+            final String file = "compressed/layer-" + l + ".cspd";
+            CompressedFormat.write(out.resolve(file), layer, layout);
+            written.put(file, sha256(out.resolve(file)));
+        }
+        final SafeTensorsWriter w = new SafeTensorsWriter().metadata("format", "pt").metadata("cospadi", description);
+        for (Map.Entry<String, Object> e : model.tensors().entrySet()) {
+            if (e.getValue() instanceof FMatrixRMaj) {
+                final FMatrixRMaj m = (FMatrixRMaj) e.getValue();
+                w.add(e.getKey(), dtype, new long[]{m.numRows, m.numCols}, m.data);
+            } else {
+                final float[] v = (float[]) e.getValue();
+                w.add(e.getKey(), dtype, new long[]{v.length}, v);
+            }
+        }
+        w.write(out.resolve("model.safetensors"));
+        written.put("model.safetensors", sha256(out.resolve("model.safetensors")));
+        JobStore.local(out).write("config.json", MiniJson.write(model.config().toHuggingFace()).getBytes(StandardCharsets.UTF_8));
+        written.put("config.json", sha256(out.resolve("config.json")));
+        for (String f : writeTokenizer(model, source, out)) written.put(f, sha256(out.resolve(f)));
+        if (Models.isGguf(source)) {
+            try (GgufFile g = GgufFile.open(source)) {
+                LlamaGguf.write(model, g, out.resolve("model.gguf"), ggufType);
+            }
+            written.put("model.gguf", sha256(out.resolve("model.gguf")));
+        }
+        return written;
+    }
+
+    /**
+     * The tokenizer files beside the Hugging Face export: a source directory's own {@code tokenizer.json},
+     * {@code tokenizer_config.json} and {@code special_tokens_map.json} copied as they are; for a GGUF source the
+     * BPE tokenizer of its metadata written as {@code tokenizer.json} and {@code tokenizer_config.json} (with the
+     * chat template when the file has one); nothing for the byte-level vocabulary (the loader's default). Returns the
+     * written file names.
+     */
+    public static List<String> writeTokenizer(LlamaModel model, Path source, Path out) throws IOException {
+        final List<String> written = new java.util.ArrayList<>();
+        if (Files.isDirectory(source)) {
+            for (String name : List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json")) {
+                if (Files.isRegularFile(source.resolve(name))) {
+                    io.github.cospadi.io.AtomicFiles.copy(source.resolve(name), out.resolve(name));
+                    written.add(name);
+                }
+            }
+            return written;
+        }
+        if (!(model.tokenizer() instanceof io.github.cospadi.models.tokenizer.BpeTokenizer)) return written;
+        final io.github.cospadi.models.tokenizer.BpeTokenizer bpe = (io.github.cospadi.models.tokenizer.BpeTokenizer) model.tokenizer();
+        String template = null;
+        try (GgufFile f = GgufFile.open(source)) {
+            if (f.has("tokenizer.chat_template")) template = f.string("tokenizer.chat_template");
+        }
+        io.github.cospadi.io.AtomicFiles.writeString(out.resolve("tokenizer.json"), bpe.toTokenizerJson());
+        io.github.cospadi.io.AtomicFiles.writeString(out.resolve("tokenizer_config.json"), bpe.toTokenizerConfigJson(template));
+        written.add("tokenizer.json");
+        written.add("tokenizer_config.json");
+        return written;
+    }
+
+    /**
+     * The safetensors metadata {@code cospadi} of a plan's output, e.g. {@code cospadi ratio=0.2 iterations=60
+     * schedule=fast} (the method as {@code Method}'s lowercase name, as before jobs), so every runner writes the same
+     * bytes.
+     */
+    public static String description(JobPlan plan) {
+        final Map<String, String> c = plan.compressor();
+        final String method = c.get("method");
+        return method.replace('-', '_') + " ratio=" + c.get("ratio") + " iterations=" + c.get("iterations")
+                + (method.equals("cospadi") ? " schedule=" + c.getOrDefault("schedule", "fast") : "");
+    }
+
+    private static String sha256(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            return Checksums.of(in);
+        }
+    }
+}

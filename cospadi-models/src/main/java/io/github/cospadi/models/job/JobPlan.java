@@ -1,0 +1,253 @@
+package io.github.cospadi.models.job;
+
+import io.github.cospadi.Compressor;
+import io.github.cospadi.Method;
+import io.github.cospadi.coding.SparseCoder;
+import io.github.cospadi.common.Orientation;
+import io.github.cospadi.common.Parallelism;
+import io.github.cospadi.dictionary.Initialization;
+
+import java.math.BigDecimal;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * What a compression job computes, and so what its bytes depend on: the model source, the calibration source and its
+ * windows (their count and a SHA-256 of their token ids), how the windows are cut into capture chunks, the
+ * compressor's settings, the grouping of projections into tasks and the output settings of the assembly. Saved as
+ * {@code plan.json} in the job directory; a re-run with an equal plan resumes, a different one is refused.
+ *
+ * <p>The capture chunks fix the Gram's summation order: chunk c holds windows [c·chunkWindows, (c+1)·chunkWindows),
+ * its partial Gram is one fused multiply-add chain over its tokens in order, and the Gram is the left fold
+ * ((P₀ + P₁) + P₂) + … over chunk indices. So the bits depend on the plan only, never on the workers or the engine.
+ *
+ * <p>{@code compressor} keys (values as on the command line): {@code method} (cospadi, svd-llm, svd), {@code ratio},
+ * {@code iterations}, {@code coder} (omp, iht), {@code schedule} (fast, reference), and optionally
+ * {@code coding-interval}, {@code warmup}, {@code refresh-steps}, {@code power-iterations}, {@code init} (svd,
+ * random-columns), {@code orientation} (input, output, auto; default auto) and {@code seed}.
+ *
+ * @param model         the model source (a path or URI, as given)
+ * @param calibration   a description of the calibration source (text folder and protocol, or a Grams file)
+ * @param windows       the number of calibration windows; 0 when the Grams are supplied ready
+ * @param windowsSha256 SHA-256 of the windows' token ids ({@link #windowsDigest}); empty when the Grams are supplied
+ * @param chunkWindows  windows per capture chunk (≥ 1; ignored when the Grams are supplied)
+ * @param compressor    the compressor's settings (see above)
+ * @param grouping      how projections form tasks: {@code none} (one task per projection; issue 12 adds groups)
+ * @param output        the assembly's settings (factor layout, dtypes), compared like the rest
+ */
+public record JobPlan(String model, String calibration, int windows, String windowsSha256, int chunkWindows,
+                      Map<String, String> compressor, String grouping, Map<String, String> output) {
+    /** The plan file's format version. */
+    public static final int VERSION = 1;
+    /** Windows per capture chunk unless a plan says otherwise. */
+    public static final int DEFAULT_CHUNK_WINDOWS = 32;
+    private static final Set<String> COMPRESSOR_KEYS = Set.of("method", "ratio", "iterations", "coder", "schedule",
+            "coding-interval", "warmup", "refresh-steps", "power-iterations", "init", "orientation", "seed");
+
+    public JobPlan {
+        if (model == null || model.isEmpty()) throw new IllegalArgumentException("plan: model must be non-empty");
+        if (calibration == null || calibration.isEmpty()) throw new IllegalArgumentException("plan: calibration must be non-empty");
+        if (windows < 0) throw new IllegalArgumentException("plan: windows must be ≥ 0, got " + windows);
+        if (windowsSha256 == null) windowsSha256 = "";
+        if (windows > 0 && !windowsSha256.matches("[0-9a-f]{64}")) {
+            throw new IllegalArgumentException("plan: windowsSha256 must be 64 lowercase hex digits, got '" + windowsSha256 + "'");
+        }
+        if (windows > 0 && chunkWindows < 1) throw new IllegalArgumentException("plan: chunkWindows must be positive, got " + chunkWindows);
+        if (windows == 0) chunkWindows = 0;
+        if (grouping == null || !grouping.equals("none")) {
+            throw new IllegalArgumentException("plan: grouping must be 'none' (one task per projection), got '" + grouping + "'");
+        }
+        compressor = Collections.unmodifiableMap(new TreeMap<>(Objects.requireNonNull(compressor, "plan: compressor")));
+        output = Collections.unmodifiableMap(new TreeMap<>(output == null ? Map.of() : output));
+        for (String k : compressor.keySet()) {
+            if (!COMPRESSOR_KEYS.contains(k)) throw new IllegalArgumentException("plan: unknown compressor setting '" + k + "'; known: " + new TreeSet<>(COMPRESSOR_KEYS));
+        }
+        for (String k : List.of("method", "ratio", "iterations")) {
+            if (!compressor.containsKey(k)) throw new IllegalArgumentException("plan: compressor setting '" + k + "' is missing");
+        }
+    }
+
+    /** The number of capture chunks, ⌈windows / chunkWindows⌉ (0 when the Grams are supplied). */
+    public int chunks() {
+        return windows == 0 ? 0 : (windows + chunkWindows - 1) / chunkWindows;
+    }
+
+    /**
+     * The compressor of this plan, each task single-threaded inside (tasks run in parallel instead). The same plan
+     * gives a compressor with the same settings in every JVM.
+     */
+    public Compressor buildCompressor() {
+        final Map<String, String> c = compressor;
+        final Method method = method(c.get("method"));
+        final Compressor.Builder b = Compressor.builder().method(method).ratio(real("ratio")).iterations(integer("iterations"))
+                .coder(coder(c.getOrDefault("coder", "omp"))).parallelism(Parallelism.sequential());
+        if (c.containsKey("seed")) b.seed(Long.parseLong(c.get("seed")));
+        if (method == Method.COSPADI) {
+            // the order of the command line's Schedule: initialization, orientation, base schedule, then each override
+            if (c.containsKey("init")) b.initialization(initialization(c.get("init")));
+            final String schedule = c.getOrDefault("schedule", "fast");
+            if (!schedule.equals("fast") && !schedule.equals("reference")) {
+                throw new IllegalArgumentException("plan: compressor schedule must be fast or reference, got '" + schedule + "'");
+            }
+            if (schedule.equals("fast")) b.fast();
+            if (c.containsKey("coding-interval")) b.codingInterval(integer("coding-interval"));
+            if (c.containsKey("warmup")) b.codingWarmup(integer("warmup"));
+            if (c.containsKey("refresh-steps")) b.refreshSteps(integer("refresh-steps"));
+            if (c.containsKey("power-iterations")) b.powerIterations(integer("power-iterations"));
+            b.orientation(orientation(c.getOrDefault("orientation", "auto")));
+        }
+        return b.build();
+    }
+
+    private double real(String key) {
+        try {
+            return Double.parseDouble(compressor.get(key));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("plan: compressor " + key + " must be a number, got '" + compressor.get(key) + "'");
+        }
+    }
+
+    private int integer(String key) {
+        try {
+            return Integer.parseInt(compressor.get(key));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("plan: compressor " + key + " must be an integer, got '" + compressor.get(key) + "'");
+        }
+    }
+
+    private static Method method(String name) {
+        switch (name) {
+            case "cospadi": return Method.COSPADI;
+            case "svd-llm": return Method.SVD_LLM;
+            case "svd": return Method.SVD;
+            default: throw new IllegalArgumentException("plan: compressor method must be cospadi, svd-llm or svd, got '" + name + "'");
+        }
+    }
+
+    private static SparseCoder coder(String name) {
+        switch (name) {
+            case "omp": return SparseCoder.omp();
+            case "iht": return SparseCoder.iht();
+            default: throw new IllegalArgumentException("plan: compressor coder must be omp or iht, got '" + name + "'");
+        }
+    }
+
+    private static Initialization initialization(String name) {
+        switch (name) {
+            case "svd": return Initialization.SVD;
+            case "random-columns": return Initialization.RANDOM_COLUMNS;
+            default: throw new IllegalArgumentException("plan: compressor init must be svd or random-columns, got '" + name + "'");
+        }
+    }
+
+    private static Orientation orientation(String name) {
+        switch (name) {
+            case "input": return Orientation.INPUT;
+            case "output": return Orientation.OUTPUT;
+            case "auto": return Orientation.AUTO;
+            default: throw new IllegalArgumentException("plan: compressor orientation must be input, output or auto, got '" + name + "'");
+        }
+    }
+
+    /** SHA-256 (lowercase hex) of the windows: for each window its length then its token ids, as big-endian ints. */
+    public static String windowsDigest(List<int[]> windows) {
+        final java.security.MessageDigest md = Checksums.sha256();
+        final java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4);
+        for (int[] w : windows) {
+            md.update(b.clear().putInt(w.length).array());
+            for (int t : w) md.update(b.clear().putInt(t).array());
+        }
+        return Checksums.hex(md.digest());
+    }
+
+    /** The plan as the JSON of {@code plan.json}. */
+    public String toJson() {
+        final Map<String, Object> m = new LinkedHashMap<>();
+        m.put("version", VERSION);
+        m.put("model", model);
+        m.put("calibration", calibration);
+        m.put("windows", windows);
+        m.put("windows_sha256", windowsSha256);
+        m.put("chunk_windows", chunkWindows);
+        m.put("compressor", compressor);
+        m.put("grouping", grouping);
+        m.put("output", output);
+        return MiniJson.write(m);
+    }
+
+    /** Reads a plan written by {@link #toJson}; {@code source} names the file in messages. */
+    public static JobPlan fromJson(String json, String source) {
+        final Map<String, Object> m = MiniJson.object(json, source);
+        final Object v = m.get("version");
+        if (!(v instanceof BigDecimal) || ((BigDecimal) v).intValue() != VERSION) {
+            throw new IllegalArgumentException(source + ": plan version " + v + " is not supported (this build reads " + VERSION + ")");
+        }
+        try {
+            return new JobPlan(str(m, "model", source), str(m, "calibration", source), num(m, "windows", source),
+                    str(m, "windows_sha256", source), num(m, "chunk_windows", source), strings(m, "compressor", source),
+                    str(m, "grouping", source), strings(m, "output", source));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String str(Map<String, Object> m, String key, String source) {
+        final Object v = m.get(key);
+        if (!(v instanceof String)) throw new IllegalArgumentException(source + ": '" + key + "' must be a string, got " + v);
+        return (String) v;
+    }
+
+    private static int num(Map<String, Object> m, String key, String source) {
+        final Object v = m.get(key);
+        if (!(v instanceof BigDecimal)) throw new IllegalArgumentException(source + ": '" + key + "' must be a number, got " + v);
+        return ((BigDecimal) v).intValueExact();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, String> strings(Map<String, Object> m, String key, String source) {
+        final Object v = m.get(key);
+        if (!(v instanceof Map)) throw new IllegalArgumentException(source + ": '" + key + "' must be an object, got " + v);
+        final Map<String, String> out = new TreeMap<>();
+        for (Map.Entry<String, Object> e : ((Map<String, Object>) v).entrySet()) {
+            if (!(e.getValue() instanceof String)) throw new IllegalArgumentException(source + ": '" + key + "." + e.getKey() + "' must be a string");
+            out.put(e.getKey(), (String) e.getValue());
+        }
+        return out;
+    }
+
+    /**
+     * What differs between this plan (the one in a job directory) and {@code other} (the one asked for now), one line
+     * per field, e.g. {@code compressor.ratio: 0.2 in the directory, 0.3 now}; empty when they are equal.
+     */
+    public List<String> differences(JobPlan other) {
+        final List<String> out = new ArrayList<>();
+        diff(out, "model", model, other.model);
+        diff(out, "calibration", calibration, other.calibration);
+        diff(out, "windows", windows, other.windows);
+        diff(out, "windows_sha256", windowsSha256, other.windowsSha256);
+        diff(out, "chunk_windows", chunkWindows, other.chunkWindows);
+        final Set<String> keys = new TreeSet<>(compressor.keySet());
+        keys.addAll(other.compressor.keySet());
+        for (String k : keys) diff(out, "compressor." + k, compressor.get(k), other.compressor.get(k));
+        diff(out, "grouping", grouping, other.grouping);
+        final Set<String> outKeys = new TreeSet<>(output.keySet());
+        outKeys.addAll(other.output.keySet());
+        for (String k : outKeys) diff(out, "output." + k, output.get(k), other.output.get(k));
+        return out;
+    }
+
+    private static void diff(List<String> out, String field, Object mine, Object theirs) {
+        if (!Objects.equals(mine, theirs)) {
+            out.add(String.format(Locale.ROOT, "%s: %s in the directory, %s now", field, mine == null ? "(unset)" : mine,
+                    theirs == null ? "(unset)" : theirs));
+        }
+    }
+}

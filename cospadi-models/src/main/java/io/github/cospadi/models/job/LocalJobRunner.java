@@ -1,0 +1,113 @@
+package io.github.cospadi.models.job;
+
+import io.github.cospadi.CompressedMatrix;
+import io.github.cospadi.Compressor;
+import io.github.cospadi.calibration.CalibrationStats;
+import io.github.cospadi.common.Parallelism;
+import io.github.cospadi.common.ProgressEvent;
+import io.github.cospadi.common.ProgressListener;
+import io.github.cospadi.models.CompressibleModel;
+import io.github.cospadi.models.ModelCompressor;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CancellationException;
+
+/**
+ * Runs a {@link CompressionJob}'s capture, reduction and compression stages in this JVM, skipping the tasks that are
+ * finished: the capture's chunks one after the other (each forward pass split over {@code parallelism}'s threads), the
+ * reductions, then the pending projections on {@code workers} threads through {@link ModelCompressor}, each result
+ * written as soon as it is done. The assembly (the model files) is the caller's, from {@link #factors}.
+ *
+ * <p>Progress: phase {@code "capture"} once per chunk (done / total chunks), then phase {@code "compress"} once per
+ * finished projection with done / total over the whole job (finished ones of earlier runs included), the projection
+ * as the subject and its functional error as the objective. The ETA assumes the remaining tasks run at this run's
+ * rate: the event's elapsed time is this run's wall time scaled to all done tasks. Cancelling an event (or
+ * interrupting the thread) stops the job with a {@link CancellationException}; the directory stays resumable.
+ */
+public final class LocalJobRunner {
+    private final int workers;
+    private final Parallelism parallelism;
+    private final ProgressListener progress;
+
+    /**
+     * @param workers     projections compressed at once, ≥ 1
+     * @param parallelism threads of each capture forward pass and Gram update (the bits do not depend on it)
+     * @param progress    hears the events (may be null)
+     */
+    public LocalJobRunner(int workers, Parallelism parallelism, ProgressListener progress) {
+        if (workers < 1) throw new IllegalArgumentException("workers must be positive, got " + workers);
+        if (parallelism == null) throw new IllegalArgumentException("parallelism must not be null");
+        this.workers = workers;
+        this.parallelism = parallelism;
+        this.progress = progress == null ? ProgressListener.none() : progress;
+    }
+
+    /**
+     * Runs the capture (unless every Gram is ready) and the compression of every projection. The windows must be in
+     * the job ({@link CompressionJob#putWindows}) or the Grams imported ({@link CompressionJob#importGrams}).
+     *
+     * @return how many compression tasks this call ran (0 when all were finished before)
+     */
+    public int run(CompressionJob job, CompressibleModel model) throws IOException {
+        capture(job, model);
+        return compress(job, model);
+    }
+
+    /** The capture stage: pending chunks, then pending reductions, then the partials deleted. */
+    public void capture(CompressionJob job, CompressibleModel model) throws IOException {
+        if (job.gramsReady()) return;
+        final int chunks = job.plan().chunks();
+        if (chunks == 0) throw new IllegalStateException("the job's Grams are supplied, but not imported (importGrams first)");
+        final long start = System.nanoTime();
+        for (int c = 0; c < chunks; c++) {
+            if (Thread.currentThread().isInterrupted()) throw new CancellationException("calibration capture interrupted");
+            if (!job.captured(c)) job.capture(model, c, parallelism);
+            final ProgressEvent e = new ProgressEvent("capture", c + 1, chunks, Double.NaN, Duration.ofNanos(System.nanoTime() - start), "chunk " + c);
+            progress.onProgress(e);
+            if (e.isCancelled()) throw new CancellationException("calibration capture cancelled after " + (c + 1) + " of " + chunks + " chunks");
+        }
+        for (String g : job.gramGroups()) if (!job.reduced(g)) job.reduce(g);
+        job.deletePartials();
+    }
+
+    /** The compression stage: every unfinished task, largest first, on the workers; returns how many ran. */
+    public int compress(CompressionJob job, CompressibleModel model) throws IOException {
+        final List<String> tasks = job.compressionTasks(model);
+        final List<String> pending = new ArrayList<>();
+        for (String t : tasks) if (!job.compressed(t)) pending.add(t);
+        final int before = tasks.size() - pending.size();
+        job.writeManifest("compress", before, tasks.size(), null);
+        if (pending.isEmpty()) return 0;
+        final Map<String, CalibrationStats> grams = job.grams(pending);
+        final Compressor compressor = job.plan().buildCompressor();
+        final ProgressListener relay = e -> {
+            final int done = before + e.iteration();
+            final long scaled = (long) (e.elapsed().toNanos() * (double) done / e.iteration());
+            final ProgressEvent f = new ProgressEvent("compress", done, tasks.size(), e.objective(), Duration.ofNanos(scaled), e.subject());
+            progress.onProgress(f);
+            if (f.isCancelled()) e.cancel();
+        };
+        new ModelCompressor(compressor, workers, relay).compress(model, grams, pending, (name, c) -> {
+            try {
+                job.writeFactors(name, c);
+            } catch (IOException x) {
+                throw new UncheckedIOException("writing the factors of '" + name + "'", x);
+            }
+        });
+        job.writeManifest("assembly", tasks.size(), tasks.size(), null);
+        return pending.size();
+    }
+
+    /** The factors of every projection of a finished job, in the model's projection order. */
+    public static Map<String, CompressedMatrix> factors(CompressionJob job, CompressibleModel model) throws IOException {
+        final Map<String, CompressedMatrix> out = new LinkedHashMap<>();
+        for (var p : model.projections()) out.put(p.name(), job.factors(p.name()));
+        return out;
+    }
+}

@@ -1,0 +1,127 @@
+package io.github.cospadi.spark;
+
+import io.github.cospadi.common.Parallelism;
+import io.github.cospadi.models.Models;
+import io.github.cospadi.models.job.CompressionJob;
+import io.github.cospadi.models.job.JobPlan;
+import io.github.cospadi.models.job.JobStore;
+import io.github.cospadi.models.job.LocalJobRunner;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The Spark runner in {@code local[2,2]} (2 threads, a task may fail once): the same bytes as the single-JVM runner,
+ * also when tasks fail on their first attempt and are retried.
+ */
+class SparkJobRunnerTest {
+    private static JavaSparkContext sc;
+    private static final List<int[]> WINDOWS = TinyLlamaDir.windows(7, 12, 5);
+
+    @BeforeAll
+    static void start() {
+        sc = new JavaSparkContext(new SparkConf().setMaster("local[2,2]").setAppName("cospadi-spark-test")
+                .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1").set("spark.driver.bindAddress", "127.0.0.1"));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (sc != null) sc.close();
+    }
+
+    private static JobPlan plan(Path model) {
+        return new JobPlan(model.toString(), "random test windows", WINDOWS.size(), JobPlan.windowsDigest(WINDOWS), 3,
+                Map.of("method", "cospadi", "ratio", "0.3", "iterations", "3", "coder", "omp", "schedule", "fast"), "none", Map.of());
+    }
+
+    private static CompressionJob planned(JobStore store, Path model) throws IOException {
+        final CompressionJob job = CompressionJob.open(store, plan(model));
+        job.putWindows(WINDOWS);
+        return job;
+    }
+
+    private static Map<String, byte[]> results(Path jobDir) throws IOException {
+        final Map<String, byte[]> out = new TreeMap<>();
+        try (Stream<Path> s = Files.walk(jobDir)) {
+            for (Path p : (Iterable<Path>) s.filter(Files::isRegularFile)::iterator) {
+                final String rel = jobDir.relativize(p).toString();
+                if ((rel.startsWith("grams") || rel.startsWith("factors")) && !p.getFileName().toString().startsWith(".")) out.put(rel, Files.readAllBytes(p));
+            }
+        }
+        return out;
+    }
+
+    private static void assertSame(Map<String, byte[]> expected, Map<String, byte[]> actual, String what) {
+        assertEquals(expected.keySet(), actual.keySet(), what + ": files");
+        expected.forEach((k, v) -> assertArrayEquals(v, actual.get(k), what + ": " + k));
+    }
+
+    @Test
+    void sparkWritesTheSingleJvmBytesAlsoWhenTasksAreRetried(@TempDir Path dir) throws Exception {
+        final Path model = TinyLlamaDir.write(dir.resolve("model"), 3);
+        final Path local = dir.resolve("local");
+        new LocalJobRunner(1, Parallelism.sequential(), null).run(planned(JobStore.local(local), model), Models.load(model, Parallelism.sequential()));
+        final Map<String, byte[]> expected = results(local);
+        assertEquals(14 + 8, expected.size());
+
+        final Path clean = dir.resolve("spark");
+        final HadoopJobStore.Spec cleanSpec = HadoopJobStore.Spec.of(clean.toUri().toString(), sc.hadoopConfiguration());
+        planned(cleanSpec.open(), model);
+        assertEquals(14, new SparkJobRunner(cleanSpec, model.toString(), null).run(sc));
+        assertSame(expected, results(clean), "Spark local[2]");
+        assertEquals(0, new SparkJobRunner(cleanSpec, model.toString(), null).run(sc), "a finished job runs nothing");
+
+        // the first attempt of two tasks throws (an injected fault); Spark retries them
+        final Path faulty = dir.resolve("faulty");
+        final Path attempts = Files.createDirectories(dir.resolve("attempts"));
+        final String marks = attempts.toString();
+        final List<String> tasks = CompressionJob.resume(JobStore.local(clean)).compressionTasks(Models.load(model, Parallelism.sequential()));
+        final String first = tasks.get(0), fifth = tasks.get(4);
+        final TaskHook failOnce = (projection, attempt) -> {
+            if (projection.equals(first) || projection.equals(fifth)) {
+                Files.writeString(Path.of(marks, projection + "-" + attempt), "");
+                if (attempt == 0) throw new IllegalStateException("injected failure of " + projection);
+            }
+        };
+        final HadoopJobStore.Spec faultySpec = HadoopJobStore.Spec.of(faulty.toString(), sc.hadoopConfiguration());
+        planned(faultySpec.open(), model);
+        assertEquals(14, new SparkJobRunner(faultySpec, model.toString(), failOnce).run(sc));
+        for (String t : List.of(first, fifth)) {
+            assertTrue(Files.exists(attempts.resolve(t + "-0")) && Files.exists(attempts.resolve(t + "-1")), t + " failed once and was retried");
+        }
+        assertSame(expected, results(faulty), "Spark with retried tasks");
+        assertFalse(Files.exists(faulty.resolve("capture")), "the partial Grams are deleted once reduced");
+    }
+
+    @Test
+    void theHadoopStoreWritesAtomicallyAndLists(@TempDir Path dir) throws IOException {
+        final HadoopJobStore s = HadoopJobStore.Spec.of(dir.toUri().toString(), sc.hadoopConfiguration()).open();
+        s.write("a/b.txt", "one".getBytes());
+        s.write("a/b.txt", "two".getBytes());
+        s.write("a/c/d.txt", new byte[0]);
+        assertEquals("two", new String(s.readAllBytes("a/b.txt")));
+        assertEquals(List.of("a/b.txt", "a/c/d.txt"), s.list("a"));
+        assertThrows(IOException.class, () -> s.write("a/e.txt", out -> {
+            out.write(1);
+            throw new IOException("disk full");
+        }));
+        assertFalse(s.exists("a/e.txt"), "a failed write leaves nothing");
+        assertEquals(List.of("a/b.txt", "a/c/d.txt"), s.list("a"));
+        assertThrows(IllegalArgumentException.class, () -> s.exists("../x"));
+        s.delete("a");
+        assertFalse(s.exists("a/b.txt"));
+    }
+}
