@@ -34,7 +34,7 @@ final class LayersCommand implements Command {
 
     @Override
     public String usage() {
-        return "[--model DIR] [--grams FILE] [--ratio G] [--method cospadi|basis-sharing|svd-llm|svd] [--grouping none|pairs|FILE.json] [--refit] [--coder omp|iht] "
+        return "[--model DIR|FILE.gguf] [--grams FILE] [--ratio G] [--method cospadi|basis-sharing|svd-llm|svd] [--grouping none|pairs|FILE.json] [--refit] [--coder omp|iht] "
                 + "[--iterations T] [--coding-interval C] [--warmup W] [--refresh-steps R] [--power-iterations P] [--reference] [--init svd|random-columns] [--orientation input|output|auto] [--seed S] [--rho R] [--threads N] [--filter TEXT] [--quantized] [--json]";
     }
 
@@ -56,8 +56,12 @@ final class LayersCommand implements Command {
         final io.github.cospadi.models.Grouping grouping = CompressModelCommand.grouping(o.string("grouping", "none"));
         final boolean refit = o.flag("refit");
         o.finish();
-        final Path weights = model.resolve("model.safetensors");
+        final boolean gguf = io.github.cospadi.models.Models.isGguf(model);
+        final Path weights = gguf ? model : model.resolve("model.safetensors");
         if (!Files.isRegularFile(weights)) throw new IllegalArgumentException("--model: no model.safetensors in " + model);
+        if (gguf && o.string("grams", null) == null) {
+            throw new IllegalArgumentException("--grams is required with a GGUF model (./cospadi capture-grams --model " + model + " --out FILE)");
+        }
         if (!Files.isRegularFile(grams)) throw new IllegalArgumentException("--grams: no such file " + grams);
 
         final Compressor.Builder builder = Compressor.builder().method(method).ratio(ratio).iterations(iterations)
@@ -71,14 +75,18 @@ final class LayersCommand implements Command {
         final List<String> names = new ArrayList<>();
         final Map<String, FMatrixRMaj> weightsByName = new LinkedHashMap<>();
         final Map<String, DMatrixRMaj> gramsByName = new LinkedHashMap<>();
-        try (SafeTensors w = SafeTensors.open(weights); SafeTensors g = SafeTensors.open(grams)) {
-            for (String name : w.names()) {
-                if (!name.endsWith("_proj.weight") || !name.contains(filter)) continue;
-                final String gramName = name.substring(0, name.length() - ".weight".length()) + ".input_gram";
-                if (!g.names().contains(gramName)) throw new IllegalArgumentException("--grams has no " + gramName + " for " + name);
-                names.add(name);
-                weightsByName.put(name, w.readFloat(name));
-                gramsByName.put(name, g.readDouble(gramName));
+        try (SafeTensors g = SafeTensors.open(grams)) {
+            // a GGUF model: its projections dequantized one at a time, Hugging Face names (docs/format.md, GGUF)
+            final io.github.cospadi.models.llama.LlamaModel ggufModel = gguf ? io.github.cospadi.models.Models.load(model, Parallelism.sequential()) : null;
+            try (SafeTensors w = gguf ? null : SafeTensors.open(weights)) {
+                for (String name : gguf ? ggufModel.projectionNames() : w.names()) {
+                    if (!name.endsWith("_proj.weight") || !name.contains(filter)) continue;
+                    final String gramName = name.substring(0, name.length() - ".weight".length()) + ".input_gram";
+                    if (!g.names().contains(gramName)) throw new IllegalArgumentException("--grams has no " + gramName + " for " + name);
+                    names.add(name);
+                    weightsByName.put(name, gguf ? ggufModel.weight(name) : w.readFloat(name));
+                    gramsByName.put(name, g.readDouble(gramName));
+                }
             }
         }
         if (names.isEmpty()) throw new IllegalArgumentException("no *_proj.weight tensor in " + weights + " matches --filter '" + filter + "'");

@@ -214,5 +214,18 @@ class MainTest {
         assertEquals(fromGguf.tokenizer().eos(), fromDir.tokenizer().eos());
         final float[] a = fromDir.logits(ids, null).data, b = fromGguf.logits(ids, null).data;
         for (int i = 0; i < a.length; i++) assertEquals(b[i], a[i], 1e-3, "logit " + i);
+
+        // layers reads a GGUF model's projections with Grams captured from it (and needs --grams for it)
+        final Path grams = dir.resolve("g.safetensors");
+        Run g = run("capture-grams", "--model", gguf.toString(), "--calibration", Path.of("..", "..", "shared", "data", "sotu").toString(),
+                "--calibration-windows", "2", "--out", grams.toString());
+        assertEquals(0, g.code(), g.err());
+        Run l = run("layers", "--model", gguf.toString(), "--grams", grams.toString(), "--method", "svd-llm", "--ratio", "0.3",
+                "--filter", "layers.0.", "--threads", "1", "--json");
+        assertEquals(0, l.code(), l.err());
+        assertEquals(7, l.out().lines().filter(x -> x.contains("\"functional_error\"") && x.contains("layers.0.")).count(), l.out());
+        l = run("layers", "--model", gguf.toString(), "--method", "svd-llm");
+        assertEquals(1, l.code());
+        assertTrue(l.err().contains("--grams is required with a GGUF model"), l.err());
     }
 }
