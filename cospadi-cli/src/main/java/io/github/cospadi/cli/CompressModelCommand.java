@@ -2,10 +2,8 @@ package io.github.cospadi.cli;
 
 import io.github.cospadi.Compressor;
 import io.github.cospadi.CompressedMatrix;
-import io.github.cospadi.io.GgufFile;
 import io.github.cospadi.kernel.DenseLinear;
 import io.github.cospadi.models.ModelCompressor;
-import io.github.cospadi.models.llama.LlamaGguf;
 import org.ejml.data.FMatrixRMaj;
 import io.github.cospadi.Method;
 import io.github.cospadi.common.Parallelism;
@@ -228,27 +226,10 @@ final class CompressModelCommand implements Command {
             }
             l = last + 1;
         }
-        final SafeTensorsWriter w = new SafeTensorsWriter().metadata("format", "pt")
-                .metadata("cospadi", method.name().toLowerCase(Locale.ROOT) + " ratio=" + ratio + " iterations=" + iterations
+        io.github.cospadi.models.job.JobAssembly.writeDense(model, modelPath, outPath, dtype, ggufType,
+                method.name().toLowerCase(Locale.ROOT) + " ratio=" + ratio + " iterations=" + iterations
                         + " grouping=" + grouping.name() + (refit ? " refit" : "")
                         + (method == Method.COSPADI ? " schedule=" + (schedule.fast() ? "fast" : "reference") : ""));
-        for (Map.Entry<String, Object> e : model.tensors().entrySet()) {
-            if (e.getValue() instanceof FMatrixRMaj) {
-                final FMatrixRMaj m = (FMatrixRMaj) e.getValue();
-                w.add(e.getKey(), dtype, new long[]{m.numRows, m.numCols}, m.data);
-            } else {
-                final float[] v = (float[]) e.getValue();
-                w.add(e.getKey(), dtype, new long[]{v.length}, v);
-            }
-        }
-        w.write(outPath.resolve("model.safetensors"));
-        writeAtomically(outPath.resolve("config.json"), Json.object(model.config().toHuggingFace()) + "\n");
-        io.github.cospadi.models.job.JobAssembly.writeTokenizer(model, modelPath, outPath);
-        if (Models.isGguf(modelPath)) {
-            try (GgufFile source = GgufFile.open(modelPath)) {
-                LlamaGguf.write(model, source, outPath.resolve("model.gguf"), ggufType);
-            }
-        }
         double mean = 0;
         for (CompressedMatrix c : factors.values()) mean += c.report().functionalError();
         if (planned != null) reportPlan(planned, factors, out);

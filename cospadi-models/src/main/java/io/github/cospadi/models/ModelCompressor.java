@@ -72,76 +72,15 @@ public final class ModelCompressor {
         final List<Projection> tasks = new ArrayList<>();
         for (Projection p : model.projections()) {
             if (selected != null && !selected.contains(p.name())) continue;
-            final CalibrationStats g = grams.get(p.name());
-            if (g == null) throw new IllegalArgumentException("no calibration Gram for projection '" + p.name() + "'");
-            if (g.inFeatures() != p.inFeatures()) {
-                throw new IllegalArgumentException("Gram of '" + p.name() + "' is " + g.inFeatures() + "x" + g.inFeatures()
-                        + ", the projection has inFeatures=" + p.inFeatures());
-            }
+            requireGram(p, grams);
             tasks.add(p);
         }
         if (selected != null) {
             for (String s : selected) model.projection(s); // unknown names fail here
         }
-        final List<Projection> order = new ArrayList<>(tasks);
-        order.sort(Comparator.comparingLong((Projection p) -> -(long) p.outFeatures() * p.inFeatures()));
-        final Map<String, CompressedMatrix> results = Collections.synchronizedMap(new LinkedHashMap<>());
-        final AtomicInteger next = new AtomicInteger(), finished = new AtomicInteger();
-        final AtomicReference<Throwable> failure = new AtomicReference<>();
-        final AtomicBoolean cancelled = new AtomicBoolean();
-        final long start = System.nanoTime();
-        final Object lock = new Object();
-        final Runnable worker = () -> {
-            int i;
-            while (failure.get() == null && !cancelled.get() && (i = next.getAndIncrement()) < order.size()) {
-                final Projection p = order.get(i);
-                try {
-                    final Compressor compressor = compressors.apply(p.name());
-                    if (compressor == null) throw new IllegalArgumentException("no compressor for the projection");
-                    final CompressedMatrix c = compressor.compress(model.weight(p.name()), grams.get(p.name()));
-                    synchronized (lock) {
-                        if (failure.get() != null || cancelled.get()) return;
-                        results.put(p.name(), c);
-                        if (done != null) done.accept(p.name(), c);
-                        final ProgressEvent e = new ProgressEvent("compress", finished.incrementAndGet(), order.size(),
-                                c.report().functionalError(), Duration.ofNanos(System.nanoTime() - start), p.name());
-                        progress.onProgress(e);
-                        if (e.isCancelled()) cancelled.set(true);
-                    }
-                } catch (CancellationException | Error t) {
-                    failure.compareAndSet(null, t);
-                } catch (IllegalArgumentException t) {
-                    failure.compareAndSet(null, new IllegalArgumentException("projection '" + p.name() + "': " + t.getMessage(), t));
-                } catch (Throwable t) {
-                    failure.compareAndSet(null, new IllegalStateException("projection '" + p.name() + "': " + t, t));
-                }
-            }
-        };
-        final List<Thread> threads = new ArrayList<>();
-        for (int w = 1; w < Math.min(workers, order.size()); w++) {
-            final Thread t = new Thread(worker, "cospadi-model-" + w);
-            t.setDaemon(true);
-            t.start();
-            threads.add(t);
-        }
-        worker.run();
-        for (Thread t : threads) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                cancelled.set(true);
-                for (Thread u : threads) u.interrupt();
-                Thread.currentThread().interrupt();
-                throw new CancellationException("model compression interrupted");
-            }
-        }
-        final Throwable t = failure.get();
-        if (t instanceof RuntimeException) throw (RuntimeException) t;
-        if (t instanceof Error) throw (Error) t;
-        if (cancelled.get()) throw new CancellationException("model compression cancelled after " + finished.get() + " of " + order.size() + " projections");
-        final Map<String, CompressedMatrix> ordered = new LinkedHashMap<>();
-        for (Projection p : tasks) ordered.put(p.name(), results.get(p.name()));
-        return ordered;
+        final List<List<String>> units = new ArrayList<>();
+        for (Projection p : tasks) units.add(List.of(p.name()));
+        return run(model, grams, units, done);
     }
 
     /**
@@ -158,21 +97,34 @@ public final class ModelCompressor {
     public Map<String, CompressedMatrix> compressGroups(CompressibleModel model, Map<String, CalibrationStats> grams, Grouping grouping,
                                                   BiConsumer<String, CompressedMatrix> done) {
         final List<List<String>> groups = grouping.groups(model);
-        long total = 0;
         for (List<String> g : groups) {
-            for (String name : g) {
-                final Projection p = model.projection(name);
-                final CalibrationStats stats = grams.get(name);
-                if (stats == null) throw new IllegalArgumentException("no calibration Gram for projection '" + name + "'");
-                if (stats.inFeatures() != p.inFeatures()) {
-                    throw new IllegalArgumentException("Gram of '" + name + "' is " + stats.inFeatures() + "x" + stats.inFeatures()
-                            + ", the projection has inFeatures=" + p.inFeatures());
-                }
-                total++;
-            }
+            for (String name : g) requireGram(model.projection(name), grams);
         }
-        final int projections = (int) total;
-        final List<List<String>> order = new ArrayList<>(groups);
+        return run(model, grams, groups, done);
+    }
+
+    /** The projection's Gram exists and has its input size, or an exception naming the projection. */
+    private static void requireGram(Projection p, Map<String, CalibrationStats> grams) {
+        final CalibrationStats g = grams.get(p.name());
+        if (g == null) throw new IllegalArgumentException("no calibration Gram for projection '" + p.name() + "'");
+        if (g.inFeatures() != p.inFeatures()) {
+            throw new IllegalArgumentException("Gram of '" + p.name() + "' is " + g.inFeatures() + "x" + g.inFeatures()
+                    + ", the projection has inFeatures=" + p.inFeatures());
+        }
+    }
+
+    /**
+     * Runs the units (one projection, or a group sharing one dictionary) largest first on the workers: a unit of one
+     * is {@link Compressor#compress}, a larger one {@link Compressor#compressGroup} with its first member's
+     * compressor. One progress event per projection; the first failure is rethrown naming its unit. Returns the
+     * results in the model's projection order.
+     */
+    private Map<String, CompressedMatrix> run(CompressibleModel model, Map<String, CalibrationStats> grams, List<List<String>> units,
+                                              BiConsumer<String, CompressedMatrix> done) {
+        int total = 0;
+        for (List<String> u : units) total += u.size();
+        final int projections = total;
+        final List<List<String>> order = new ArrayList<>(units);
         order.sort(Comparator.comparingLong((List<String> g) -> {
             long size = 0;
             for (String n : g) size += (long) model.projection(n).outFeatures() * model.projection(n).inFeatures();
@@ -188,14 +140,22 @@ public final class ModelCompressor {
             int i;
             while (failure.get() == null && !cancelled.get() && (i = next.getAndIncrement()) < order.size()) {
                 final List<String> g = order.get(i);
+                final String unit = g.size() == 1 ? "projection '" + g.get(0) + "'" : "group " + g;
                 try {
-                    final List<org.ejml.data.FMatrixRMaj> weights = new ArrayList<>();
-                    final List<CalibrationStats> stats = new ArrayList<>();
-                    for (String n : g) {
-                        weights.add(model.weight(n));
-                        stats.add(grams.get(n));
+                    final Compressor compressor = compressors.apply(g.get(0));
+                    if (compressor == null) throw new IllegalArgumentException("no compressor for the projection");
+                    final List<CompressedMatrix> members;
+                    if (g.size() == 1) {
+                        members = List.of(compressor.compress(model.weight(g.get(0)), grams.get(g.get(0))));
+                    } else {
+                        final List<org.ejml.data.FMatrixRMaj> weights = new ArrayList<>();
+                        final List<CalibrationStats> stats = new ArrayList<>();
+                        for (String n : g) {
+                            weights.add(model.weight(n));
+                            stats.add(grams.get(n));
+                        }
+                        members = compressor.compressGroup(weights, stats).members();
                     }
-                    final List<CompressedMatrix> members = compressors.apply(g.get(0)).compressGroup(weights, stats).members();
                     synchronized (lock) {
                         if (failure.get() != null || cancelled.get()) return;
                         for (int m = 0; m < g.size(); m++) {
@@ -211,9 +171,9 @@ public final class ModelCompressor {
                 } catch (CancellationException | Error t) {
                     failure.compareAndSet(null, t);
                 } catch (IllegalArgumentException t) {
-                    failure.compareAndSet(null, new IllegalArgumentException("group " + g + ": " + t.getMessage(), t));
+                    failure.compareAndSet(null, new IllegalArgumentException(unit + ": " + t.getMessage(), t));
                 } catch (Throwable t) {
-                    failure.compareAndSet(null, new IllegalStateException("group " + g + ": " + t, t));
+                    failure.compareAndSet(null, new IllegalStateException(unit + ": " + t, t));
                 }
             }
         };

@@ -59,6 +59,20 @@ public final class JobAssembly {
             CompressedFormat.write(out.resolve(file), layer, layout);
             written.put(file, sha256(out.resolve(file)));
         }
+        written.putAll(writeDense(model, source, out, dtype, ggufType, description));
+        return written;
+    }
+
+    /**
+     * The dense exports of {@code model} as it now runs (each projection's current operator, made dense): Hugging Face
+     * safetensors ({@code model.safetensors}, {@code config.json} and the tokenizer files, {@link #writeTokenizer}) and,
+     * for a GGUF source, {@code model.gguf}. Returns the written files (relative to {@code out}) with their SHA-256.
+     *
+     * @param description the safetensors metadata {@code cospadi} (method and settings)
+     */
+    public static Map<String, String> writeDense(LlamaModel model, Path source, Path out, DType dtype, GgmlType ggufType,
+                                                 String description) throws IOException {
+        final Map<String, String> written = new TreeMap<>();
         final SafeTensorsWriter w = new SafeTensorsWriter().metadata("format", "pt").metadata("cospadi", description);
         for (Map.Entry<String, Object> e : model.tensors().entrySet()) {
             if (e.getValue() instanceof FMatrixRMaj) {

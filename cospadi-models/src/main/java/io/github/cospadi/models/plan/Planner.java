@@ -75,7 +75,7 @@ public final class Planner {
         long t0 = System.nanoTime();
         final ErrorCurves[] curves = new ErrorCurves[projections.size()];
         final Compressor usedProbe = svdOnly ? null : probe;
-        parallel(projections.size(), workers, i -> {
+        parallel("planning", projections.size(), workers, i -> {
             final Projection p = projections.get(i);
             curves[i] = ErrorCurves.measure(model.weight(p.name()), grams.get(p.name()), usedProbe, Parallelism.sequential());
             return p.name();
@@ -125,17 +125,21 @@ public final class Planner {
     }
 
     @FunctionalInterface
-    private interface Task {
+    interface Task {
         String run(int index);
     }
 
     @FunctionalInterface
-    private interface Done {
+    interface Done {
         void accept(int done, String name);
     }
 
-    /** Runs tasks 0..n−1 on {@code workers} threads (the caller's among them); the first failure is rethrown. */
-    private static void parallel(int n, int workers, Task task, Done done) {
+    /**
+     * Runs tasks 0..n−1 on {@code workers} threads (the caller's among them, the others named after {@code what});
+     * an interrupted wait is a CancellationException "{@code what} interrupted";
+     * {@code done} hears each finished task under a lock; the first failure is rethrown.
+     */
+    static void parallel(String what, int n, int workers, Task task, Done done) {
         final AtomicInteger next = new AtomicInteger(), finished = new AtomicInteger();
         final AtomicReference<RuntimeException> failure = new AtomicReference<>();
         final Object lock = new Object();
@@ -154,7 +158,7 @@ public final class Planner {
         };
         final List<Thread> threads = new ArrayList<>();
         for (int w = 1; w < Math.min(workers, n); w++) {
-            final Thread t = new Thread(worker, "cospadi-plan-" + w);
+            final Thread t = new Thread(worker, "cospadi-" + what.replace(' ', '-') + "-" + w);
             t.setDaemon(true);
             t.start();
             threads.add(t);
@@ -165,7 +169,7 @@ public final class Planner {
                 t.join();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new java.util.concurrent.CancellationException("planning interrupted");
+                throw new java.util.concurrent.CancellationException(what + " interrupted");
             }
         }
         if (failure.get() != null) throw failure.get();

@@ -14,8 +14,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Loss sensitivities by perturbation (docs/design.md §12): for each projection m, W_m alone is replaced by its
@@ -85,57 +83,34 @@ public final class Sensitivity {
         final long scored = tokens;
         final int perLayer = LlamaModel.PROJECTIONS.size();
         final Result[] results = new Result[projections.size()];
-        final AtomicInteger next = new AtomicInteger(), done = new AtomicInteger();
-        final AtomicReference<RuntimeException> failure = new AtomicReference<>();
-        final Object lock = new Object();
-        final Runnable worker = () -> {
-            int i;
-            while (failure.get() == null && (i = next.getAndIncrement()) < projections.size()) {
-                final Projection p = projections.get(i);
-                try {
-                    final Integer rank = ranks.apply(p.name());
-                    final Compressor perturbation = rank == null ? svd
-                            : Compressor.builder().method(Method.SVD_LLM).rank(rank).parallelism(Parallelism.sequential()).build();
-                    final CompressedMatrix c = perturbation.compress(model.weight(p.name()), grams.get(p.name()));
-                    final double e = c.report().functionalError();
-                    Result r;
-                    if (!(e > 0) || !Double.isFinite(e)) {
-                        r = new Result(Double.isFinite(e) ? e : 0, 0, 0, false);
-                    } else {
-                        final LlamaModel perturbed = model.copy();
-                        perturbed.replace(p.name(), DenseLinear.wrap(c.reconstruct()));
-                        final int layer = i / perLayer;
-                        double nats = 0;
-                        for (int wi = 0; wi < windows.size(); wi++) nats += Sensitivity.nats(perturbed.logitsFrom(layer, streams.get(wi).get(layer)), windows.get(wi));
-                        final double delta = nats / scored - baseLoss;
-                        r = new Result(e, delta, Math.max(delta, 0) / (e * e), delta < 0);
-                    }
-                    results[i] = r;
-                    synchronized (lock) {
-                        if (progress != null) progress.onProjection(done.incrementAndGet(), projections.size(), p.name());
-                    }
-                } catch (RuntimeException t) {
-                    failure.compareAndSet(null, new IllegalStateException("sensitivity of '" + p.name() + "': " + t.getMessage(), t));
-                }
-            }
-        };
-        final List<Thread> threads = new ArrayList<>();
-        for (int w = 1; w < Math.min(workers, projections.size()); w++) {
-            final Thread t = new Thread(worker, "cospadi-sensitivity-" + w);
-            t.setDaemon(true);
-            t.start();
-            threads.add(t);
-        }
-        worker.run();
-        for (Thread t : threads) {
+        Planner.parallel("sensitivity measurement", projections.size(), workers, i -> {
+            final Projection p = projections.get(i);
             try {
-                t.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new java.util.concurrent.CancellationException("sensitivity measurement interrupted");
+                final Integer rank = ranks.apply(p.name());
+                final Compressor perturbation = rank == null ? svd
+                        : Compressor.builder().method(Method.SVD_LLM).rank(rank).parallelism(Parallelism.sequential()).build();
+                final CompressedMatrix c = perturbation.compress(model.weight(p.name()), grams.get(p.name()));
+                final double e = c.report().functionalError();
+                Result r;
+                if (!(e > 0) || !Double.isFinite(e)) {
+                    r = new Result(Double.isFinite(e) ? e : 0, 0, 0, false);
+                } else {
+                    final LlamaModel perturbed = model.copy();
+                    perturbed.replace(p.name(), DenseLinear.wrap(c.reconstruct()));
+                    final int layer = i / perLayer;
+                    double nats = 0;
+                    for (int wi = 0; wi < windows.size(); wi++) nats += Sensitivity.nats(perturbed.logitsFrom(layer, streams.get(wi).get(layer)), windows.get(wi));
+                    final double delta = nats / scored - baseLoss;
+                    r = new Result(e, delta, Math.max(delta, 0) / (e * e), delta < 0);
+                }
+                results[i] = r;
+            } catch (RuntimeException t) {
+                throw new IllegalStateException("sensitivity of '" + p.name() + "': " + t.getMessage(), t);
             }
-        }
-        if (failure.get() != null) throw failure.get();
+            return p.name();
+        }, (finished, name) -> {
+            if (progress != null) progress.onProjection(finished, projections.size(), name);
+        });
         final Map<String, Result> out = new LinkedHashMap<>();
         for (int i = 0; i < projections.size(); i++) out.put(projections.get(i).name(), results[i]);
         return out;
