@@ -158,12 +158,6 @@ public final class SafeTensorsWriter {
     }
 
     private static String quote(String s) {
-        final StringBuilder b = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            if (c == '"' || c == '\\') b.append('\\').append(c);
-            else if (c < 0x20) b.append(String.format("\\u%04x", (int) c));
-            else b.append(c);
-        }
-        return b.append('"').toString();
+        return io.github.cospadi.internal.JsonStrings.quote(s);
     }
 }

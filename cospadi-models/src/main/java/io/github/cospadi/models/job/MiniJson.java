@@ -3,7 +3,6 @@ package io.github.cospadi.models.job;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -180,19 +179,6 @@ final class MiniJson {
     }
 
     private static void quote(StringBuilder b, String s) {
-        b.append('"');
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"': b.append("\\\""); break;
-                case '\\': b.append("\\\\"); break;
-                case '\n': b.append("\\n"); break;
-                case '\t': b.append("\\t"); break;
-                case '\r': b.append("\\r"); break;
-                default:
-                    if (c < 0x20) b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    else b.append(c);
-            }
-        }
-        b.append('"');
+        io.github.cospadi.internal.JsonStrings.quote(b, s);
     }
 }

@@ -268,31 +268,7 @@ final class TokenizerJson {
         }
     }
 
-    /** Appends {@code s} as a JSON string (RFC 8259 escapes; other characters as they are, UTF-8 in the file). */
     static void quote(StringBuilder b, String s) {
-        b.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            final char c = s.charAt(i);
-            switch (c) {
-                case '"': b.append("\\\""); break;
-                case '\\': b.append("\\\\"); break;
-                case '\n': b.append("\\n"); break;
-                case '\r': b.append("\\r"); break;
-                case '\t': b.append("\\t"); break;
-                case '\b': b.append("\\b"); break;
-                case '\f': b.append("\\f"); break;
-                default:
-                    if (c < 0x20 || Character.isSurrogate(c) && !validSurrogate(s, i)) b.append(String.format("\\u%04x", (int) c));
-                    else b.append(c);
-            }
-        }
-        b.append('"');
-    }
-
-    /** Whether the surrogate at {@code i} is half of a valid pair (a lone one is written as an escape). */
-    private static boolean validSurrogate(String s, int i) {
-        final char c = s.charAt(i);
-        if (Character.isHighSurrogate(c)) return i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
-        return i > 0 && Character.isHighSurrogate(s.charAt(i - 1));
+        io.github.cospadi.internal.JsonStrings.quote(b, s);
     }
 }
