@@ -97,15 +97,27 @@ public final class CompressedMatrix {
 
     private FMatrixRMaj reconstructOutput() {
         final int d1 = inFeatures(), d2 = outFeatures(), k = atoms(), s = nonzerosPerColumn();
-        final FMatrixRMaj w = new FMatrixRMaj(d2, d1);
         final int[] rows = codes.rowIndices();
         final float[] values = codes.values();
-        for (int r = 0; r < d2; r++) {
-            final int dr = r * k;
-            for (int j = 0; j < d1; j++) {
-                float acc = 0;
-                for (int t = j * s; t < (j + 1) * s; t++) acc += values[t] * dictionary.data[dr + rows[t]];
-                w.data[r * d1 + j] = acc;
+        // Ŵ[:, j] = Σ_t values[t]·D[:, rows[t]] accumulated as Ŵᵀ rows against Dᵀ rows (unit stride), each entry the same
+        // float multiply-then-add chain over t as the entry-by-entry loop, then transposed
+        final float[] dt = new float[k * d2];
+        for (int r = 0; r < d2; r++) for (int i = 0; i < k; i++) dt[i * d2 + r] = dictionary.data[r * k + i];
+        final float[] wt = new float[d1 * d2];
+        for (int j = 0; j < d1; j++) {
+            final int base = j * d2;
+            for (int t = j * s; t < (j + 1) * s; t++) {
+                final float v = values[t];
+                final int a = rows[t] * d2;
+                for (int r = 0; r < d2; r++) wt[base + r] += v * dt[a + r];
+            }
+        }
+        final FMatrixRMaj w = new FMatrixRMaj(d2, d1);
+        for (int j0 = 0; j0 < d1; j0 += 32) {
+            final int j1 = Math.min(d1, j0 + 32);
+            for (int r0 = 0; r0 < d2; r0 += 32) {
+                final int r1 = Math.min(d2, r0 + 32);
+                for (int j = j0; j < j1; j++) for (int r = r0; r < r1; r++) w.data[r * d1 + j] = wt[j * d2 + r];
             }
         }
         return w;

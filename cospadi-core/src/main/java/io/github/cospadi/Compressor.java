@@ -53,6 +53,7 @@ public final class Compressor {
     private final Whitening learningWhitening;
     private final List<Learner> learners;  // one, or INPUT then OUTPUT for AUTO
     private final boolean autoByShape;
+    private final Orientation squareOrientation;
     private final boolean refitCoefficients;
     private final Learner groupLearner;    // the INPUT learner of groups of two or more (docs/design.md §5.8)
     private final Learner groupOutputLearner; // the OUTPUT learner of groups (COSPADI only)
@@ -67,6 +68,7 @@ public final class Compressor {
         orientation = b.orientation;
         options = b.options;
         autoByShape = b.autoByShape;
+        squareOrientation = b.squareOrientation;
         whitening = b.whitening;
         learningWhitening = method == Method.SVD ? Whitening.identity() : whitening;
         learners = learners(method, orientation, options);
@@ -140,10 +142,12 @@ public final class Compressor {
         Objects.requireNonNull(weight, "weight");
         Checks.nonEmpty("weight", weight);
         // AUTO by shape: the orientation whose dictionary side is the smaller one (docs/benchmarks.md §10: it agreed with
-        // the full choice on every non-square matrix measured); square matrices are compressed both ways
+        // the full choice on every non-square matrix measured); square matrices both ways unless squareOrientation says
         List<Learner> chosen = learners;
         if (learners.size() == 2 && autoByShape && weight.numCols != weight.numRows) {
             chosen = List.of(learners.get(weight.numCols > weight.numRows ? 1 : 0));
+        } else if (learners.size() == 2 && autoByShape && squareOrientation != Orientation.AUTO) {
+            chosen = List.of(learners.get(squareOrientation == Orientation.OUTPUT ? 1 : 0));
         }
         final Budget[] budgets = new Budget[chosen.size()]; // impossible budgets are rejected before any work
         for (int i = 0; i < budgets.length; i++) budgets[i] = budget(weight.numRows, weight.numCols, chosen.get(i).orientation());
@@ -240,6 +244,7 @@ public final class Compressor {
         if (method != Method.COSPADI || orientation == Orientation.INPUT || !sameOut) sides = List.of(Orientation.INPUT);
         else if (orientation == Orientation.OUTPUT) sides = List.of(Orientation.OUTPUT);
         else if (autoByShape && d1 != d2) sides = List.of(d1 > d2 ? Orientation.OUTPUT : Orientation.INPUT);
+        else if (autoByShape && squareOrientation != Orientation.AUTO) sides = List.of(squareOrientation);
         else sides = List.of(Orientation.INPUT, Orientation.OUTPUT);
         for (Orientation side : sides) { // impossible budgets are rejected before any work
             if (side == Orientation.INPUT) budget((int) columns, d1, Orientation.INPUT);
@@ -459,6 +464,7 @@ public final class Compressor {
         private LearningOptions options = LearningOptions.defaults();
         private Whitening whitening = Whitening.cholesky();
         private boolean autoByShape = true;
+        private Orientation squareOrientation = Orientation.AUTO;
         private boolean refitCoefficients;
 
         private Builder() {}
@@ -557,6 +563,17 @@ public final class Compressor {
          */
         public Builder autoByShape(boolean byShape) {
             this.autoByShape = byShape;
+            return this;
+        }
+
+        /**
+         * What {@link Orientation#AUTO} by shape does with a square matrix: AUTO (the default) compresses it both ways and
+         * keeps the lower functional error; INPUT or OUTPUT compresses it one way only, at half the cost. Which side wins
+         * on square matrices depends on the model (docs/benchmarks.md §16: INPUT on 44 of SmolLM2's 60 q/o projections,
+         * OUTPUT on all of the tiny Llama's), so only the caller can make this choice.
+         */
+        public Builder squareOrientation(Orientation orientation) {
+            this.squareOrientation = Objects.requireNonNull(orientation, "squareOrientation");
             return this;
         }
 

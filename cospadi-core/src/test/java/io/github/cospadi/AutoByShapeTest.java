@@ -52,4 +52,26 @@ class AutoByShapeTest {
         assertEquals(both.report().functionalError(), byShape.report().functionalError(), 0.0, "seed " + seed);
         assertTrue(byShape.report().phaseSeconds().containsKey("other-orientation"), "seed " + seed);
     }
+
+    /** squareOrientation(INPUT | OUTPUT): a square matrix one way only, the fixed orientation's result bit for bit. */
+    @ParameterizedTest
+    @MethodSource("seeds")
+    void squareOrientationCompressesSquareMatricesOneWay(long seed) {
+        final SplittableRandom random = new SplittableRandom(seed);
+        final int d = 8 + random.nextInt(16);
+        final FMatrixRMaj w = TestData.gaussian(d, d, random);
+        final CalibrationStats stats = CalibrationStats.of(TestData.activations(3 * d, d, random));
+        for (Orientation side : new Orientation[]{Orientation.INPUT, Orientation.OUTPUT}) {
+            final CompressedMatrix auto = quick(seed).orientation(Orientation.AUTO).squareOrientation(side).build().compress(w, stats);
+            final CompressedMatrix fixed = quick(seed).orientation(side).build().compress(w, stats);
+            assertEquals(side, auto.orientation(), "seed " + seed);
+            assertFalse(auto.report().phaseSeconds().containsKey("other-orientation"), "seed " + seed + " " + side);
+            assertArrayEquals(fixed.dictionary().data, auto.dictionary().data, "seed " + seed + " " + side);
+            assertArrayEquals(fixed.codes().values(), auto.codes().values(), "seed " + seed + " " + side);
+        }
+        // non-square matrices keep the shape rule whatever squareOrientation says
+        final FMatrixRMaj tall = TestData.gaussian(d + 5, d, random);
+        final CompressedMatrix t = quick(seed).orientation(Orientation.AUTO).squareOrientation(Orientation.OUTPUT).build().compress(tall, stats);
+        assertEquals(Orientation.INPUT, t.orientation(), "seed " + seed + ": 'tall' (more outputs) stays INPUT");
+    }
 }

@@ -46,7 +46,7 @@ final class DemoCommand implements Command {
     @Override
     public String usage() {
         return "[--model JAR | --model ONNX --tokenizer JSON] [--name NAME] [--text DIR] [--calibration N] [--heldout N] [--iterations T] [--reference] [--coding-interval C] "
-                + "[--orientation input|output|auto] [--threads N] [--heads H] [--out DIR]";
+                + "[--orientation input|output|auto] [--square both|input|output] [--threads N] [--heads H] [--out DIR]";
     }
 
     @Override

@@ -41,7 +41,7 @@ final class PlanCommand implements Command {
     @Override
     public String usage() {
         return "--model FILE.gguf|DIR [--calibration TEXT_DIR [--calibration-windows N] | --grams FILE] --ratio G [--method cospadi|svd-llm] "
-                + "[--probe-iterations N] [--sensitivity-windows N] [--spread S] [--rho R] [--reference] [--orientation input|output|auto] [--threads N] [--json]";
+                + "[--probe-iterations N] [--sensitivity-windows N] [--spread S] [--rho R] [--reference] [--orientation input|output|auto] [--square both|input|output] [--threads N] [--json]";
     }
 
     @Override

@@ -22,16 +22,17 @@ import java.util.function.Consumer;
  * base schedule, whichever it is: {@code --coding-interval 4} alone is the fast schedule with OMP every 4th iteration
  * (no warm-up: {@code fast()} sets it to 0), {@code --reference --coding-interval 4} the reference recoding every 4th
  * after 5 warm-up iterations. {@code --iterations} is read by each command (its own default) and applies to both.
- * {@code --init} and {@code --orientation} set the initialisation and where the dictionary lives when given.
+ * {@code --init} and {@code --orientation} set the initialisation and where the dictionary lives when given;
+ * {@code --square input|output} makes AUTO compress square matrices one way only (both ways by default).
  */
 final class Schedule implements Consumer<Compressor.Builder> {
     private final boolean fast;
     private final Integer interval, warmup, refresh, power;
     private final Initialization initialization;
-    private final Orientation orientation;
+    private final Orientation orientation, square;
 
     private Schedule(boolean fast, Integer interval, Integer warmup, Integer refresh, Integer power,
-                     Initialization initialization, Orientation orientation) {
+                     Initialization initialization, Orientation orientation, Orientation square) {
         this.fast = fast;
         this.interval = interval;
         this.warmup = warmup;
@@ -39,6 +40,7 @@ final class Schedule implements Consumer<Compressor.Builder> {
         this.power = power;
         this.initialization = initialization;
         this.orientation = orientation;
+        this.square = square;
     }
 
     /** Reads the schedule options; {@code fastByDefault} is the base schedule when neither --fast nor --reference is given. */
@@ -57,7 +59,13 @@ final class Schedule implements Consumer<Compressor.Builder> {
         else if (init.equals("random-columns")) initialization = Initialization.RANDOM_COLUMNS;
         else throw new Options.UsageException("--init must be svd or random-columns, got '" + init + "'");
         final String side = o.string("orientation", null);
-        return new Schedule(fast, interval, warmup, refresh, power, initialization, side == null ? null : LayersCommand.orientation(side));
+        final String sq = o.string("square", null);
+        final Orientation square;
+        if (sq == null || sq.equals("both")) square = null;
+        else if (sq.equals("input")) square = Orientation.INPUT;
+        else if (sq.equals("output")) square = Orientation.OUTPUT;
+        else throw new Options.UsageException("--square must be both, input or output, got '" + sq + "'");
+        return new Schedule(fast, interval, warmup, refresh, power, initialization, side == null ? null : LayersCommand.orientation(side), square);
     }
 
     private static Integer optionalInteger(Options o, String name) {
@@ -79,6 +87,7 @@ final class Schedule implements Consumer<Compressor.Builder> {
     public void accept(Compressor.Builder b) {
         if (initialization != null) b.initialization(initialization);
         if (orientation != null) b.orientation(orientation);
+        if (square != null) b.squareOrientation(square);
         if (fast) b.fast();
         if (interval != null) b.codingInterval(interval);
         if (warmup != null) b.codingWarmup(warmup);
@@ -96,6 +105,7 @@ final class Schedule implements Consumer<Compressor.Builder> {
         if (power != null) m.put("power-iterations", power.toString());
         if (initialization != null) m.put("init", initialization.name().toLowerCase(Locale.ROOT).replace('_', '-'));
         if (orientation != null) m.put("orientation", orientation.name().toLowerCase(Locale.ROOT));
+        if (square != null) m.put("square", square.name().toLowerCase(Locale.ROOT));
         return m;
     }
 
@@ -108,6 +118,7 @@ final class Schedule implements Consumer<Compressor.Builder> {
         if (refresh != null) parts.add(refresh + " refresh steps");
         if (power != null) parts.add(power + " power steps");
         if (initialization != null) parts.add(initialization.name().toLowerCase(Locale.ROOT).replace('_', '-') + " init");
+        if (square != null) parts.add("square matrices " + square.name().toLowerCase(Locale.ROOT) + " only");
         return String.join(", ", parts);
     }
 }

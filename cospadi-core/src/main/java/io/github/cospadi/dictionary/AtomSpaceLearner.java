@@ -635,15 +635,24 @@ public final class AtomSpaceLearner {
 
         /** E = W − D·S in double. */
         private double[] residual() {
+            // (D·S)[:, j] = Σ_q values[q]·D[:, rows[q]] as rows of (D·S)ᵀ against rows of Dᵀ (unit stride, in double: a
+            // product of two floats is exact), each entry the same chain over q as an entry-by-entry sum
+            final double[] dt = new double[k * d2];
+            for (int r = 0; r < d2; r++) for (int a = 0; a < k; a++) dt[a * d2 + r] = dict[r * kp + a];
             final double[] e = w.clone();
-            parallelism.forEachBlock(d2, 16, (from, to) -> {
-                for (int r = from; r < to; r++) {
-                    final int dr = r * kp, er = r * d1;
-                    for (int j = 0; j < d1; j++) {
-                        double acc = 0;
-                        for (int q = j * s; q < (j + 1) * s; q++) acc += values[q] * (double) dict[dr + rows[q]];
-                        e[er + j] -= acc;
+            parallelism.forEachBlock(d1, 32, (from, to) -> {
+                final double[] acc = new double[(to - from) * d2];
+                for (int j = from; j < to; j++) {
+                    final int base = (j - from) * d2;
+                    for (int q = j * s; q < (j + 1) * s; q++) {
+                        final double v = values[q];
+                        final int a = rows[q] * d2;
+                        for (int r = 0; r < d2; r++) acc[base + r] += v * dt[a + r];
                     }
+                }
+                for (int r = 0; r < d2; r++) {
+                    final int er = r * d1;
+                    for (int j = from; j < to; j++) e[er + j] -= acc[(j - from) * d2 + r];
                 }
             });
             return e;

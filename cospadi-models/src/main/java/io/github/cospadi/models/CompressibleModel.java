@@ -38,6 +38,15 @@ public interface CompressibleModel {
     /** One forward pass over a token sequence, reporting every projection's input to {@code listener} (may be null). */
     void run(int[] tokens, ProjectionListener listener);
 
+    /**
+     * As {@link #run(int[], ProjectionListener)} with the pass's work split over {@code parallelism}'s threads in place
+     * of the model's own (a calibration capture running several passes at once gives each one thread); the reported
+     * inputs do not depend on it. The default ignores {@code parallelism}.
+     */
+    default void run(int[] tokens, ProjectionListener listener, io.github.cospadi.common.Parallelism parallelism) {
+        run(tokens, listener);
+    }
+
     /** The projection with this name, or an exception naming it. */
     default Projection projection(String name) {
         for (Projection p : projections()) if (p.name().equals(name)) return p;

@@ -41,7 +41,7 @@ public final class GramCapture {
     }
 
     /**
-     * As {@link #capture(CompressibleModel, List, Progress)}, with each Gram update split over the rows of G between
+     * As {@link #capture(CompressibleModel, List, Progress)}, with each forward pass and Gram update split between
      * {@code parallelism}'s threads (the bits do not depend on the thread count).
      */
     public static Map<String, CalibrationStats> capture(CompressibleModel model, List<int[]> inputs,
@@ -49,7 +49,7 @@ public final class GramCapture {
         if (inputs.isEmpty()) throw new IllegalArgumentException("calibration inputs must be non-empty");
         final GramCapture c = new GramCapture(parallelism);
         for (int i = 0; i < inputs.size(); i++) {
-            model.run(inputs.get(i), c::onInput);
+            model.run(inputs.get(i), c::onInput, parallelism);
             if (progress != null && !progress.onPass(i + 1, inputs.size())) throw new CancellationException("calibration capture cancelled");
         }
         final Map<String, CalibrationStats> out = c.build();

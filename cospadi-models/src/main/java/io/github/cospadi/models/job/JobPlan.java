@@ -32,7 +32,8 @@ import java.util.TreeSet;
  * <p>{@code compressor} keys (values as on the command line): {@code method} (cospadi, svd-llm, svd), {@code ratio},
  * {@code iterations}, {@code coder} (omp, iht), {@code schedule} (fast, reference), and optionally
  * {@code coding-interval}, {@code warmup}, {@code refresh-steps}, {@code power-iterations}, {@code init} (svd,
- * random-columns), {@code orientation} (input, output, auto; default auto) and {@code seed}.
+ * random-columns), {@code orientation} (input, output, auto; default auto), {@code square} (input or output: what
+ * AUTO does with a square matrix; absent: both ways) and {@code seed}.
  *
  * @param model         the model source (a path or URI, as given)
  * @param calibration   a description of the calibration source (text folder and protocol, or a Grams file)
@@ -50,7 +51,7 @@ public record JobPlan(String model, String calibration, int windows, String wind
     /** Windows per capture chunk unless a plan says otherwise. */
     public static final int DEFAULT_CHUNK_WINDOWS = 32;
     private static final Set<String> COMPRESSOR_KEYS = Set.of("method", "ratio", "iterations", "coder", "schedule",
-            "coding-interval", "warmup", "refresh-steps", "power-iterations", "init", "orientation", "seed");
+            "coding-interval", "warmup", "refresh-steps", "power-iterations", "init", "orientation", "square", "seed");
 
     public JobPlan {
         if (model == null || model.isEmpty()) throw new IllegalArgumentException("plan: model must be non-empty");
@@ -103,6 +104,7 @@ public record JobPlan(String model, String calibration, int windows, String wind
             if (c.containsKey("refresh-steps")) b.refreshSteps(integer("refresh-steps"));
             if (c.containsKey("power-iterations")) b.powerIterations(integer("power-iterations"));
             b.orientation(orientation(c.getOrDefault("orientation", "auto")));
+            if (c.containsKey("square")) b.squareOrientation(orientation(c.get("square")));
         }
         return b.build();
     }

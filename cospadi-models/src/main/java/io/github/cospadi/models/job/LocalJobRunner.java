@@ -59,18 +59,51 @@ public final class LocalJobRunner {
         return compress(job, model);
     }
 
-    /** The capture stage: pending chunks, then pending reductions, then the partials deleted. */
+    /**
+     * The capture stage: pending chunks, then pending reductions, then the partials deleted. With two or more workers
+     * and pending chunks, up to {@code workers} chunks run at once, each pass on one thread (a pass split over threads
+     * leaves them idle in its sequential parts: norms, RoPE, the softmax); a single pending chunk splits its passes
+     * over {@code parallelism}. Each running chunk holds its own partial Grams. The bits do not depend on either.
+     */
     public void capture(CompressionJob job, CompressibleModel model) throws IOException {
         if (job.gramsReady()) return;
         final int chunks = job.plan().chunks();
         if (chunks == 0) throw new IllegalStateException("the job's Grams are supplied, but not imported (importGrams first)");
         final long start = System.nanoTime();
-        for (int c = 0; c < chunks; c++) {
-            if (Thread.currentThread().isInterrupted()) throw new CancellationException("calibration capture interrupted");
-            if (!job.captured(c)) job.capture(model, c, parallelism);
-            final ProgressEvent e = new ProgressEvent("capture", c + 1, chunks, Double.NaN, Duration.ofNanos(System.nanoTime() - start), "chunk " + c);
-            progress.onProgress(e);
-            if (e.isCancelled()) throw new CancellationException("calibration capture cancelled after " + (c + 1) + " of " + chunks + " chunks");
+        final List<Integer> pending = new ArrayList<>();
+        for (int c = 0; c < chunks; c++) if (!job.captured(c)) pending.add(c);
+        // each running chunk holds its partial Grams (at most one d × d double array per projection): keep them within
+        // half of the heap
+        long gramBytes = 0;
+        for (var p : model.projections()) gramBytes += 8L * p.inFeatures() * p.inFeatures();
+        final long fit = Math.max(1, Runtime.getRuntime().maxMemory() / 2 / Math.max(1, gramBytes));
+        final int concurrent = (int) Math.min(Math.min(workers, pending.size()), fit);
+        final Parallelism each = concurrent > 1 ? Parallelism.sequential() : parallelism;
+        final java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger(chunks - pending.size());
+        final java.util.concurrent.atomic.AtomicBoolean cancelled = new java.util.concurrent.atomic.AtomicBoolean();
+        try {
+            Parallelism.threads(Math.max(1, concurrent)).forEachBlock(pending.size(), 1, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    if (cancelled.get() || Thread.currentThread().isInterrupted()) throw new CancellationException("calibration capture interrupted");
+                    final int c = pending.get(i);
+                    try {
+                        job.capture(model, c, each);
+                    } catch (IOException x) {
+                        throw new UncheckedIOException("capturing chunk " + c, x);
+                    }
+                    final int d = done.incrementAndGet();
+                    final ProgressEvent e = new ProgressEvent("capture", d, chunks, Double.NaN, Duration.ofNanos(System.nanoTime() - start), "chunk " + c);
+                    synchronized (progress) {
+                        progress.onProgress(e);
+                    }
+                    if (e.isCancelled()) {
+                        cancelled.set(true);
+                        throw new CancellationException("calibration capture cancelled after " + d + " of " + chunks + " chunks");
+                    }
+                }
+            });
+        } catch (UncheckedIOException x) {
+            throw x.getCause();
         }
         for (String g : job.gramGroups()) if (!job.reduced(g)) job.reduce(g);
         job.deletePartials();

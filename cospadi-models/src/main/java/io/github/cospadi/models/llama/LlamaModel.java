@@ -246,14 +246,24 @@ public final class LlamaModel implements LanguageModel {
      */
     @Override
     public void run(int[] tokens, ProjectionListener listener) {
-        hidden(tokens, listener);
+        hidden(tokens, listener, parallelism);
+    }
+
+    /** As {@link #run(int[], ProjectionListener)}, the pass split over {@code parallelism}'s threads (same bits). */
+    @Override
+    public void run(int[] tokens, ProjectionListener listener, Parallelism parallelism) {
+        hidden(tokens, listener, java.util.Objects.requireNonNull(parallelism, "parallelism"));
     }
 
     /** The residual stream after the last block (tokens × hidden). */
     private FMatrixRMaj hidden(int[] tokens, ProjectionListener listener) {
+        return hidden(tokens, listener, parallelism);
+    }
+
+    private FMatrixRMaj hidden(int[] tokens, ProjectionListener listener, Parallelism par) {
         final FMatrixRMaj x = embed(tokens);
         final double[][] rope = rope(0, tokens.length, config.headDim(), config.ropeTheta());
-        for (int l = 0; l < config.layers(); l++) block(l, x, rope, listener);
+        for (int l = 0; l < config.layers(); l++) block(l, x, rope, listener, par);
         return x;
     }
 
@@ -268,7 +278,7 @@ public final class LlamaModel implements LanguageModel {
         final List<FMatrixRMaj> out = new ArrayList<>(config.layers());
         for (int l = 0; l < config.layers(); l++) {
             out.add(x.copy());
-            if (l + 1 < config.layers()) block(l, x, rope, null);
+            if (l + 1 < config.layers()) block(l, x, rope, null, parallelism);
         }
         return out;
     }
@@ -285,7 +295,7 @@ public final class LlamaModel implements LanguageModel {
         }
         final FMatrixRMaj x = residual.copy();
         final double[][] rope = rope(0, x.numRows, config.headDim(), config.ropeTheta());
-        for (int l = layer; l < config.layers(); l++) block(l, x, rope, null);
+        for (int l = layer; l < config.layers(); l++) block(l, x, rope, null, parallelism);
         return head.multiply(rmsNorm(x, vectors.get("model.norm.weight")), parallelism);
     }
 
@@ -301,7 +311,7 @@ public final class LlamaModel implements LanguageModel {
     }
 
     /** Layer l on the residual stream x (tokens × hidden, updated in place). */
-    private void block(int l, FMatrixRMaj x, double[][] rope, ProjectionListener listener) {
+    private void block(int l, FMatrixRMaj x, double[][] rope, ProjectionListener listener, Parallelism parallelism) {
         final int n = x.numRows, hd = config.headDim();
         final String p = "model.layers." + l + ".";
         final FMatrixRMaj h = rmsNorm(x, vectors.get(p + "input_layernorm.weight"));
@@ -315,7 +325,7 @@ public final class LlamaModel implements LanguageModel {
             applyRope(q.data, t * q.numCols, config.heads(), hd, rope[t]);
             applyRope(k.data, t * k.numCols, config.kvHeads(), hd, rope[t]);
         }
-        final FMatrixRMaj attn = attention(q, k, v);
+        final FMatrixRMaj attn = attention(q, k, v, parallelism);
         notify(listener, layer(l, "self_attn.o_proj"), attn);
         add(x.data, op(l, 3).multiply(attn, parallelism).data);
         final FMatrixRMaj h2 = rmsNorm(x, vectors.get(p + "post_attention_layernorm.weight"));
@@ -466,8 +476,60 @@ public final class LlamaModel implements LanguageModel {
         }
     }
 
-    /** Causal grouped-query attention: head h reads key/value head h / (heads / kvHeads). */
-    private FMatrixRMaj attention(FMatrixRMaj q, FMatrixRMaj k, FMatrixRMaj v) {
+    /**
+     * Causal grouped-query attention: head h reads key/value head h / (heads / kvHeads). Per head, the scores
+     * Q_h·K_hᵀ and the weighted values P·V_h are two float GEMMs (the masked upper triangle of P is zero); the softmax
+     * runs in double over the causal prefix of each row. Heads are split between threads, each head's arithmetic is
+     * fixed, so the result does not depend on the thread count. {@link #attentionReference} is its twin.
+     */
+    FMatrixRMaj attention(FMatrixRMaj q, FMatrixRMaj k, FMatrixRMaj v, Parallelism parallelism) {
+        final int n = q.numRows, heads = config.heads(), hd = config.headDim(), group = heads / config.kvHeads();
+        final int qw = q.numCols, kw = k.numCols;
+        final FMatrixRMaj out = new FMatrixRMaj(n, qw);
+        final float scale = (float) (1 / Math.sqrt(hd));
+        parallelism.forEachBlock(heads, 1, (from, to) -> {
+            final FloatOps ops = FloatOps.get();
+            final float[] qh = new float[n * hd], kt = new float[hd * n], vh = new float[n * hd];
+            final float[] scores = new float[n * n], oh = new float[n * hd];
+            final double[] e = new double[n];
+            int loaded = -1;
+            for (int h = from; h < to; h++) {
+                final int kvh = h / group;
+                if (kvh != loaded) { // K_hᵀ (hd × n) and V_h (n × hd), shared by the group's heads
+                    for (int t = 0; t < n; t++) {
+                        final int src = t * kw + kvh * hd;
+                        for (int i = 0; i < hd; i++) kt[i * n + t] = k.data[src + i];
+                        System.arraycopy(v.data, src, vh, t * hd, hd);
+                    }
+                    loaded = kvh;
+                }
+                for (int t = 0; t < n; t++) {
+                    final int src = t * qw + h * hd;
+                    for (int i = 0; i < hd; i++) qh[t * hd + i] = q.data[src + i] * scale;
+                }
+                ops.gemmTransposedA(qh, hd, kt, n, scores, 0, n); // (Q_h/√hd)·K_hᵀ
+                for (int t = 0; t < n; t++) {
+                    final int row = t * n;
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int u = 0; u <= t; u++) max = Math.max(max, scores[row + u]);
+                    double sum = 0;
+                    for (int u = 0; u <= t; u++) {
+                        e[u] = Math.exp(scores[row + u] - max);
+                        sum += e[u];
+                    }
+                    final double inv = 1 / sum;
+                    for (int u = 0; u <= t; u++) scores[row + u] = (float) (e[u] * inv);
+                    java.util.Arrays.fill(scores, row + t + 1, row + n, 0f);
+                }
+                ops.gemmTransposedA(scores, n, vh, hd, oh, 0, n); // P·V_h
+                for (int t = 0; t < n; t++) System.arraycopy(oh, t * hd, out.data, t * qw + h * hd, hd);
+            }
+        });
+        return out;
+    }
+
+    /** The test twin of {@link #attention}: the same attention one dot product and one axpy per (query, key) pair. */
+    FMatrixRMaj attentionReference(FMatrixRMaj q, FMatrixRMaj k, FMatrixRMaj v) {
         final int n = q.numRows, heads = config.heads(), hd = config.headDim(), group = heads / config.kvHeads();
         final int qw = q.numCols, kw = k.numCols;
         final FMatrixRMaj out = new FMatrixRMaj(n, qw);

@@ -40,6 +40,29 @@ class LlamaForwardTest {
         assertThrows(IllegalStateException.class, () -> d.next(1), "seed " + seed + ": a full decoder refuses more tokens");
     }
 
+    /** Property: the GEMM attention equals its twin (one dot and one axpy per query/key pair) to float rounding. */
+    @ParameterizedTest
+    @MethodSource("seeds")
+    void attentionMatchesItsTwin(long seed) {
+        final LlamaModel m = TinyLlamas.random(TinyLlamas.config(seed % 2 == 0), seed, null, Parallelism.sequential());
+        final SplittableRandom r = new SplittableRandom(seed);
+        final int n = 1 + r.nextInt(40), hd = m.config().headDim();
+        final FMatrixRMaj q = random(n, m.config().heads() * hd, r), k = random(n, m.config().kvHeads() * hd, r), v = random(n, m.config().kvHeads() * hd, r);
+        final FMatrixRMaj twin = m.attentionReference(q, k, v);
+        for (Parallelism p : new Parallelism[]{Parallelism.sequential(), Parallelism.threads(2)}) {
+            final FMatrixRMaj fast = m.attention(q, k, v, p);
+            for (int i = 0; i < twin.data.length; i++) {
+                assertEquals(twin.data[i], fast.data[i], 1e-5 * (1 + Math.abs(twin.data[i])), "seed " + seed + " n " + n + " entry " + i + " " + p);
+            }
+        }
+    }
+
+    private static FMatrixRMaj random(int rows, int cols, SplittableRandom r) {
+        final FMatrixRMaj a = new FMatrixRMaj(rows, cols);
+        for (int i = 0; i < a.data.length; i++) a.data[i] = (float) (3 * (2 * r.nextDouble() - 1));
+        return a;
+    }
+
     /** Property: the logits do not depend on the number of threads. */
     @ParameterizedTest
     @MethodSource("seeds")
