@@ -293,19 +293,44 @@ final class PanamaFloatOps implements FloatOps {
                 c0.intoArray(c, i * n + j0);
             }
         }
-        if (j0 < n) { // tail columns, scalar, same summation order
-            for (int i = iFrom; i < iTo; i++) {
-                for (int j = j0; j < n; j++) {
-                    float acc = 0;
-                    for (int r = 0; r < m; r++) acc += at[i * m + r] * b[r * n + j];
-                    c[i * n + j] = acc;
+        if (j0 < n) {
+            // tail columns (fewer than one vector): a zero-padded panel through the same fma chains, written through a
+            // scratch tile (a scalar tail cost as much as all vector columns together at n = 460)
+            final int rem = n - j0;
+            for (int r = 0, src = j0, dst = 0; r < m; r++, src += n, dst += width) {
+                System.arraycopy(b, src, packed, dst, rem);
+                java.util.Arrays.fill(packed, dst + rem, dst + width, 0f);
+            }
+            final float[] tile = new float[8 * width];
+            int i = iFrom;
+            if (step >= 16) {
+                for (; i + 8 <= iTo; i += 8) {
+                    tile8x2At(at, m, packed, tile, width, i, 0);
+                    for (int q = 0; q < 8; q++) System.arraycopy(tile, q * width, c, (i + q) * n + j0, rem);
                 }
+            }
+            for (; i < iTo; i++) {
+                FloatVector c0 = FloatVector.zero(F), c1 = FloatVector.zero(F);
+                for (int r = 0, brow = 0; r < m; r++, brow += width) {
+                    final FloatVector a = FloatVector.broadcast(F, at[i * m + r]);
+                    c0 = FloatVector.fromArray(F, packed, brow).fma(a, c0);
+                    c1 = FloatVector.fromArray(F, packed, brow + step).fma(a, c1);
+                }
+                c0.intoArray(tile, 0);
+                c1.intoArray(tile, step);
+                System.arraycopy(tile, 0, c, i * n + j0, rem);
             }
         }
     }
 
     /** Rows i..i+7 of C over the packed panel (m × 2 vectors) at columns j0..: 16 accumulators. */
     private static void tile8x2(float[] at, int m, float[] packed, float[] c, int n, int i, int j0) {
+        tile8x2At(at, m, packed, c, n, i, i * n + j0);
+    }
+
+    /** As above with row i's outputs at c[cOff], rows ldc apart. */
+    private static void tile8x2At(float[] at, int m, float[] packed, float[] c, int ldc, int i, int cOff) {
+        final int n = ldc;
         final int step = F.length(), width = 2 * step;
         FloatVector c00 = FloatVector.zero(F), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
         FloatVector c40 = c00, c41 = c00, c50 = c00, c51 = c00, c60 = c00, c61 = c00, c70 = c00, c71 = c00;
@@ -338,7 +363,7 @@ final class PanamaFloatOps implements FloatOps {
             c70 = b0.fma(a, c70);
             c71 = b1.fma(a, c71);
         }
-        int o = i * n + j0;
+        int o = cOff;
         c00.intoArray(c, o); c01.intoArray(c, o + step); o += n;
         c10.intoArray(c, o); c11.intoArray(c, o + step); o += n;
         c20.intoArray(c, o); c21.intoArray(c, o + step); o += n;
