@@ -79,6 +79,33 @@ public final class CompressedMatrix {
      * S[r_t, j]·D[:, r_t] (OUTPUT).
      */
     public FMatrixRMaj reconstruct() {
+        final int d1 = inFeatures(), d2 = outFeatures(), k = atoms(), s = nonzerosPerColumn();
+        if ((long) k > DENSE_CODES * s) return reconstructSparse();
+        // the codes made dense and one register-tiled GEMM (at k/s = ρ = 2 it does twice the sparse work at ~20 × the
+        // speed of the per-entry axpys or gathers): OUTPUT Ŵ = D·S, INPUT Ŵ = Sᵀ·Dᵀ
+        final int[] rows = codes.rowIndices();
+        final float[] values = codes.values();
+        final int columns = codes.numCols();
+        final FMatrixRMaj w = new FMatrixRMaj(d2, d1);
+        if (orientation == Orientation.OUTPUT) {
+            final float[] dense = new float[k * d1]; // S, k × d1
+            for (int j = 0; j < columns; j++) for (int t = j * s; t < (j + 1) * s; t++) dense[rows[t] * d1 + j] += values[t];
+            FloatOps.get().gemmTransposedA(dictionary.data, k, dense, d1, w.data, 0, d2);
+        } else {
+            final float[] st = new float[d2 * k]; // Sᵀ, d2 × k
+            for (int j = 0; j < columns; j++) for (int t = j * s; t < (j + 1) * s; t++) st[j * k + rows[t]] += values[t];
+            final float[] dt = new float[k * d1]; // Dᵀ, k × d1
+            for (int r = 0; r < d1; r++) for (int i = 0; i < k; i++) dt[i * d1 + r] = dictionary.data[r * k + i];
+            FloatOps.get().gemmTransposedA(st, k, dt, d1, w.data, 0, d2);
+        }
+        return w;
+    }
+
+    /** Above this k/s the codes are too sparse for the dense GEMM of {@link #reconstruct} to pay. */
+    private static final int DENSE_CODES = 8;
+
+    /** The twin of {@link #reconstruct}: the sum over each column's s nonzeros, entry by entry. */
+    FMatrixRMaj reconstructSparse() {
         if (orientation == Orientation.OUTPUT) return reconstructOutput();
         final int d1 = inFeatures(), d2 = outFeatures(), k = atoms(), s = nonzerosPerColumn();
         final float[] dt = new float[k * d1]; // atoms contiguous
