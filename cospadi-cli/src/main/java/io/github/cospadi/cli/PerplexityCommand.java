@@ -75,7 +75,7 @@ final class PerplexityCommand implements Command {
         final int count = windowsOption == null ? 0 : Integer.parseInt(windowsOption);
         final List<int[]> windows = TokenWindows.first(model.tokenizer(), text, 2000, 10000, 256, count);
         final long start = System.nanoTime();
-        final Perplexity.Score s = Perplexity.evaluate(model, windows, (done, total) -> {
+        final Perplexity.Score s = Perplexity.evaluate(model, windows, threads, (done, total) -> {
             if (!json && (done % 16 == 0 || done == total)) {
                 final double sec = (System.nanoTime() - start) / 1e9;
                 err.printf(Locale.ROOT, "  %d/%d windows (%.1f s, ETA %.0f s)%n", done, total, sec, sec * (total - done) / done);

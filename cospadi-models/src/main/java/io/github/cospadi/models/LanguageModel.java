@@ -15,6 +15,15 @@ public interface LanguageModel extends CompressibleModel {
     /** Logits (tokens × vocabulary) of a causal forward pass over positions 0..n−1; {@code listener} may be null. */
     FMatrixRMaj logits(int[] tokens, ProjectionListener listener);
 
+    /**
+     * As {@link #logits(int[], ProjectionListener)} with the pass split over {@code parallelism}'s threads in place of the
+     * model's own (an evaluation running several windows at once gives each one thread); the logits do not depend on
+     * it. The default ignores {@code parallelism}.
+     */
+    default FMatrixRMaj logits(int[] tokens, ProjectionListener listener, io.github.cospadi.common.Parallelism parallelism) {
+        return logits(tokens, listener);
+    }
+
     @Override
     default void run(int[] tokens, ProjectionListener listener) {
         logits(tokens, listener);

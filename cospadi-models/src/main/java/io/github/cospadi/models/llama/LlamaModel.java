@@ -237,7 +237,13 @@ public final class LlamaModel implements LanguageModel {
 
     @Override
     public FMatrixRMaj logits(int[] tokens, ProjectionListener listener) {
-        return head.multiply(rmsNorm(hidden(tokens, listener), vectors.get("model.norm.weight")), parallelism);
+        return logits(tokens, listener, parallelism);
+    }
+
+    @Override
+    public FMatrixRMaj logits(int[] tokens, ProjectionListener listener, Parallelism parallelism) {
+        java.util.Objects.requireNonNull(parallelism, "parallelism");
+        return head.multiply(rmsNorm(hidden(tokens, listener, parallelism), vectors.get("model.norm.weight")), parallelism);
     }
 
     /**
