@@ -105,7 +105,22 @@ public final class LocalJobRunner {
         } catch (UncheckedIOException x) {
             throw x.getCause();
         }
-        for (String g : job.gramGroups()) if (!job.reduced(g)) job.reduce(g);
+        // the reductions: one per Gram group, the groups split between the workers (each sums its chunks in order)
+        final List<String> unreduced = new ArrayList<>();
+        for (String g : job.gramGroups()) if (!job.reduced(g)) unreduced.add(g);
+        try {
+            Parallelism.threads(Math.max(1, Math.min(workers, unreduced.size()))).forEachBlock(unreduced.size(), 1, (from, to) -> {
+                for (int i = from; i < to; i++) {
+                    try {
+                        job.reduce(unreduced.get(i));
+                    } catch (IOException x) {
+                        throw new UncheckedIOException("reducing the Gram of '" + unreduced.get(i) + "'", x);
+                    }
+                }
+            });
+        } catch (UncheckedIOException x) {
+            throw x.getCause();
+        }
         job.deletePartials();
     }
 
