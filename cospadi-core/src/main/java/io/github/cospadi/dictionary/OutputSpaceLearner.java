@@ -49,6 +49,8 @@ import java.util.concurrent.CancellationException;
 public final class OutputSpaceLearner implements Learner {
     /** Rows per parallel block of the products; fixed so results do not depend on threads. */
     private static final int ROW_BLOCK = 16;
+    /** Rows per parallel block of {@link #product} (each element is one fixed chain: any block size gives the same bits). */
+    private static final int PRODUCT_ROWS = 64;
     /** λ/mean(diag G) of the damping in the compensated pass (GPTQ's default); it only steers candidates. */
     static final double DAMPING = 0.01;
 
@@ -249,7 +251,8 @@ public final class OutputSpaceLearner implements Learner {
         final double[] neg = new double[n * m];
         for (int i = 0; i < neg.length; i++) neg[i] = -a[i];
         Arrays.fill(c, 0, n * p, 0);
-        parallelism.forEachBlock(n, ROW_BLOCK, (from, to) ->
+        // row blocks of 64: each block streams b (up to d1 × d1 doubles) once, so larger blocks stream it fewer times
+        parallelism.forEachBlock(n, PRODUCT_ROWS, (from, to) ->
                 FloatOps.get().subtractProduct(neg, from * m, m, b, 0, p, c, from * p, p, to - from, p, m));
     }
 

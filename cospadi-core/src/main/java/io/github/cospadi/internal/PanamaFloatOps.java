@@ -151,15 +151,32 @@ final class PanamaFloatOps implements FloatOps {
     public void subtractProduct(double[] a, int aOff, int lda, double[] b, int bOff, int ldb, double[] c, int cOff, int ldc,
                                 int rows, int cols, int depth) {
         final int step = D.length(), width = 2 * step;
+        // with 8 or more rows the panel of B (depth × 2 vectors, rows ldb apart: one page per row for wide B, a TLB
+        // miss per load) is first copied contiguously and then read by every row tile from there; the fma chains are
+        // the same, so are the bits
+        final boolean pack = rows >= 8 && ldb != width;
+        final double[] packed = pack ? packDoubles(depth * width) : null;
         int j0 = 0;
         for (; j0 + width <= cols; j0 += width) { // 4 rows × 2 vectors in registers
+            final double[] pb;
+            final int pOff, pld;
+            if (pack) {
+                for (int r = 0, src = bOff + j0, dst = 0; r < depth; r++, src += ldb, dst += width) System.arraycopy(b, src, packed, dst, width);
+                pb = packed;
+                pOff = 0;
+                pld = width;
+            } else {
+                pb = b;
+                pOff = bOff + j0;
+                pld = ldb;
+            }
             int i = 0;
             for (; i + 4 <= rows; i += 4) {
                 DoubleVector c00 = DoubleVector.zero(D), c01 = DoubleVector.zero(D), c10 = DoubleVector.zero(D), c11 = DoubleVector.zero(D);
                 DoubleVector c20 = DoubleVector.zero(D), c21 = DoubleVector.zero(D), c30 = DoubleVector.zero(D), c31 = DoubleVector.zero(D);
                 final int a0 = aOff + i * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
-                for (int r = 0, brow = bOff + j0; r < depth; r++, brow += ldb) {
-                    final DoubleVector b0 = DoubleVector.fromArray(D, b, brow), b1 = DoubleVector.fromArray(D, b, brow + step);
+                for (int r = 0, brow = pOff; r < depth; r++, brow += pld) {
+                    final DoubleVector b0 = DoubleVector.fromArray(D, pb, brow), b1 = DoubleVector.fromArray(D, pb, brow + step);
                     DoubleVector x = DoubleVector.broadcast(D, a[a0 + r]);
                     c00 = b0.fma(x, c00);
                     c01 = b1.fma(x, c01);
@@ -181,10 +198,10 @@ final class PanamaFloatOps implements FloatOps {
             for (; i < rows; i++) {
                 DoubleVector c0 = DoubleVector.zero(D), c1 = DoubleVector.zero(D);
                 final int a0 = aOff + i * lda;
-                for (int r = 0, brow = bOff + j0; r < depth; r++, brow += ldb) {
+                for (int r = 0, brow = pOff; r < depth; r++, brow += pld) {
                     final DoubleVector x = DoubleVector.broadcast(D, a[a0 + r]);
-                    c0 = DoubleVector.fromArray(D, b, brow).fma(x, c0);
-                    c1 = DoubleVector.fromArray(D, b, brow + step).fma(x, c1);
+                    c0 = DoubleVector.fromArray(D, pb, brow).fma(x, c0);
+                    c1 = DoubleVector.fromArray(D, pb, brow + step).fma(x, c1);
                 }
                 subtractInto(c, cOff + i * ldc + j0, c0, c1, step);
             }
