@@ -199,33 +199,8 @@ final class CompressModelCommand implements Command {
                 : new ModelCompressor(base.get().ratio(ratio).build(), threads, progress).compressGroups(model, grams, grouping, replace);
         final double compressSeconds = (System.nanoTime() - t1) / 1e9;
 
-        Files.createDirectories(outPath.resolve("compressed"));
-        final int perLayer = LlamaModel.PROJECTIONS.size();
-        final List<String> names = model.projectionNames();
-        // one file per span of layers that shared dictionaries join (layer-N.cspd, or layers-A-B.cspd for a pair);
-        // a projection an adaptive plan kept dense has no factors
-        final int[] spanEnd = new int[model.config().layers()];
-        for (int l = 0; l < spanEnd.length; l++) spanEnd[l] = l;
-        for (List<String> g : groups) {
-            final int first = names.indexOf(g.get(0)) / perLayer;
-            for (String n : g) spanEnd[first] = Math.max(spanEnd[first], names.indexOf(n) / perLayer);
-        }
-        for (int l = 0; l < model.config().layers(); ) {
-            int last = spanEnd[l];
-            for (int q = l; q <= last; q++) last = Math.max(last, spanEnd[q]);
-            final Map<String, CompressedMatrix> span = new LinkedHashMap<>();
-            for (int q = l; q <= last; q++) {
-                for (int p = 0; p < perLayer; p++) {
-                    final CompressedMatrix c = factors.get(names.get(q * perLayer + p));
-                    if (c != null) span.put(names.get(q * perLayer + p), c);
-                }
-            }
-            if (!span.isEmpty()) {
-                CompressedFormat.write(outPath.resolve("compressed").resolve(l == last ? "layer-" + l + ".cspd" : "layers-" + l + "-" + last + ".cspd"),
-                        span, factorLayout);
-            }
-            l = last + 1;
-        }
+        // one file per span of layers that shared dictionaries join; a projection an adaptive plan kept dense has no factors
+        io.github.cospadi.models.job.JobAssembly.writeFactorFiles(model, factors, outPath, factorLayout);
         io.github.cospadi.models.job.JobAssembly.writeDense(model, modelPath, outPath, dtype, ggufType,
                 method.name().toLowerCase(Locale.ROOT) + " ratio=" + ratio + " iterations=" + iterations
                         + " grouping=" + grouping.name() + (refit ? " refit" : "")

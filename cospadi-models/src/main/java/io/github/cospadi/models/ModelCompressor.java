@@ -80,7 +80,7 @@ public final class ModelCompressor {
         }
         final List<List<String>> units = new ArrayList<>();
         for (Projection p : tasks) units.add(List.of(p.name()));
-        return run(model, grams, units, done);
+        return run(model, grams, units, done, null);
     }
 
     /**
@@ -100,7 +100,33 @@ public final class ModelCompressor {
         for (List<String> g : groups) {
             for (String name : g) requireGram(model.projection(name), grams);
         }
-        return run(model, grams, groups, done);
+        return run(model, grams, groups, done, null);
+    }
+
+    /**
+     * Compresses the given units — each a list of projection names: one projection, or a group sharing one dictionary as
+     * in {@link #compressGroups} — largest first on the workers, and hands each finished unit to {@code unitDone}
+     * (its names and their factors, in the unit's order; the members of a group reference one dictionary object) after
+     * {@code done} heard its members. A job's compression stage runs its pending units through this.
+     *
+     * @throws IllegalArgumentException before any work for a missing Gram, an unknown name or a group whose members'
+     *                                  input sizes differ
+     */
+    public Map<String, CompressedMatrix> compressUnits(CompressibleModel model, Map<String, CalibrationStats> grams, List<List<String>> units,
+                                                       BiConsumer<String, CompressedMatrix> done,
+                                                       BiConsumer<List<String>, List<CompressedMatrix>> unitDone) {
+        for (List<String> u : units) {
+            if (u.isEmpty()) throw new IllegalArgumentException("a unit must name at least one projection");
+            final int d1 = model.projection(u.get(0)).inFeatures();
+            for (String name : u) {
+                final Projection p = model.projection(name);
+                requireGram(p, grams);
+                if (p.inFeatures() != d1) {
+                    throw new IllegalArgumentException("group " + u + ": '" + name + "' has inFeatures=" + p.inFeatures() + ", '" + u.get(0) + "' has " + d1);
+                }
+            }
+        }
+        return run(model, grams, units, done, unitDone);
     }
 
     /** The projection's Gram exists and has its input size, or an exception naming the projection. */
@@ -120,7 +146,8 @@ public final class ModelCompressor {
      * results in the model's projection order.
      */
     private Map<String, CompressedMatrix> run(CompressibleModel model, Map<String, CalibrationStats> grams, List<List<String>> units,
-                                              BiConsumer<String, CompressedMatrix> done) {
+                                              BiConsumer<String, CompressedMatrix> done,
+                                              BiConsumer<List<String>, List<CompressedMatrix>> unitDone) {
         int total = 0;
         for (List<String> u : units) total += u.size();
         final int projections = total;
@@ -167,6 +194,7 @@ public final class ModelCompressor {
                             progress.onProgress(e);
                             if (e.isCancelled()) cancelled.set(true);
                         }
+                        if (unitDone != null) unitDone.accept(g, members);
                     }
                 } catch (CancellationException | Error t) {
                     failure.compareAndSet(null, t);

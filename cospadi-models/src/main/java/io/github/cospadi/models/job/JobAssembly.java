@@ -42,24 +42,56 @@ public final class JobAssembly {
     public static Map<String, String> writeLlama(LlamaModel model, Map<String, CompressedMatrix> factors, Path source, Path out,
                                                  CompressedFormat.Precision layout, DType dtype, GgmlType ggufType,
                                                  String description) throws IOException {
-        for (Map.Entry<String, CompressedMatrix> e : factors.entrySet()) model.replace(e.getKey(), DenseLinear.wrap(e.getValue().reconstruct()));
-        Files.createDirectories(out.resolve("compressed"));
-        final Map<String, String> written = new TreeMap<>();
-        final int perLayer = LlamaModel.PROJECTIONS.size();
-        final List<String> names = model.projectionNames();
-        for (int l = 0; l < model.config().layers(); l++) {
-            final Map<String, CompressedMatrix> layer = new LinkedHashMap<>();
-            for (int p = 0; p < perLayer; p++) {
-                final String n = names.get(l * perLayer + p);
-                final CompressedMatrix c = factors.get(n);
-                if (c == null) throw new IllegalArgumentException("no factors for projection '" + n + "'");
-                layer.put(n, c);
-            }
-            final String file = "compressed/layer-" + l + ".cspd";
-            CompressedFormat.write(out.resolve(file), layer, layout);
-            written.put(file, sha256(out.resolve(file)));
+        for (String n : model.projectionNames()) {
+            if (!factors.containsKey(n)) throw new IllegalArgumentException("no factors for projection '" + n + "'");
         }
+        for (Map.Entry<String, CompressedMatrix> e : factors.entrySet()) model.replace(e.getKey(), DenseLinear.wrap(e.getValue().reconstruct()));
+        final Map<String, String> written = writeFactorFiles(model, factors, out, layout);
         written.putAll(writeDense(model, source, out, dtype, ggufType, description));
+        return written;
+    }
+
+    /**
+     * The factors by layer under {@code out/compressed}: {@code layer-N.cspd}, or {@code layers-A-B.cspd} for a span of
+     * layers that shared dictionaries join (projections whose factors reference one dictionary object: a group of
+     * docs/design.md §5.8 stored once, format version 4). A projection without factors (kept dense by an adaptive plan)
+     * is left out. Returns the written files (relative to {@code out}) with their SHA-256.
+     */
+    public static Map<String, String> writeFactorFiles(LlamaModel model, Map<String, CompressedMatrix> factors, Path out,
+                                                       CompressedFormat.Precision layout) throws IOException {
+        Files.createDirectories(out.resolve("compressed"));
+        final int perLayer = LlamaModel.PROJECTIONS.size(), layers = model.config().layers();
+        final List<String> names = model.projectionNames();
+        for (String n : factors.keySet()) {
+            if (!names.contains(n)) throw new IllegalArgumentException("factors for '" + n + "', which is not a projection of " + model.name());
+        }
+        // spanEnd[l]: the last layer that a dictionary used in layer l reaches
+        final int[] spanEnd = new int[layers];
+        for (int l = 0; l < layers; l++) spanEnd[l] = l;
+        final Map<org.ejml.data.FMatrixRMaj, Integer> firstLayer = new java.util.IdentityHashMap<>();
+        for (int i = 0; i < names.size(); i++) {
+            final CompressedMatrix c = factors.get(names.get(i));
+            if (c == null) continue;
+            final int l = i / perLayer;
+            final int first = firstLayer.computeIfAbsent(c.dictionaryView(), d -> l);
+            spanEnd[first] = Math.max(spanEnd[first], l);
+        }
+        final Map<String, String> written = new TreeMap<>();
+        for (int l = 0; l < layers; ) {
+            int last = spanEnd[l];
+            for (int q = l; q <= last; q++) last = Math.max(last, spanEnd[q]);
+            final Map<String, CompressedMatrix> span = new LinkedHashMap<>();
+            for (int q = l * perLayer; q < (last + 1) * perLayer; q++) {
+                final CompressedMatrix c = factors.get(names.get(q));
+                if (c != null) span.put(names.get(q), c);
+            }
+            if (!span.isEmpty()) {
+                final String file = "compressed/" + (l == last ? "layer-" + l : "layers-" + l + "-" + last) + ".cspd";
+                CompressedFormat.write(out.resolve(file), span, layout);
+                written.put(file, sha256(out.resolve(file)));
+            }
+            l = last + 1;
+        }
         return written;
     }
 
