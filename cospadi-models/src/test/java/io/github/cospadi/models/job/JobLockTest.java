@@ -4,14 +4,8 @@ import io.github.cospadi.common.Parallelism;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -90,20 +84,9 @@ class JobLockTest {
     @Test
     void anotherProcessIsRefusedNamingItsPidUntilItDies(@TempDir Path dir) throws Exception {
         final Path jobDir = dir.resolve("job");
-        final List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) if (a.startsWith("-Xmx")) cmd.add(a);
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Child.class.getName(), jobDir.toString()));
-        final Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        final Process p = ChildJvm.start(Child.class, jobDir.toString());
         try {
-            final CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                    return r.readLine();
-                } catch (IOException e) {
-                    return "error " + e;
-                }
-            });
-            assertEquals("locked", line.get(60, TimeUnit.SECONDS), "the child took the lock");
+            assertEquals("locked", ChildJvm.firstLine(p), "the child took the lock");
             final IOException e = assertThrows(IOException.class, () -> JobStore.local(jobDir).lock());
             assertTrue(e.getMessage().startsWith("job directory " + jobDir + " is in use by process " + p.pid() + " (it holds "), e.getMessage());
         } finally {
