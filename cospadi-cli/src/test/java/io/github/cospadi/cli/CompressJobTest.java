@@ -40,6 +40,7 @@ class CompressJobTest {
 
     /** A compress while another holds OUT/job is refused naming the directory; once it is released the command runs. */
     @Test
+    @SuppressWarnings("try") // the other runner's lock is held, not used
     void aSecondCompressOnTheSameOutputIsRefused(@TempDir Path dir) throws Exception {
         assumeTrue(Files.isDirectory(MODEL) && Files.isDirectory(Path.of("..", "..", "shared", "data", "sotu")), "shared assets absent");
         final Path out = dir.resolve("c");

@@ -51,6 +51,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * grams/GROUP.gram                   the Gram: left fold of the chunks' partials in chunk order
  * factors/PROJECTION.cspd            the factors of one projection, exact (F32 layout)
  * tasks/ID.json                      a task's record: its files with their SHA-256, time, functional error
+ * lock                               a local directory's writer lock, holding the runner's pid ({@link JobStore#lock})
  * </pre>
  * A task is finished when its record exists and every file it lists has that checksum; otherwise (never started,
  * killed before its record, a file damaged) it is redone. Records are written after the files they list.

@@ -17,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * process, is refused naming the directory (and the other process's pid); the lock is reentrant on its thread; once
  * released (or its process killed) a runner takes it and resumes the job.
  */
+@SuppressWarnings("try") // locks and holders are held, not used
 class JobLockTest {
     /** The child: takes the lock of the directory in args[0], says so, and waits to be killed. */
     public static final class Child {
@@ -51,9 +52,14 @@ class JobLockTest {
         }
 
         @Override
-        public void close() throws Exception {
+        public void close() throws java.util.concurrent.ExecutionException, java.util.concurrent.TimeoutException {
             release.countDown();
-            done.get(30, TimeUnit.SECONDS);
+            try {
+                done.get(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while the holder released the lock", e);
+            }
         }
     }
 
