@@ -30,8 +30,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code cospadi compress} as a resumable job in {@code OUT/job} (docs/design.md §13): the plan from the options, the
  * capture and compression stages by {@link LocalJobRunner} (finished tasks of an earlier run are verified and
  * skipped), then the assembly into {@code OUT}. A complete job in {@code OUT} is refused like any existing output; a
- * different plan in {@code OUT/job} is refused naming what differs. {@code --plan-only} writes the job directory and
- * stops, for a cluster runner (cospadi-spark) to execute.
+ * different plan in {@code OUT/job} is refused naming what differs, and a second {@code compress} while one runs in
+ * {@code OUT} is refused naming the first one's pid ({@link JobStore#lock}). {@code --plan-only} writes the job
+ * directory and stops, for a cluster runner (cospadi-spark) to execute.
  */
 final class CompressJob {
     /** What the command line asked for. */
@@ -41,9 +42,21 @@ final class CompressJob {
 
     private CompressJob() {}
 
+    @SuppressWarnings("try") // the lock is held, not used
     static int run(Request r, PrintStream out, PrintStream err) throws Exception {
         final Path jobDir = r.out().resolve("job");
         final JobStore store = JobStore.local(jobDir);
+        if (!r.overwrite() && !Files.isRegularFile(jobDir.resolve("plan.json")) && nonEmpty(r.out())) {
+            // before the lock, which would leave OUT/job/lock in someone else's directory
+            throw new IllegalArgumentException("output " + r.out() + " already exists; choose another --out or pass --overwrite");
+        }
+        // one compress at a time in OUT: a second one is refused naming the holder's pid (the OS drops it with the process)
+        try (JobStore.Lock lock = store.lock()) {
+            return runLocked(r, jobDir, store, out, err);
+        }
+    }
+
+    private static int runLocked(Request r, Path jobDir, JobStore store, PrintStream out, PrintStream err) throws Exception {
         final boolean hasJob = Files.isRegularFile(jobDir.resolve("plan.json"));
         if (r.overwrite()) {
             if (hasJob) store.delete("plan.json"); // start over: the old tasks are not verified against a new plan
@@ -142,11 +155,13 @@ final class CompressJob {
         }
     }
 
+    /** Whether {@code dir} holds anything but the job lock ({@code job/lock}, left by a run killed before its plan). */
     private static boolean nonEmpty(Path dir) throws IOException {
         if (!Files.exists(dir)) return false;
         if (!Files.isDirectory(dir)) return true;
-        try (var s = Files.list(dir)) {
-            return s.findAny().isPresent();
+        final Path job = dir.resolve("job"), lock = job.resolve("lock");
+        try (var s = Files.walk(dir)) {
+            return s.anyMatch(p -> !p.equals(dir) && !p.equals(job) && !p.equals(lock));
         }
     }
 }

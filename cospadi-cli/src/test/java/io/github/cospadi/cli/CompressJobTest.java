@@ -38,6 +38,38 @@ class CompressJobTest {
         assertFalse(Files.exists(out.resolve("job").resolve("capture")), "partial Grams deleted after the reduction");
     }
 
+    /** A compress while another holds OUT/job is refused naming the directory; once it is released the command runs. */
+    @Test
+    @SuppressWarnings("try") // the other runner's lock is held, not used
+    void aSecondCompressOnTheSameOutputIsRefused(@TempDir Path dir) throws Exception {
+        assumeTrue(Files.isDirectory(MODEL) && Files.isDirectory(Path.of("..", "..", "shared", "data", "sotu")), "shared assets absent");
+        final Path out = dir.resolve("c");
+        final String[] args = {"compress", "--model", MODEL.toString(), "--calibration", Path.of("..", "..", "shared", "data", "sotu").toString(),
+                "--iterations", "1", "--calibration-windows", "3", "--method", "svd-llm", "--ratio", "0.4", "--out", out.toString(), "--plan-only"};
+        final java.util.concurrent.CountDownLatch taken = new java.util.concurrent.CountDownLatch(1), release = new java.util.concurrent.CountDownLatch(1);
+        final Thread other = new Thread(() -> { // the other runner: another thread holding the lock (another process is refused alike)
+            try (io.github.cospadi.models.job.JobStore.Lock lock = io.github.cospadi.models.job.JobStore.local(out.resolve("job")).lock()) {
+                taken.countDown();
+                release.await();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        other.start();
+        try {
+            assertTrue(taken.await(30, java.util.concurrent.TimeUnit.SECONDS));
+            final MainTest.Run r = run(args);
+            assertEquals(1, r.code(), r.err());
+            assertTrue(r.err().contains("job directory " + out.resolve("job") + " is in use by another runner in this process"), r.err());
+        } finally {
+            release.countDown();
+            other.join(30_000);
+        }
+        final MainTest.Run r = run(args);
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.isRegularFile(out.resolve("job").resolve("plan.json")));
+    }
+
     private static String[] concat(String[] a, String... b) {
         final String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);

@@ -6,36 +6,58 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A small strict JSON parser for safetensors headers and model configs: objects become {@code LinkedHashMap},
- * arrays {@code ArrayList}, numbers {@code Long} (integers) or {@code Double}, plus {@code String}, {@code Boolean}
- * and {@code null}. Errors name the position.
+ * A small strict JSON parser for safetensors headers, model configs and the job files: objects become
+ * {@code LinkedHashMap}, arrays {@code ArrayList}, numbers {@code Long} (integers) or {@code Double} — or, with
+ * {@link #parseExact}, a {@code BigDecimal} of the literal, so that a value read and written again keeps its text —
+ * plus {@code String}, {@code Boolean} and {@code null}. Errors name the position.
  */
 public final class JsonParser {
     private final String text;
     private final String source;
+    private final boolean exact;
     private int pos;
 
-    private JsonParser(String text, String source) {
+    private JsonParser(String text, String source, boolean exact) {
         this.text = text;
         this.source = source;
+        this.exact = exact;
     }
 
     /** Parses one JSON value that must span the whole text; {@code source} names the input in error messages. */
     public static Object parse(String text, String source) {
-        final JsonParser p = new JsonParser(text, source);
-        p.skipSpace();
-        final Object value = p.value(0);
-        p.skipSpace();
-        if (p.pos != text.length()) throw p.error("unexpected trailing characters");
-        return value;
+        return new JsonParser(text, source, false).whole();
     }
 
     /** Parses a JSON object. */
-    @SuppressWarnings("unchecked")
     public static Map<String, Object> parseObject(String text, String source) {
-        final Object v = parse(text, source);
+        return object(parse(text, source), source);
+    }
+
+    /**
+     * As {@link #parse}, with every number a {@link java.math.BigDecimal} of its literal text (exact: {@code 0.1} stays
+     * 0.1, {@code 1E+3} keeps its scale, integers of any size).
+     */
+    public static Object parseExact(String text, String source) {
+        return new JsonParser(text, source, true).whole();
+    }
+
+    /** Parses a JSON object with exact numbers ({@link #parseExact}). */
+    public static Map<String, Object> parseExactObject(String text, String source) {
+        return object(parseExact(text, source), source);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> object(Object v, String source) {
         if (!(v instanceof Map)) throw new IllegalArgumentException(source + ": expected a JSON object");
         return (Map<String, Object>) v;
+    }
+
+    private Object whole() {
+        skipSpace();
+        final Object value = value(0);
+        skipSpace();
+        if (pos != text.length()) throw error("unexpected trailing characters");
+        return value;
     }
 
     private static final int MAX_DEPTH = 64;
@@ -160,6 +182,7 @@ public final class JsonParser {
         }
         final String s = text.substring(start, pos);
         try {
+            if (exact) return new java.math.BigDecimal(s);
             if (integer) return Long.parseLong(s);
             return Double.parseDouble(s);
         } catch (NumberFormatException e) {

@@ -102,6 +102,10 @@ public final class CompressedFormat {
                 }
                 columns += c.codes().numCols();
             }
+            if (d.numCols > columns) { // the reader refuses such a group: no CompressedGroup has one (Budget: k ≤ columns)
+                throw new IllegalArgumentException("matrices " + names + " share a dictionary of k=" + d.numCols + " atoms but code only "
+                        + columns + " columns together (a shared dictionary has k at most the coded columns)");
+            }
             groupIndex.put(d, groups.size());
             groups.add(d);
             if (precision == Precision.INT8) { // one balance for all members (Quantization.balanceAtoms of the group)
@@ -236,7 +240,7 @@ public final class CompressedFormat {
 
     private static Map<String, Entry> readEntries(Path path) throws IOException {
         final long size = Files.size(path);
-        if (size < 12 + TRAILER) throw new IOException(path + ": truncated cospadi file (" + size + " bytes)");
+        if (size < 12 + TRAILER) throw new IOException(path + ": truncated cospadi file (" + size + " bytes, at least " + (12 + TRAILER) + " needed)");
         if (size > MAX_BYTES) throw new IOException(path + ": " + size + " bytes exceeds the 2 GiB limit of format version 1");
         final byte[] bytes = Files.readAllBytes(path);
         final ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
@@ -260,7 +264,7 @@ public final class CompressedFormat {
             throw new IOException(path + ": corrupt cospadi file: checksum " + Integer.toHexString((int) crc.getValue())
                     + " does not match the stored " + Integer.toHexString(stored));
         }
-        b.position(4);
+        b.position(4).limit(end); // the parser never reads the trailer; every length is checked against what is left
         final int version = b.getShort() & 0xffff;
         if (version < 1 || version > VERSION) {
             throw new IOException(path + ": cospadi format version " + version + " is not supported (this reader: 1 to " + VERSION + ")");
@@ -270,21 +274,30 @@ public final class CompressedFormat {
             throw new IOException(path + ": corrupt cospadi file: unknown layout " + layout + " for version " + version);
         }
         final Precision precision = Precision.values()[layout];
-        final int count = b.getInt();
         final Map<String, Entry> out = new LinkedHashMap<>();
         try {
+            final long count = b.getInt() & 0xffffffffL;
+            // the smallest entry: name length, shapes, and in later versions the orientation byte and the group field
+            final int entryHeader = 2 + (version >= 3 ? 1 : 0) + (version >= 4 ? 4 : 0) + 16;
+            if (count * entryHeader > b.remaining()) {
+                throw new IllegalArgumentException("matrix count " + count + " needs at least " + count * entryHeader + " bytes, the file has "
+                        + b.remaining() + " after the header");
+            }
             final List<FMatrixRMaj> groups = new ArrayList<>();
             if (version >= 4) {
+                need(b, 4, "the group count");
                 final long groupCount = b.getInt() & 0xffffffffL;
-                if (groupCount * 8 > end - b.position()) {
+                if (groupCount * 8 > b.remaining()) {
                     throw new IllegalArgumentException("group table of " + groupCount + " dictionaries runs past the end of the data");
                 }
                 for (int g = 0; g < groupCount; g++) {
+                    need(b, 8, "the shapes of group " + g);
                     final int d1 = b.getInt(), k = b.getInt();
-                    if (d1 < 1 || k < 1) throw new IllegalArgumentException("group " + g + " has invalid shapes d1=" + d1 + " k=" + k);
+                    if (d1 < 1 || k < 1) throw new IllegalArgumentException("group " + g + " has invalid shapes d1=" + d1 + " k=" + k + at(b, -8));
                     final long need = dictionaryBytes(d1, k, precision);
-                    if (need > end - b.position()) {
-                        throw new IllegalArgumentException("group " + g + " (" + d1 + "x" + k + " dictionary, " + need + " bytes) runs past the end of the data");
+                    if (need > b.remaining()) {
+                        throw new IllegalArgumentException("group " + g + " (" + d1 + "x" + k + " dictionary, " + need + " bytes) runs past the end of the data"
+                                + at(b, 0) + ", " + b.remaining() + " bytes left");
                     }
                     final FMatrixRMaj d = new FMatrixRMaj(d1, k);
                     for (int i = 0; i < d.data.length; i++) d.data[i] = getValue(b, dictionaryPrecision(precision));
@@ -298,42 +311,97 @@ public final class CompressedFormat {
             }
             final int[] references = new int[groups.size()];
             final Orientation[] groupOrientation = new Orientation[groups.size()];
+            final int[] groupS = new int[groups.size()];
+            final long[] groupColumns = new long[groups.size()];
             for (int i = 0; i < count; i++) {
-                final int nameLength = b.getShort() & 0xffff;
-                final byte[] name = new byte[nameLength];
-                b.get(name);
-                final Orientation orientation;
-                if (version >= 3) {
-                    final int o = b.get() & 0xff;
-                    if (o > 1) throw new IllegalArgumentException("unknown orientation " + o + " (0 = INPUT, 1 = OUTPUT)");
-                    orientation = Orientation.values()[o];
-                } else {
-                    orientation = Orientation.INPUT;
+                final int start = b.position();
+                String matrixName = null;
+                try {
+                    need(b, 2, "the name length");
+                    final int nameLength = b.getShort() & 0xffff;
+                    need(b, nameLength + entryHeader - 2, "its header (name, shapes)");
+                    final byte[] name = new byte[nameLength];
+                    b.get(name);
+                    matrixName = utf8(name);
+                    final Orientation orientation;
+                    if (version >= 3) {
+                        final int o = b.get() & 0xff;
+                        if (o > 1) throw new IllegalArgumentException("has an unknown orientation " + o + " (0 = INPUT, 1 = OUTPUT)");
+                        orientation = Orientation.values()[o];
+                    } else {
+                        orientation = Orientation.INPUT;
+                    }
+                    final int group = version >= 4 ? b.getInt() : NO_GROUP;
+                    if (group != NO_GROUP && (group < 0 || group >= groups.size())) {
+                        throw new IllegalArgumentException("references group " + (group & 0xffffffffL) + " of a table of " + groups.size());
+                    }
+                    if (group != NO_GROUP && groupOrientation[group] != null && orientation != groupOrientation[group]) {
+                        throw new IllegalArgumentException("references group " + group + " but is " + orientation + ", its other members "
+                                + groupOrientation[group]);
+                    }
+                    final Entry entry = getMatrix(b, precision, orientation, group == NO_GROUP ? null : groups.get(group));
+                    if (group != NO_GROUP) {
+                        final int s = entry.matrix.nonzerosPerColumn();
+                        if (groupOrientation[group] != null && s != groupS[group]) {
+                            throw new IllegalArgumentException("references group " + group + " but has s=" + s + ", its other members s=" + groupS[group]);
+                        }
+                        groupOrientation[group] = orientation;
+                        groupS[group] = s;
+                        groupColumns[group] += entry.matrix.codes().numCols();
+                        references[group]++;
+                    }
+                    entry.group = group;
+                    if (out.put(matrixName, entry) != null) throw new IllegalArgumentException("appears twice");
+                } catch (IllegalArgumentException e) {
+                    final String entry = "entry #" + i + " at byte " + start;
+                    throw new IllegalArgumentException(matrixName == null ? entry + ": " + e.getMessage()
+                            : "matrix " + quoted(matrixName) + " " + e.getMessage() + " (" + entry + ")", e);
                 }
-                final String matrixName = new String(name, StandardCharsets.UTF_8);
-                final int group = version >= 4 ? b.getInt() : NO_GROUP;
-                if (group != NO_GROUP && (group < 0 || group >= groups.size())) {
-                    throw new IllegalArgumentException("matrix '" + matrixName + "' references group " + (group & 0xffffffffL) + " of a table of "
-                            + groups.size());
-                }
-                if (group != NO_GROUP && groupOrientation[group] != null && orientation != groupOrientation[group]) {
-                    throw new IllegalArgumentException("matrix '" + matrixName + "' references group " + group + " but is " + orientation
-                            + ", its other members " + groupOrientation[group]);
-                }
-                if (group != NO_GROUP) groupOrientation[group] = orientation;
-                final Entry entry = getMatrix(b, precision, orientation, end, group == NO_GROUP ? null : groups.get(group), matrixName);
-                entry.group = group;
-                if (group != NO_GROUP) references[group]++;
-                if (out.put(matrixName, entry) != null) throw new IllegalArgumentException("matrix name '" + matrixName + "' appears twice");
             }
             for (int g = 0; g < references.length; g++) {
                 if (references[g] == 0) throw new IllegalArgumentException("group " + g + " of the table is referenced by no matrix");
+                if (groups.get(g).numCols > groupColumns[g]) {
+                    throw new IllegalArgumentException("group " + g + " has k=" + groups.get(g).numCols + " atoms but its members code only "
+                            + groupColumns[g] + " columns (a shared dictionary has k at most the coded columns)");
+                }
             }
-        } catch (java.nio.BufferUnderflowException | IllegalArgumentException e) {
-            throw new IOException(path + ": corrupt cospadi file: " + e, e);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(path + ": corrupt cospadi file: " + e.getMessage(), e);
         }
-        if (b.position() != end) throw new IOException(path + ": corrupt cospadi file: " + (end - b.position()) + " unexplained bytes");
+        if (b.hasRemaining()) throw new IOException(path + ": corrupt cospadi file: " + b.remaining() + " unexplained bytes at byte " + b.position());
         return out;
+    }
+
+    /** Throws unless {@code n} more bytes are left before the trailer. */
+    private static void need(ByteBuffer b, long n, String what) {
+        if (n > b.remaining()) {
+            throw new IllegalArgumentException(what + " at byte " + b.position() + " needs " + n + " bytes, " + b.remaining() + " are left before the trailer");
+        }
+    }
+
+    /** " at byte P" for the current position plus {@code delta}. */
+    private static String at(ByteBuffer b, int delta) {
+        return " at byte " + (b.position() + delta);
+    }
+
+    private static String utf8(byte[] name) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT).decode(ByteBuffer.wrap(name)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IllegalArgumentException("the name (" + name.length + " bytes) is not valid UTF-8");
+        }
+    }
+
+    /** A name for messages: quoted, control characters escaped, at most 80 characters. */
+    private static String quoted(String name) {
+        final StringBuilder s = new StringBuilder("'");
+        for (int i = 0; i < name.length() && i < 80; i++) {
+            final char c = name.charAt(i);
+            if (c < 0x20 || c == 0x7f || Character.isSurrogate(c)) s.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
+            else s.append(c);
+        }
+        return s.append(name.length() > 80 ? "...'" : "'").toString();
     }
 
     private static long entryBytes(String name, CompressedMatrix c, Precision p, boolean grouped) {
@@ -342,20 +410,35 @@ public final class CompressedFormat {
                 + codeBytes(c.codes().numCols(), c.atoms(), c.nonzerosPerColumn(), p);
     }
 
-    /** Bytes of a d1 × k dictionary: bf16 in BF16 and COMPACT, float32 in F32 and INT8. */
+    /** Bytes of a d1 × k dictionary: bf16 in BF16 and COMPACT, float32 in F32 and INT8 (saturating: see {@link #times}). */
     private static long dictionaryBytes(long d1, long k, Precision p) {
-        return d1 * k * (dictionaryPrecision(p) == Precision.BF16 ? 2 : 4);
+        return times(times(d1, k), dictionaryPrecision(p) == Precision.BF16 ? 2 : 4);
     }
 
-    /** Bytes of the codes of one matrix, k × d2 with s entries per column. */
+    /** Bytes of the codes of one matrix, k × d2 with s entries per column (saturating). */
     private static long codeBytes(long d2, long k, long s, Precision p) {
-        final long mask = (k * d2 + 7) / 8;
+        final long mask = plus(times(k, d2), 7) / 8, entries = times(d2, s);
         switch (p) {
-            case F32: return d2 * s * ((k <= 65535 ? 2 : 4) + 4);
-            case BF16: return d2 * s * ((k <= 65535 ? 2 : 4) + 2);
-            case COMPACT: return mask + (d2 * s * COMPACT_BITS + 7) / 8;
-            default: return mask + d2 * 4 + d2 * s;
+            case F32: return times(entries, (k <= 65535 ? 2 : 4) + 4);
+            case BF16: return times(entries, (k <= 65535 ? 2 : 4) + 2);
+            case COMPACT: return plus(mask, plus(times(entries, COMPACT_BITS), 7) / 8);
+            default: return plus(mask, plus(times(d2, 4), entries));
         }
+    }
+
+    /** a·b of non-negative sizes, or Long.MAX_VALUE when it overflows: shapes read from a file may be anything. */
+    private static long times(long a, long b) {
+        try {
+            return Math.multiplyExact(a, b);
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /** a + b of non-negative sizes, or Long.MAX_VALUE when it overflows. */
+    private static long plus(long a, long b) {
+        final long r = a + b;
+        return r < 0 ? Long.MAX_VALUE : r;
     }
 
     /** The element type of the dictionary in a layout: bf16 in BF16 and COMPACT, float32 in F32 and INT8. */
@@ -441,21 +524,31 @@ public final class CompressedFormat {
         }
     }
 
-    /** @param shared the group's dictionary, or null when the matrix's own follows its shapes */
-    private static Entry getMatrix(ByteBuffer b, Precision p, Orientation orientation, int end, FMatrixRMaj shared, String name) {
+    /**
+     * One matrix from its shapes on; its messages follow "matrix 'NAME' ".
+     *
+     * @param shared the group's dictionary, or null when the matrix's own follows its shapes
+     */
+    private static Entry getMatrix(ByteBuffer b, Precision p, Orientation orientation, FMatrixRMaj shared) {
         final int inFeatures = b.getInt(), outFeatures = b.getInt(), k = b.getInt(), s = b.getInt();
         if (inFeatures < 1 || outFeatures < 1 || k < 1 || s < 1 || s > k) {
-            throw new IllegalArgumentException("invalid shapes inFeatures=" + inFeatures + " outFeatures=" + outFeatures + " k=" + k + " s=" + s);
+            throw new IllegalArgumentException("has invalid shapes inFeatures=" + inFeatures + " outFeatures=" + outFeatures + " k=" + k + " s=" + s
+                    + " (all positive, s at most k)");
         }
         // d1 dictionary rows, d2 coded columns
         final int d1 = orientation == Orientation.INPUT ? inFeatures : outFeatures;
         final int d2 = orientation == Orientation.INPUT ? outFeatures : inFeatures;
         if (shared != null && (shared.numRows != d1 || shared.numCols != k)) {
-            throw new IllegalArgumentException("matrix '" + name + "' (inFeatures=" + d1 + ", k=" + k + ") does not fit its group's "
+            throw new IllegalArgumentException("(inFeatures=" + d1 + ", k=" + k + ") does not fit its group's "
                     + shared.numRows + "x" + shared.numCols + " dictionary");
         }
-        final long need = (shared == null ? dictionaryBytes(d1, k, p) : 0) + codeBytes(d2, k, s, p);
-        if (need > end - b.position()) throw new IllegalArgumentException("matrix of " + need + " bytes runs past the end of the data");
+        final long need = plus(shared == null ? dictionaryBytes(d1, k, p) : 0, codeBytes(d2, k, s, p));
+        if (need > b.remaining()) {
+            throw new IllegalArgumentException("(" + d1 + "x" + k + " dictionary" + (shared == null ? "" : " shared") + ", " + d2 + " columns of s=" + s
+                    + ") needs " + (need == Long.MAX_VALUE ? "more than 2^63" : need) + " bytes at byte " + b.position() + ", " + b.remaining()
+                    + " are left before the trailer");
+        }
+        // from here every size fits the bytes that are left, so it fits an int
         final FMatrixRMaj d;
         if (shared != null) {
             d = shared;
@@ -464,38 +557,42 @@ public final class CompressedFormat {
             final Precision dictionary = dictionaryPrecision(p);
             for (int i = 0; i < d.data.length; i++) d.data[i] = getValue(b, dictionary);
         }
-        final int[] rows = new int[d2 * s];
-        final float[] values = new float[d2 * s];
-        if (p == Precision.F32 || p == Precision.BF16) {
-            final boolean shortIndex = k <= 65535;
-            for (int i = 0; i < rows.length; i++) rows[i] = shortIndex ? b.getShort() & 0xffff : b.getInt();
-            for (int i = 0; i < values.length; i++) values[i] = getValue(b, p);
-            return new Entry(finite(orientation, d, new ColumnSparseMatrix(k, d2, s, rows, values)), null);
-        }
-        final byte[] mask = new byte[(int) (((long) k * d2 + 7) / 8)];
-        b.get(mask);
-        for (int j = 0, t = 0; j < d2; j++) {
-            int count = 0;
-            for (int r = 0; r < k; r++) {
-                final long bit = (long) j * k + r;
-                if ((mask[(int) (bit >>> 3)] >>> (bit & 7) & 1) != 0) {
-                    if (count++ < s) rows[t++] = r;
-                }
+        try {
+            final int[] rows = new int[d2 * s];
+            final float[] values = new float[d2 * s];
+            if (p == Precision.F32 || p == Precision.BF16) {
+                final boolean shortIndex = k <= 65535;
+                for (int i = 0; i < rows.length; i++) rows[i] = shortIndex ? b.getShort() & 0xffff : b.getInt();
+                for (int i = 0; i < values.length; i++) values[i] = getValue(b, p);
+                return new Entry(finite(orientation, d, new ColumnSparseMatrix(k, d2, s, rows, values)), null);
             }
-            if (count != s) throw new IllegalArgumentException("column " + j + " has " + count + " bits set in the support mask, expected s=" + s);
+            final byte[] mask = new byte[(int) (((long) k * d2 + 7) / 8)];
+            b.get(mask);
+            for (int j = 0, t = 0; j < d2; j++) {
+                int count = 0;
+                for (int r = 0; r < k; r++) {
+                    final long bit = (long) j * k + r;
+                    if ((mask[(int) (bit >>> 3)] >>> (bit & 7) & 1) != 0) {
+                        if (count++ < s) rows[t++] = r;
+                    }
+                }
+                if (count != s) throw new IllegalArgumentException("column " + j + " has " + count + " bits set in the support mask, expected s=" + s);
+            }
+            if (p == Precision.COMPACT) {
+                final Bits bits = new Bits(new byte[(int) (((long) values.length * COMPACT_BITS + 7) / 8)]);
+                b.get(bits.bytes);
+                for (int i = 0; i < values.length; i++) values[i] = Half.bf16ToFloat((short) (bits.read(COMPACT_BITS) << (16 - COMPACT_BITS)));
+                return new Entry(finite(orientation, d, new ColumnSparseMatrix(k, d2, s, rows, values)), null);
+            }
+            final float[] scales = new float[d2];
+            for (int j = 0; j < d2; j++) scales[j] = b.getFloat();
+            final byte[] q = new byte[d2 * s];
+            b.get(q);
+            final Int8ColumnCodes int8 = Int8ColumnCodes.of(k, d2, s, rows, q, scales); // checks scales and the int8 range
+            return new Entry(finite(orientation, d, int8.dequantize()), int8);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("has invalid factors: " + e.getMessage(), e);
         }
-        if (p == Precision.COMPACT) {
-            final Bits bits = new Bits(new byte[(int) (((long) values.length * COMPACT_BITS + 7) / 8)]);
-            b.get(bits.bytes);
-            for (int i = 0; i < values.length; i++) values[i] = Half.bf16ToFloat((short) (bits.read(COMPACT_BITS) << (16 - COMPACT_BITS)));
-            return new Entry(finite(orientation, d, new ColumnSparseMatrix(k, d2, s, rows, values)), null);
-        }
-        final float[] scales = new float[d2];
-        for (int j = 0; j < d2; j++) scales[j] = b.getFloat();
-        final byte[] q = new byte[d2 * s];
-        b.get(q);
-        final Int8ColumnCodes int8 = Int8ColumnCodes.of(k, d2, s, rows, q, scales); // checks scales and the int8 range
-        return new Entry(finite(orientation, d, int8.dequantize()), int8);
     }
 
     /** The matrix, after checking that no stored dictionary or code value is NaN or infinite. */

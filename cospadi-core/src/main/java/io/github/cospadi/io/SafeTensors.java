@@ -149,9 +149,15 @@ public final class SafeTensors implements AutoCloseable {
                 throw new IOException(where + " has an overflowing shape");
             }
         }
-        if ((end - begin) != elements * dtype.bytes()) {
+        final long bytes;
+        try {
+            bytes = Math.multiplyExact(elements, dtype.bytes());
+        } catch (ArithmeticException e) {
+            throw new IOException(where + " has shape " + java.util.Arrays.toString(shape) + " of " + dtype + " whose byte size overflows");
+        }
+        if ((end - begin) != bytes) {
             throw new IOException(where + " has " + (end - begin) + " data bytes but its shape " + java.util.Arrays.toString(shape)
-                    + " of " + dtype + " needs " + elements * dtype.bytes());
+                    + " of " + dtype + " needs " + bytes);
         }
         return new TensorInfo(name, dtype, shape, begin, end);
     }
@@ -255,6 +261,10 @@ public final class SafeTensors implements AutoCloseable {
         if (info.shape().length != 2) {
             throw new IllegalArgumentException(path + ": tensor '" + name + "' has rank " + info.shape().length + " "
                     + java.util.Arrays.toString(info.shape()) + ", expected a matrix (rank 2)");
+        }
+        if (info.shape()[0] > Integer.MAX_VALUE || info.shape()[1] > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(path + ": tensor '" + name + "' has shape " + java.util.Arrays.toString(info.shape())
+                    + ", too large for a matrix (each dimension at most " + Integer.MAX_VALUE + ")");
         }
         return info;
     }

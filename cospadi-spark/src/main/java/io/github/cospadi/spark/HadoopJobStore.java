@@ -22,6 +22,11 @@ import java.util.UUID;
  * Writes go to a hidden temporary file in the target's folder that is then renamed over the target (a rename is
  * atomic on HDFS and local file systems; on object stores it is a copy, which the job tolerates because a task's
  * record is written after its files and verified by checksum).
+ *
+ * <p>No writer lock: {@link #lock} is the default that holds nothing (Hadoop file systems offer no lock that is
+ * released when its holder dies). Two drivers on one job directory are not refused; they do the same tasks twice,
+ * writing the same bytes, but one that starts over (deleting the directory's files) pulls them from under the other.
+ * Run one driver per directory.
  */
 public final class HadoopJobStore implements JobStore {
     private final Path root;

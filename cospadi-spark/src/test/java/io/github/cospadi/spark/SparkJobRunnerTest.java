@@ -6,6 +6,7 @@ import io.github.cospadi.models.job.CompressionJob;
 import io.github.cospadi.models.job.JobPlan;
 import io.github.cospadi.models.job.JobStore;
 import io.github.cospadi.models.job.LocalJobRunner;
+import io.github.cospadi.models.job.TinyLlamaDir;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.AfterAll;

@@ -4,6 +4,7 @@ import io.github.cospadi.CompressedMatrix;
 import io.github.cospadi.Compressor;
 import io.github.cospadi.calibration.CalibrationStats;
 import io.github.cospadi.common.Parallelism;
+import io.github.cospadi.internal.JsonParser;
 import io.github.cospadi.io.CompressedFormat;
 import io.github.cospadi.models.CompressibleModel;
 import io.github.cospadi.models.GramCapture;
@@ -50,6 +51,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * grams/GROUP.gram                   the Gram: left fold of the chunks' partials in chunk order
  * factors/PROJECTION.cspd            the factors of one projection, exact (F32 layout)
  * tasks/ID.json                      a task's record: its files with their SHA-256, time, functional error
+ * lock                               a local directory's writer lock, holding the runner's pid ({@link JobStore#lock})
  * </pre>
  * A task is finished when its record exists and every file it lists has that checksum; otherwise (never started,
  * killed before its record, a file damaged) it is redone. Records are written after the files they list.
@@ -216,7 +218,7 @@ public final class CompressionJob {
         if (g != null) return g;
         if (!store.exists("calibration/groups.json")) throw new IllegalStateException("no Gram groups in " + store.location() + " yet (capture a chunk first)");
         final Map<String, String> out = new LinkedHashMap<>();
-        MiniJson.object(new String(store.readAllBytes("calibration/groups.json"), StandardCharsets.UTF_8), store.location() + "/calibration/groups.json")
+        JsonParser.parseExactObject(new String(store.readAllBytes("calibration/groups.json"), StandardCharsets.UTF_8), store.location() + "/calibration/groups.json")
                 .forEach((k, v) -> out.put(k, (String) v));
         groups = g = java.util.Collections.unmodifiableMap(out);
         return g;
@@ -351,7 +353,7 @@ public final class CompressionJob {
 
     /** A finished task's record value ({@code seconds}, {@code functional_error}) as a number. */
     public double recordValue(String taskId, String key) throws IOException {
-        final Object v = MiniJson.object(new String(store.readAllBytes("tasks/" + taskId + ".json"), StandardCharsets.UTF_8), taskId).get(key);
+        final Object v = JsonParser.parseExactObject(new String(store.readAllBytes("tasks/" + taskId + ".json"), StandardCharsets.UTF_8), taskId).get(key);
         return v instanceof BigDecimal ? ((BigDecimal) v).doubleValue() : Double.NaN;
     }
 
@@ -375,7 +377,7 @@ public final class CompressionJob {
     /** Whether the manifest says the job is complete (assembly done). */
     public boolean complete() throws IOException {
         if (!store.exists("manifest.json")) return false;
-        return Boolean.TRUE.equals(MiniJson.object(new String(store.readAllBytes("manifest.json"), StandardCharsets.UTF_8), "manifest.json").get("complete"));
+        return Boolean.TRUE.equals(JsonParser.parseExactObject(new String(store.readAllBytes("manifest.json"), StandardCharsets.UTF_8), "manifest.json").get("complete"));
     }
 
     // ---------------------------------------------------------------- task records
@@ -397,7 +399,7 @@ public final class CompressionJob {
         if (!store.exists(record)) return false;
         final Map<String, Object> m;
         try {
-            m = MiniJson.object(new String(store.readAllBytes(record), StandardCharsets.UTF_8), record);
+            m = JsonParser.parseExactObject(new String(store.readAllBytes(record), StandardCharsets.UTF_8), record);
         } catch (IllegalArgumentException e) {
             return false; // unreadable record: redo the task
         }

@@ -6,6 +6,7 @@ import io.github.cospadi.coding.SparseCoder;
 import io.github.cospadi.common.Orientation;
 import io.github.cospadi.common.Parallelism;
 import io.github.cospadi.dictionary.Initialization;
+import io.github.cospadi.internal.JsonParser;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -187,7 +188,7 @@ public record JobPlan(String model, String calibration, int windows, String wind
 
     /** Reads a plan written by {@link #toJson}; {@code source} names the file in messages. */
     public static JobPlan fromJson(String json, String source) {
-        final Map<String, Object> m = MiniJson.object(json, source);
+        final Map<String, Object> m = JsonParser.parseExactObject(json, source);
         final Object v = m.get("version");
         if (!(v instanceof BigDecimal) || ((BigDecimal) v).intValue() != VERSION) {
             throw new IllegalArgumentException(source + ": plan version " + v + " is not supported (this build reads " + VERSION + ")");

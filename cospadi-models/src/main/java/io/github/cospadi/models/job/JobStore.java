@@ -14,12 +14,22 @@ import java.util.List;
  * <p>The one guarantee the job relies on: {@link #write} is atomic. A reader sees the previous file (or none) or the
  * whole new one, never a part, even when the writing process is killed; a re-run then finds the task unfinished and
  * redoes it. Implementations must be usable from several threads at once.
+ *
+ * <p>One runner at a time: {@link #lock} takes the directory's writer lock ({@link #local}: an OS file lock on
+ * {@code lock} in the directory, released when the process dies); a second runner is refused naming the directory and
+ * the holder. A store that cannot lock returns a lock that holds nothing and says so in its documentation.
  */
 public interface JobStore {
     /** Writes the content of one file to a stream (which the store closes). */
     @FunctionalInterface
     interface Content {
         void writeTo(OutputStream out) throws IOException;
+    }
+
+    /** A held writer lock of a store; {@link #close} releases it. */
+    interface Lock extends AutoCloseable {
+        @Override
+        void close() throws IOException;
     }
 
     /** Where the store lives, for messages (a path or a URI). */
@@ -40,7 +50,17 @@ public interface JobStore {
     /** Deletes a file or a folder with everything under it; nothing when it does not exist. */
     void delete(String name) throws IOException;
 
-    /** A store in a local directory (created on the first write). */
+    /**
+     * Takes the store's writer lock for a runner's whole run (try-with-resources). Reentrant on the thread that holds
+     * it; another thread or process is refused. The default holds nothing (a store without a lock).
+     *
+     * @throws IOException naming the location and, when known, the holder's pid, when another runner holds it
+     */
+    default Lock lock() throws IOException {
+        return () -> {};
+    }
+
+    /** A store in a local directory (created on the first write or {@link #lock}). */
     static JobStore local(Path dir) {
         return new LocalJobStore(dir);
     }

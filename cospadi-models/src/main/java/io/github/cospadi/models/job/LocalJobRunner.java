@@ -29,6 +29,9 @@ import java.util.concurrent.CancellationException;
  * as the subject and its functional error as the objective. The ETA assumes the remaining tasks run at this run's
  * rate: the event's elapsed time is this run's wall time scaled to all done tasks. Cancelling an event (or
  * interrupting the thread) stops the job with a {@link CancellationException}; the directory stays resumable.
+ *
+ * <p>Each stage holds the job store's writer lock ({@link JobStore#lock}) while it runs: a second runner on the same
+ * directory, in another process or on another thread, is refused with an IOException naming the directory.
  */
 public final class LocalJobRunner {
     private final int workers;
@@ -54,9 +57,12 @@ public final class LocalJobRunner {
      *
      * @return how many compression tasks this call ran (0 when all were finished before)
      */
+    @SuppressWarnings("try") // the lock is held, not used
     public int run(CompressionJob job, CompressibleModel model) throws IOException {
-        capture(job, model);
-        return compress(job, model);
+        try (JobStore.Lock lock = job.store().lock()) {
+            capture(job, model);
+            return compress(job, model);
+        }
     }
 
     /**
@@ -65,7 +71,14 @@ public final class LocalJobRunner {
      * leaves them idle in its sequential parts: norms, RoPE, the softmax); a single pending chunk splits its passes
      * over {@code parallelism}. Each running chunk holds its own partial Grams. The bits do not depend on either.
      */
+    @SuppressWarnings("try") // the lock is held, not used
     public void capture(CompressionJob job, CompressibleModel model) throws IOException {
+        try (JobStore.Lock lock = job.store().lock()) {
+            captureLocked(job, model);
+        }
+    }
+
+    private void captureLocked(CompressionJob job, CompressibleModel model) throws IOException {
         if (job.gramsReady()) return;
         final int chunks = job.plan().chunks();
         if (chunks == 0) throw new IllegalStateException("the job's Grams are supplied, but not imported (importGrams first)");
@@ -125,7 +138,14 @@ public final class LocalJobRunner {
     }
 
     /** The compression stage: every unfinished task, largest first, on the workers; returns how many ran. */
+    @SuppressWarnings("try") // the lock is held, not used
     public int compress(CompressionJob job, CompressibleModel model) throws IOException {
+        try (JobStore.Lock lock = job.store().lock()) {
+            return compressLocked(job, model);
+        }
+    }
+
+    private int compressLocked(CompressionJob job, CompressibleModel model) throws IOException {
         final List<String> tasks = job.compressionTasks(model);
         final List<String> pending = new ArrayList<>();
         for (String t : tasks) if (!job.compressed(t)) pending.add(t);

@@ -72,6 +72,12 @@ final class LocalJobStore implements JobStore {
         }
     }
 
+    /** The OS file lock on {@code lock} in the directory ({@link DirectoryLock}). */
+    @Override
+    public Lock lock() throws IOException {
+        return DirectoryLock.acquire(root);
+    }
+
     @Override
     public List<String> list(String prefix) throws IOException {
         final Path dir = resolve(prefix);

@@ -4,22 +4,14 @@ import io.github.cospadi.common.Parallelism;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * A single-JVM job killed with SIGKILL mid-job ({@link Process#destroyForcibly}, a child JVM on the test classpath
- * running {@link Child}) resumes in this JVM and ends with the bytes of a clean run.
+ * running {@link Child}) resumes in this JVM — the OS released its job lock — and ends with the bytes of a clean run.
  */
 class KilledJobTest {
     /** The child: runs the job on 2 workers and, after 4 projections, says so and keeps the other worker busy. */
@@ -47,20 +39,9 @@ class KilledJobTest {
         final Path model = TinyLlamaDir.write(dir.resolve("model"), 3);
         CompressionJobTest.model = model;
         final Path killed = dir.resolve("killed");
-        final List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) if (a.startsWith("--add-modules") || a.startsWith("-Xmx")) cmd.add(a);
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Child.class.getName(), model.toString(), killed.toString()));
-        final Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        final Process p = ChildJvm.start(Child.class, model.toString(), killed.toString());
         try {
-            final CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                    return r.readLine();
-                } catch (IOException e) {
-                    return "error " + e;
-                }
-            });
-            assertEquals("killable", line.get(60, TimeUnit.SECONDS), "the child reached the middle of the job");
+            assertEquals("killable", ChildJvm.firstLine(p), "the child reached the middle of the job");
         } finally {
             p.destroyForcibly(); // SIGKILL on Unix: no shutdown hooks, no finally blocks
             p.waitFor(30, TimeUnit.SECONDS);

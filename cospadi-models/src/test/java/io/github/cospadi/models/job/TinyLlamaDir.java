@@ -13,11 +13,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
-/** Writes a random byte-level Llama (hidden 32, ffn 48, 2 layers) as a Hugging Face folder, and random windows. */
-final class TinyLlamaDir {
+/**
+ * Writes a random byte-level Llama (hidden 32, ffn 48, 2 layers) as a Hugging Face folder, and random windows. Public
+ * for the tests of cospadi-spark (through the cospadi-models test jar).
+ */
+public final class TinyLlamaDir {
     private TinyLlamaDir() {}
 
-    static Path write(Path dir, long seed) throws IOException {
+    public static Path write(Path dir, long seed) throws IOException {
         final LlamaConfig c = new LlamaConfig(256, 32, 48, 2, 4, 2, 8, 10000.0, 1e-5, true, 64);
         final SplittableRandom r = new SplittableRandom(seed);
         final SafeTensorsWriter w = new SafeTensorsWriter();
@@ -39,7 +42,7 @@ final class TinyLlamaDir {
         return dir;
     }
 
-    static List<int[]> windows(int count, int length, long seed) {
+    public static List<int[]> windows(int count, int length, long seed) {
         final SplittableRandom r = new SplittableRandom(seed);
         final List<int[]> out = new ArrayList<>();
         for (int i = 0; i < count; i++) {
