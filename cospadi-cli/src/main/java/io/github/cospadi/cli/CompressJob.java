@@ -38,7 +38,8 @@ final class CompressJob {
     /** What the command line asked for. */
     record Request(Path model, Path text, String windowsOption, Path out, int threads, boolean overwrite, String gramsFile,
                    double ratio, String method, String coder, int iterations, Schedule schedule, DType dtype,
-                   GgmlType ggufType, CompressedFormat.Precision layout, boolean planOnly, int chunkWindows) {}
+                   GgmlType ggufType, CompressedFormat.Precision layout, boolean planOnly, int chunkWindows,
+                   io.github.cospadi.models.Grouping grouping) {}
 
     private CompressJob() {}
 
@@ -79,7 +80,7 @@ final class CompressJob {
         Map<String, CalibrationStats> supplied = null;
         if (r.gramsFile() != null) {
             final Path g = Path.of(r.gramsFile()).toAbsolutePath();
-            job = CompressionJob.open(store, new JobPlan(r.model().toAbsolutePath().normalize().toString(), "grams " + g, 0, "", 0, settings, "none", output));
+            job = CompressionJob.open(store, new JobPlan(r.model().toAbsolutePath().normalize().toString(), "grams " + g, 0, "", 0, settings, r.grouping().spec(), output));
             if (!job.gramsReady()) {
                 supplied = new LinkedHashMap<>();
                 try (SafeTensors s = SafeTensors.open(g)) {
@@ -95,7 +96,7 @@ final class CompressJob {
             final String protocol = model.tokenizer() == io.github.cospadi.models.tokenizer.ByteTokenizer.INSTANCE
                     ? "random byte windows of 128, seed 42" : "evenly spaced windows of 256 tokens";
             job = CompressionJob.open(store, new JobPlan(r.model().toAbsolutePath().normalize().toString(), "sotu " + r.text().toAbsolutePath().normalize() + " before 2000, " + protocol,
-                    windows.size(), JobPlan.windowsDigest(windows), r.chunkWindows(), settings, "none", output));
+                    windows.size(), JobPlan.windowsDigest(windows), r.chunkWindows(), settings, r.grouping().spec(), output));
             job.putWindows(windows);
         }
         final List<String> tasks = job.compressionTasks(model);
@@ -139,9 +140,13 @@ final class CompressJob {
                     JobAssembly.description(job.plan()));
             job.writeManifest("done", tasks.size(), tasks.size(), outputs);
             double mean = 0;
-            for (String t : tasks) mean += job.recordValue("compress-" + t, "functional_error");
+            for (String t : tasks) mean += job.recordValue("compress-" + t, "functional_error") * job.units(model).get(t).size();
             out.printf(Locale.ROOT, "compressed %d projections with %s at ratio %.2f: mean functional error %.5f; compression %.1f s, total %.1f s; wrote %s%n",
                     factors.size(), r.method().replace('-', '_'), r.ratio(), mean / factors.size(), compressSeconds, (System.nanoTime() - start) / 1e9, r.out());
+            if (!r.grouping().name().equals("none")) {
+                out.printf(Locale.ROOT, "grouping %s: %d groups; achieved ratio %.4f (each shared dictionary counted once)%n", r.grouping().name(),
+                        tasks.size(), CompressModelCommand.achievedRatio(factors.values()));
+            }
             return 0;
         } catch (CancellationException e) {
             err.printf(Locale.ROOT, "cancelled: the finished tasks are saved in %s; run the same command again to resume%n", jobDir);

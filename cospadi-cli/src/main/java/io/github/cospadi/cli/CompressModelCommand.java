@@ -114,15 +114,15 @@ final class CompressModelCommand implements Command {
         if (planSettings != null && !grouping.name().equals("none")) {
             throw new Options.UsageException("--allocation adaptive plans per matrix; it cannot be combined with --grouping " + grouping.name());
         }
-        // the resumable job (docs/design.md §13) for per-matrix uniform compression; shared dictionaries, the adaptive
-        // allocation and the coefficient refit still run in one process
-        final boolean inProcess = !grouping.name().equals("none") || planSettings != null || refit || method == Method.BASIS_SHARING;
+        // the resumable job (docs/design.md §13) for uniform compression, per matrix or in shared-dictionary groups; the
+        // adaptive allocation and the coefficient refit still run in one process
+        final boolean inProcess = planSettings != null || refit;
         if (!captureOnly && !inProcess) {
             return CompressJob.run(new CompressJob.Request(modelPath, text, windowsOption, outPath, threads, overwrite, gramsFile, ratio,
                     method.name().toLowerCase(Locale.ROOT).replace('_', '-'), coder, iterations, schedule, dtype, ggufType, factorLayout,
-                    planOnly, chunkWindows), out, err);
+                    planOnly, chunkWindows, grouping), out, err);
         }
-        if (planOnly) throw new Options.UsageException("--plan-only applies to the job of a uniform compression (no --grouping, --allocation adaptive or --refit)");
+        if (planOnly) throw new Options.UsageException("--plan-only applies to the job of a uniform compression (no --allocation adaptive or --refit)");
         if (captureOnly ? Files.exists(outPath) && !overwrite : nonEmpty(outPath) && !overwrite) {
             throw new IllegalArgumentException("output " + outPath + " already exists; choose another --out or pass --overwrite");
         }

@@ -80,8 +80,41 @@ public final class Grouping {
      * @throws IllegalArgumentException naming the file and the element that is not a list of strings
      */
     public static Grouping read(Path file) throws IOException {
-        final String text = Files.readString(file, StandardCharsets.UTF_8);
-        final Object root = JsonParser.parse(text, file.toString());
+        return parseGroups(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+    }
+
+    /**
+     * The grouping a {@link #spec} names: {@code none}, {@code pairs}, or a JSON list of lists of projection names;
+     * {@code source} names the text in messages.
+     *
+     * @throws IllegalArgumentException for anything else, naming {@code source}
+     */
+    public static Grouping parse(String spec, String source) {
+        Objects.requireNonNull(spec, "spec");
+        if (spec.equals("none")) return none();
+        if (spec.equals("pairs")) return pairs();
+        if (!spec.startsWith("[")) throw new IllegalArgumentException(source + ": grouping must be none, pairs or a JSON list of projection-name groups, got '" + spec + "'");
+        return parseGroups(spec, source);
+    }
+
+    /** {@code none}, {@code pairs}, or the user groups as compact JSON (what {@link #parse} reads back). */
+    public String spec() {
+        if (explicit == null) return name;
+        final StringBuilder b = new StringBuilder("[");
+        for (int g = 0; g < explicit.size(); g++) {
+            if (g > 0) b.append(',');
+            b.append('[');
+            for (int i = 0; i < explicit.get(g).size(); i++) {
+                if (i > 0) b.append(',');
+                io.github.cospadi.internal.JsonStrings.quote(b, explicit.get(g).get(i));
+            }
+            b.append(']');
+        }
+        return b.append(']').toString();
+    }
+
+    private static Grouping parseGroups(String text, String file) {
+        final Object root = JsonParser.parse(text, file);
         if (!(root instanceof List)) throw new IllegalArgumentException(file + ": expected a JSON list of lists of projection names");
         final List<List<String>> groups = new ArrayList<>();
         final List<?> list = (List<?>) root;

@@ -68,6 +68,7 @@ public final class CompressionJob {
     private final Set<String> verified = ConcurrentHashMap.newKeySet();
     private volatile List<int[]> windows;
     private volatile Map<String, String> groups;
+    private volatile Map<String, List<String>> units;
 
     private CompressionJob(JobStore store, JobPlan plan) {
         this.store = store;
@@ -296,13 +297,37 @@ public final class CompressionJob {
 
     // ---------------------------------------------------------------- stage 2: compression
 
-    /** The compression tasks (projection names), largest weight first, ties in model order. */
+    /**
+     * The compression tasks, one per unit of the plan's grouping — a projection alone (its task is its name) or a group
+     * sharing one dictionary (its task is {@code FIRST+N}, the first member's name and the number of the others) —
+     * largest total weight first, ties in model order.
+     */
     public List<String> compressionTasks(CompressibleModel model) {
-        final List<Projection> ps = new ArrayList<>(model.projections());
-        ps.sort(Comparator.comparingLong((Projection p) -> -(long) p.outFeatures() * p.inFeatures()));
-        final List<String> out = new ArrayList<>();
-        for (Projection p : ps) out.add(p.name());
-        return out;
+        return new ArrayList<>(units(model).keySet());
+    }
+
+    /** Task → its projections (one, or a group's members in order), in {@link #compressionTasks} order. */
+    public Map<String, List<String>> units(CompressibleModel model) {
+        Map<String, List<String>> u = units;
+        if (u != null) return u;
+        final List<List<String>> groups = new ArrayList<>(plan.groups().groups(model));
+        final Map<String, Long> size = new java.util.HashMap<>();
+        for (Projection p : model.projections()) size.put(p.name(), (long) p.outFeatures() * p.inFeatures());
+        groups.sort(Comparator.comparingLong((List<String> g) -> {
+            long total = 0;
+            for (String n : g) total += size.get(n);
+            return -total;
+        }));
+        final Map<String, List<String>> out = new LinkedHashMap<>();
+        for (List<String> g : groups) out.put(g.size() == 1 ? g.get(0) : g.get(0) + "+" + (g.size() - 1), List.copyOf(g));
+        units = u = java.util.Collections.unmodifiableMap(out);
+        return u;
+    }
+
+    private List<String> members(CompressibleModel model, String task) {
+        final List<String> m = units(model).get(task);
+        if (m == null) throw new IllegalArgumentException("the job has no compression task '" + task + "'");
+        return m;
     }
 
     /** Whether the factors of {@code task} are written and verified. */
@@ -310,31 +335,82 @@ public final class CompressionJob {
         return finished("compress-" + task);
     }
 
-    /** Compresses one task with the plan's compressor and writes its factors (a worker's whole task). */
-    public CompressedMatrix compress(CompressibleModel model, Compressor compressor, String task) throws IOException {
-        final CalibrationStats g = grams(List.of(task)).get(task);
-        final CompressedMatrix c = compressor.compress(model.weight(task), g);
-        writeFactors(task, c);
-        return c;
+    /**
+     * Compresses one task with the plan's compressor and writes its factors (a worker's whole task): a projection by
+     * {@link Compressor#compress}, a group by {@link Compressor#compressGroup}. Returns the factors by projection.
+     */
+    public Map<String, CompressedMatrix> compress(CompressibleModel model, Compressor compressor, String task) throws IOException {
+        final List<String> names = members(model, task);
+        final Map<String, CalibrationStats> g = grams(names);
+        final List<CompressedMatrix> factors;
+        if (names.size() == 1) {
+            factors = List.of(compressor.compress(model.weight(names.get(0)), g.get(names.get(0))));
+        } else {
+            final List<org.ejml.data.FMatrixRMaj> weights = new ArrayList<>();
+            final List<CalibrationStats> stats = new ArrayList<>();
+            for (String n : names) {
+                weights.add(model.weight(n));
+                stats.add(g.get(n));
+            }
+            factors = compressor.compressGroup(weights, stats).members();
+        }
+        writeFactors(task, names, factors);
+        final Map<String, CompressedMatrix> out = new LinkedHashMap<>();
+        for (int i = 0; i < names.size(); i++) out.put(names.get(i), factors.get(i));
+        return out;
     }
 
-    /** Writes the factors of {@code task} (exact, F32 layout) and then its record. */
+    /** Writes the factors of a task of one projection (exact, F32 layout) and then its record. */
     public void writeFactors(String task, CompressedMatrix c) throws IOException {
+        writeFactors(task, List.of(task), List.of(c));
+    }
+
+    /**
+     * Writes the factors of {@code task}'s projections {@code names} into one file (exact, F32 layout; a group's shared
+     * dictionary stored once) and then its record: time, the members' mean functional error and their count.
+     */
+    public void writeFactors(String task, List<String> names, List<CompressedMatrix> factors) throws IOException {
+        if (names.size() != factors.size() || names.isEmpty()) {
+            throw new IllegalArgumentException("task '" + task + "': " + names.size() + " names for " + factors.size() + " factors");
+        }
+        final Map<String, CompressedMatrix> entries = new LinkedHashMap<>();
+        for (int i = 0; i < names.size(); i++) entries.put(names.get(i), factors.get(i));
         final Path tmp = Files.createTempFile("cospadi-task", ".cspd");
         final byte[] bytes;
         try {
-            CompressedFormat.write(tmp, Map.of(task, c), CompressedFormat.Precision.F32);
+            CompressedFormat.write(tmp, entries, CompressedFormat.Precision.F32);
             bytes = Files.readAllBytes(tmp);
         } finally {
             Files.deleteIfExists(tmp);
         }
         final String name = "factors/" + task + ".cspd";
         store.write(name, bytes);
+        double seconds = 0, error = 0;
+        for (CompressedMatrix c : factors) {
+            seconds = Math.max(seconds, c.report() == null ? 0.0 : c.report().totalSeconds());
+            error += c.report() == null ? Double.NaN : c.report().functionalError();
+        }
         final Map<String, Object> extra = new LinkedHashMap<>();
-        extra.put("seconds", c.report() == null ? 0.0 : c.report().totalSeconds());
-        extra.put("functional_error", c.report() == null ? Double.NaN : c.report().functionalError());
-        extra.put("shape", c.outFeatures() + "x" + c.inFeatures());
+        extra.put("seconds", seconds);
+        extra.put("functional_error", error / factors.size());
+        if (factors.size() == 1) {
+            extra.put("shape", factors.get(0).outFeatures() + "x" + factors.get(0).inFeatures());
+        } else {
+            extra.put("members", factors.size());
+        }
         writeRecord("compress-" + task, Map.of(name, Checksums.of(bytes)), extra);
+    }
+
+    /** The factors of a finished task by projection, as written (their reports are null: reports are not stored). */
+    public Map<String, CompressedMatrix> taskFactors(String task) throws IOException {
+        if (!compressed(task)) throw new IllegalStateException("task '" + task + "' is not finished");
+        final Path tmp = Files.createTempFile("cospadi-task", ".cspd");
+        try {
+            Files.write(tmp, store.readAllBytes("factors/" + task + ".cspd"));
+            return CompressedFormat.read(tmp);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
     }
 
     /** The factors of a finished task, as written (their report is null: reports are not stored). */

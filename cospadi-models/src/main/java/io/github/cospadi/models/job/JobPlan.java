@@ -30,7 +30,8 @@ import java.util.TreeSet;
  * its partial Gram is one fused multiply-add chain over its tokens in order, and the Gram is the left fold
  * ((P₀ + P₁) + P₂) + … over chunk indices. So the bits depend on the plan only, never on the workers or the engine.
  *
- * <p>{@code compressor} keys (values as on the command line): {@code method} (cospadi, svd-llm, svd), {@code ratio},
+ * <p>{@code compressor} keys (values as on the command line): {@code method} (cospadi, svd-llm, svd, basis-sharing),
+ * {@code ratio},
  * {@code iterations}, {@code coder} (omp, iht), {@code schedule} (fast, reference), and optionally
  * {@code coding-interval}, {@code warmup}, {@code refresh-steps}, {@code power-iterations}, {@code init} (svd,
  * random-columns), {@code orientation} (input, output, auto; default auto), {@code square} (input or output: what
@@ -42,7 +43,9 @@ import java.util.TreeSet;
  * @param windowsSha256 SHA-256 of the windows' token ids ({@link #windowsDigest}); empty when the Grams are supplied
  * @param chunkWindows  windows per capture chunk (≥ 1; ignored when the Grams are supplied)
  * @param compressor    the compressor's settings (see above)
- * @param grouping      how projections form tasks: {@code none} (one task per projection; issue 12 adds groups)
+ * @param grouping      how projections form tasks ({@link io.github.cospadi.models.Grouping#spec}): {@code none} (one task
+ *                      per projection), {@code pairs} or a JSON list of projection-name groups (a group of two or more is
+ *                      one task with one shared dictionary, docs/design.md §5.8)
  * @param output        the assembly's settings (factor layout, dtypes), compared like the rest
  */
 public record JobPlan(String model, String calibration, int windows, String windowsSha256, int chunkWindows,
@@ -64,9 +67,8 @@ public record JobPlan(String model, String calibration, int windows, String wind
         }
         if (windows > 0 && chunkWindows < 1) throw new IllegalArgumentException("plan: chunkWindows must be positive, got " + chunkWindows);
         if (windows == 0) chunkWindows = 0;
-        if (grouping == null || !grouping.equals("none")) {
-            throw new IllegalArgumentException("plan: grouping must be 'none' (one task per projection), got '" + grouping + "'");
-        }
+        if (grouping == null) throw new IllegalArgumentException("plan: grouping must be none, pairs or a JSON list of projection-name groups, got null");
+        io.github.cospadi.models.Grouping.parse(grouping, "plan"); // checked here, resolved on the model by the job
         compressor = Collections.unmodifiableMap(new TreeMap<>(Objects.requireNonNull(compressor, "plan: compressor")));
         output = Collections.unmodifiableMap(new TreeMap<>(output == null ? Map.of() : output));
         for (String k : compressor.keySet()) {
@@ -75,6 +77,11 @@ public record JobPlan(String model, String calibration, int windows, String wind
         for (String k : List.of("method", "ratio", "iterations")) {
             if (!compressor.containsKey(k)) throw new IllegalArgumentException("plan: compressor setting '" + k + "' is missing");
         }
+    }
+
+    /** The plan's grouping ({@link #grouping} parsed). */
+    public io.github.cospadi.models.Grouping groups() {
+        return io.github.cospadi.models.Grouping.parse(grouping, "plan");
     }
 
     /** The number of capture chunks, ⌈windows / chunkWindows⌉ (0 when the Grams are supplied). */
@@ -131,7 +138,8 @@ public record JobPlan(String model, String calibration, int windows, String wind
             case "cospadi": return Method.COSPADI;
             case "svd-llm": return Method.SVD_LLM;
             case "svd": return Method.SVD;
-            default: throw new IllegalArgumentException("plan: compressor method must be cospadi, svd-llm or svd, got '" + name + "'");
+            case "basis-sharing": return Method.BASIS_SHARING;
+            default: throw new IllegalArgumentException("plan: compressor method must be cospadi, svd-llm, svd or basis-sharing, got '" + name + "'");
         }
     }
 

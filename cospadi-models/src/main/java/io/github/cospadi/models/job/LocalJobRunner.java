@@ -152,20 +152,36 @@ public final class LocalJobRunner {
         final int before = tasks.size() - pending.size();
         job.writeManifest("compress", before, tasks.size(), null);
         if (pending.isEmpty()) return 0;
-        final Map<String, CalibrationStats> grams = job.grams(pending);
+        final Map<String, List<String>> units = job.units(model);
+        final List<List<String>> pendingUnits = new ArrayList<>();
+        final Map<List<String>, String> taskOf = new java.util.HashMap<>();
+        final List<String> projections = new ArrayList<>();
+        for (String t : pending) {
+            pendingUnits.add(units.get(t));
+            taskOf.put(units.get(t), t);
+            projections.addAll(units.get(t));
+        }
+        final Map<String, CalibrationStats> grams = job.grams(projections);
         final Compressor compressor = job.plan().buildCompressor();
+        int done = 0;
+        for (String t : tasks) if (!pending.contains(t)) done += units.get(t).size();
+        final int projectionsBefore = done;
+        int all = 0;
+        for (List<String> u : units.values()) all += u.size();
+        final int total = all;
+        // progress counts projections (a group's members one by one), the ETA scaled to all of them
         final ProgressListener relay = e -> {
-            final int done = before + e.iteration();
-            final long scaled = (long) (e.elapsed().toNanos() * (double) done / e.iteration());
-            final ProgressEvent f = new ProgressEvent("compress", done, tasks.size(), e.objective(), Duration.ofNanos(scaled), e.subject());
+            final int d = projectionsBefore + e.iteration();
+            final long scaled = (long) (e.elapsed().toNanos() * (double) d / e.iteration());
+            final ProgressEvent f = new ProgressEvent("compress", d, total, e.objective(), Duration.ofNanos(scaled), e.subject());
             progress.onProgress(f);
             if (f.isCancelled()) e.cancel();
         };
-        new ModelCompressor(compressor, workers, relay).compress(model, grams, pending, (name, c) -> {
+        new ModelCompressor(compressor, workers, relay).compressUnits(model, grams, pendingUnits, null, (names, factors) -> {
             try {
-                job.writeFactors(name, c);
+                job.writeFactors(taskOf.get(names), names, factors);
             } catch (IOException x) {
-                throw new UncheckedIOException("writing the factors of '" + name + "'", x);
+                throw new UncheckedIOException("writing the factors of task '" + taskOf.get(names) + "'", x);
             }
         });
         job.writeManifest("assembly", tasks.size(), tasks.size(), null);
@@ -175,7 +191,13 @@ public final class LocalJobRunner {
     /** The factors of every projection of a finished job, in the model's projection order. */
     public static Map<String, CompressedMatrix> factors(CompressionJob job, CompressibleModel model) throws IOException {
         final Map<String, CompressedMatrix> out = new LinkedHashMap<>();
-        for (var p : model.projections()) out.put(p.name(), job.factors(p.name()));
+        final Map<String, CompressedMatrix> read = new java.util.HashMap<>();
+        for (String t : job.compressionTasks(model)) read.putAll(job.taskFactors(t));
+        for (var p : model.projections()) {
+            final CompressedMatrix c = read.get(p.name());
+            if (c == null) throw new IllegalStateException("the job's factors hold nothing for projection '" + p.name() + "'");
+            out.put(p.name(), c);
+        }
         return out;
     }
 }

@@ -34,9 +34,48 @@ class CompressionJobTest {
     }
 
     static JobPlan plan(String ratio) {
+        return plan(ratio, "none");
+    }
+
+    static JobPlan plan(String ratio, String grouping) {
         return new JobPlan(model.toString(), "random test windows", WINDOWS.size(), JobPlan.windowsDigest(WINDOWS), 3,
-                Map.of("method", "cospadi", "ratio", ratio, "iterations", "3", "coder", "omp", "schedule", "fast"), "none",
+                Map.of("method", "cospadi", "ratio", ratio, "iterations", "3", "coder", "omp", "schedule", "fast"), grouping,
                 Map.of("factors", "BF16"));
+    }
+
+    /**
+     * A grouped plan (Basis Sharing's pairs): one task per group, the same bytes for 1 and 2 workers, factors equal to
+     * the in-process {@code ModelCompressor.compressGroups} bit for bit, a group's members sharing one dictionary when
+     * read back, and the assembly's factor file spanning the pair of layers.
+     */
+    @Test
+    void aGroupedJobIsOneTaskPerGroupAndMatchesTheInProcessGroups(@TempDir Path dir) throws IOException {
+        final Map<String, Map<String, byte[]>> byWorkers = new TreeMap<>();
+        Map<String, io.github.cospadi.CompressedMatrix> factors = null;
+        CompressionJob last = null;
+        for (int workers : new int[]{1, 2}) {
+            final CompressionJob job = CompressionJob.open(JobStore.local(dir.resolve("w" + workers)), plan("0.3", "pairs"));
+            job.putWindows(WINDOWS);
+            final LlamaModel m = load(workers);
+            assertEquals(9, new LocalJobRunner(workers, Parallelism.threads(workers), null).run(job, m),
+                    "5 shared pairs (q, k, v, gate, up) and o, down of each layer");
+            assertTrue(job.compressionTasks(m).contains("model.layers.0.self_attn.q_proj.weight+1"), job.compressionTasks(m).toString());
+            byWorkers.put("w" + workers, results(dir.resolve("w" + workers)));
+            factors = LocalJobRunner.factors(job, m);
+            last = job;
+        }
+        assertSameResults(byWorkers.get("w1"), byWorkers.get("w2"), "grouped, 2 workers");
+        final LlamaModel m = load(1);
+        final Map<String, CalibrationStats> grams = last.grams(m.projectionNames());
+        final Map<String, io.github.cospadi.CompressedMatrix> inProcess = new io.github.cospadi.models.ModelCompressor(
+                last.plan().buildCompressor(), 1, null).compressGroups(m, grams, io.github.cospadi.models.Grouping.pairs(), null);
+        for (String n : m.projectionNames()) {
+            assertArrayEquals(inProcess.get(n).reconstruct().data, factors.get(n).reconstruct().data, n);
+        }
+        assertSame(factors.get("model.layers.0.mlp.up_proj.weight").dictionaryView(), factors.get("model.layers.1.mlp.up_proj.weight").dictionaryView(),
+                "the members of a group share one dictionary when read back");
+        final Map<String, String> files = JobAssembly.writeFactorFiles(m, factors, dir.resolve("out"), io.github.cospadi.io.CompressedFormat.Precision.F32);
+        assertEquals(java.util.Set.of("compressed/layers-0-1.cspd"), files.keySet(), "one file for the pair of layers");
     }
 
     static LlamaModel load(int threads) throws IOException {
@@ -150,8 +189,12 @@ class CompressionJobTest {
         assertEquals(p, JobPlan.fromJson(p.toJson(), "plan.json"));
         assertEquals(3, p.chunks());
         final IllegalArgumentException g = assertThrows(IllegalArgumentException.class, () -> new JobPlan("m", "c", 0, "", 0,
-                Map.of("method", "cospadi", "ratio", "0.2", "iterations", "3"), "pairs", Map.of()));
-        assertTrue(g.getMessage().contains("grouping must be 'none'"), g.getMessage());
+                Map.of("method", "cospadi", "ratio", "0.2", "iterations", "3"), "triples", Map.of()));
+        assertTrue(g.getMessage().contains("grouping must be none, pairs or a JSON list") && g.getMessage().contains("'triples'"), g.getMessage());
+        final JobPlan groups = new JobPlan("m", "c", 0, "", 0, Map.of("method", "cospadi", "ratio", "0.2", "iterations", "3"),
+                io.github.cospadi.models.Grouping.of(List.of(List.of("a.q_proj", "b.q_proj"))).spec(), Map.of());
+        assertEquals(groups, JobPlan.fromJson(groups.toJson(), "plan.json"), "user groups round-trip through the plan");
+        assertEquals("[[\"a.q_proj\",\"b.q_proj\"]]", groups.grouping());
         final IllegalArgumentException k = assertThrows(IllegalArgumentException.class, () -> new JobPlan("m", "c", 0, "", 0,
                 Map.of("method", "cospadi", "ratio", "0.2", "iterations", "3", "ratoi", "1"), "none", Map.of()));
         assertTrue(k.getMessage().contains("unknown compressor setting 'ratoi'"), k.getMessage());
