@@ -185,16 +185,18 @@ public final class ModelCompressor {
                     }
                     synchronized (lock) {
                         if (failure.get() != null || cancelled.get()) return;
+                        // the unit is handed on (and a job's factors written) before its progress events
                         for (int m = 0; m < g.size(); m++) {
-                            final CompressedMatrix c = members.get(m);
-                            results.put(g.get(m), c);
-                            if (done != null) done.accept(g.get(m), c);
+                            results.put(g.get(m), members.get(m));
+                            if (done != null) done.accept(g.get(m), members.get(m));
+                        }
+                        if (unitDone != null) unitDone.accept(g, members);
+                        for (int m = 0; m < g.size(); m++) {
                             final ProgressEvent e = new ProgressEvent("compress", finished.incrementAndGet(), projections,
-                                    c.report().functionalError(), Duration.ofNanos(System.nanoTime() - start), g.get(m));
+                                    members.get(m).report().functionalError(), Duration.ofNanos(System.nanoTime() - start), g.get(m));
                             progress.onProgress(e);
                             if (e.isCancelled()) cancelled.set(true);
                         }
-                        if (unitDone != null) unitDone.accept(g, members);
                     }
                 } catch (CancellationException | Error t) {
                     failure.compareAndSet(null, t);
