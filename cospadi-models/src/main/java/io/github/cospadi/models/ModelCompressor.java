@@ -129,6 +129,22 @@ public final class ModelCompressor {
         return run(model, grams, units, done, unitDone);
     }
 
+    /**
+     * One unit's factors, in the unit's order: {@link Compressor#compress} for a projection alone,
+     * {@link Compressor#compressGroup} (one shared dictionary) for a group. The Grams are trusted (checked at the door).
+     */
+    public static List<CompressedMatrix> compressUnit(Compressor compressor, CompressibleModel model, List<String> names,
+                                                      Map<String, CalibrationStats> grams) {
+        if (names.size() == 1) return List.of(compressor.compress(model.weight(names.get(0)), grams.get(names.get(0))));
+        final List<org.ejml.data.FMatrixRMaj> weights = new ArrayList<>();
+        final List<CalibrationStats> stats = new ArrayList<>();
+        for (String n : names) {
+            weights.add(model.weight(n));
+            stats.add(grams.get(n));
+        }
+        return compressor.compressGroup(weights, stats).members();
+    }
+
     /** The projection's Gram exists and has its input size, or an exception naming the projection. */
     private static void requireGram(Projection p, Map<String, CalibrationStats> grams) {
         final CalibrationStats g = grams.get(p.name());
@@ -171,18 +187,7 @@ public final class ModelCompressor {
                 try {
                     final Compressor compressor = compressors.apply(g.get(0));
                     if (compressor == null) throw new IllegalArgumentException("no compressor for the projection");
-                    final List<CompressedMatrix> members;
-                    if (g.size() == 1) {
-                        members = List.of(compressor.compress(model.weight(g.get(0)), grams.get(g.get(0))));
-                    } else {
-                        final List<org.ejml.data.FMatrixRMaj> weights = new ArrayList<>();
-                        final List<CalibrationStats> stats = new ArrayList<>();
-                        for (String n : g) {
-                            weights.add(model.weight(n));
-                            stats.add(grams.get(n));
-                        }
-                        members = compressor.compressGroup(weights, stats).members();
-                    }
+                    final List<CompressedMatrix> members = compressUnit(compressor, model, g, grams);
                     synchronized (lock) {
                         if (failure.get() != null || cancelled.get()) return;
                         // the unit is handed on (and a job's factors written) before its progress events

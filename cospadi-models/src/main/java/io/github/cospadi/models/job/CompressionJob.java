@@ -342,18 +342,7 @@ public final class CompressionJob {
     public Map<String, CompressedMatrix> compress(CompressibleModel model, Compressor compressor, String task) throws IOException {
         final List<String> names = members(model, task);
         final Map<String, CalibrationStats> g = grams(names);
-        final List<CompressedMatrix> factors;
-        if (names.size() == 1) {
-            factors = List.of(compressor.compress(model.weight(names.get(0)), g.get(names.get(0))));
-        } else {
-            final List<org.ejml.data.FMatrixRMaj> weights = new ArrayList<>();
-            final List<CalibrationStats> stats = new ArrayList<>();
-            for (String n : names) {
-                weights.add(model.weight(n));
-                stats.add(g.get(n));
-            }
-            factors = compressor.compressGroup(weights, stats).members();
-        }
+        final List<CompressedMatrix> factors = io.github.cospadi.models.ModelCompressor.compressUnit(compressor, model, names, g);
         writeFactors(task, names, factors);
         final Map<String, CompressedMatrix> out = new LinkedHashMap<>();
         for (int i = 0; i < names.size(); i++) out.put(names.get(i), factors.get(i));
