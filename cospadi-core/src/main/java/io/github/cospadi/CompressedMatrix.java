@@ -4,6 +4,7 @@ import io.github.cospadi.common.Parallelism;
 import io.github.cospadi.common.Orientation;
 
 import io.github.cospadi.internal.Checks;
+import io.github.cospadi.internal.DenseOps;
 import io.github.cospadi.internal.FloatOps;
 import io.github.cospadi.sparse.ColumnSparseMatrix;
 import org.ejml.data.FMatrixRMaj;
@@ -95,7 +96,7 @@ public final class CompressedMatrix {
             final float[] st = new float[d2 * k]; // Sᵀ, d2 × k
             for (int j = 0; j < columns; j++) for (int t = j * s; t < (j + 1) * s; t++) st[j * k + rows[t]] += values[t];
             final float[] dt = new float[k * d1]; // Dᵀ, k × d1
-            for (int r = 0; r < d1; r++) for (int i = 0; i < k; i++) dt[i * d1 + r] = dictionary.data[r * k + i];
+            DenseOps.transpose(dictionary.data, d1, k, dt);
             FloatOps.get().gemmTransposedA(st, k, dt, d1, w.data, 0, d2);
         }
         return w;
@@ -109,7 +110,7 @@ public final class CompressedMatrix {
         if (orientation == Orientation.OUTPUT) return reconstructOutput();
         final int d1 = inFeatures(), d2 = outFeatures(), k = atoms(), s = nonzerosPerColumn();
         final float[] dt = new float[k * d1]; // atoms contiguous
-        for (int r = 0; r < d1; r++) for (int i = 0; i < k; i++) dt[i * d1 + r] = dictionary.data[r * k + i];
+        DenseOps.transpose(dictionary.data, d1, k, dt);
         final FMatrixRMaj w = new FMatrixRMaj(d2, d1);
         final FloatOps ops = FloatOps.get();
         final int[] rows = codes.rowIndices();
@@ -129,7 +130,7 @@ public final class CompressedMatrix {
         // Ŵ[:, j] = Σ_t values[t]·D[:, rows[t]] accumulated as Ŵᵀ rows against Dᵀ rows (unit stride), each entry the same
         // float multiply-then-add chain over t as the entry-by-entry loop, then transposed
         final float[] dt = new float[k * d2];
-        for (int r = 0; r < d2; r++) for (int i = 0; i < k; i++) dt[i * d2 + r] = dictionary.data[r * k + i];
+        DenseOps.transpose(dictionary.data, d2, k, dt);
         final float[] wt = new float[d1 * d2];
         for (int j = 0; j < d1; j++) {
             final int base = j * d2;
@@ -140,13 +141,7 @@ public final class CompressedMatrix {
             }
         }
         final FMatrixRMaj w = new FMatrixRMaj(d2, d1);
-        for (int j0 = 0; j0 < d1; j0 += 32) {
-            final int j1 = Math.min(d1, j0 + 32);
-            for (int r0 = 0; r0 < d2; r0 += 32) {
-                final int r1 = Math.min(d2, r0 + 32);
-                for (int j = j0; j < j1; j++) for (int r = r0; r < r1; r++) w.data[r * d1 + j] = wt[j * d2 + r];
-            }
-        }
+        DenseOps.transpose(wt, d1, d2, w.data);
         return w;
     }
 

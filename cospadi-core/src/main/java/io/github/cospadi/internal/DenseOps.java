@@ -81,6 +81,26 @@ public final class DenseOps {
         return C;
     }
 
+    /** Tile edge of {@link #transpose}: a 32 × 32 float tile of source and target fits L1. */
+    private static final int TILE = 32;
+
+    /**
+     * t (cols × rows) = aᵀ for a (rows × cols), both row-major, in square tiles so that neither side is walked with a
+     * stride of a whole row per element (the plain loop ran at one cache miss per element on 256 × 1536).
+     */
+    public static void transpose(float[] a, int rows, int cols, float[] t) {
+        for (int i0 = 0; i0 < rows; i0 += TILE) {
+            final int i1 = Math.min(rows, i0 + TILE);
+            for (int j0 = 0; j0 < cols; j0 += TILE) {
+                final int j1 = Math.min(cols, j0 + TILE);
+                for (int i = i0; i < i1; i++) {
+                    final int src = i * cols;
+                    for (int j = j0; j < j1; j++) t[j * rows + i] = a[src + j];
+                }
+            }
+        }
+    }
+
     /** The double copy of a float matrix (same shape). */
     public static DMatrixRMaj toDouble(FMatrixRMaj a) {
         final DMatrixRMaj out = new DMatrixRMaj(a.numRows, a.numCols);

@@ -2,6 +2,7 @@ package io.github.cospadi.kernel;
 
 import io.github.cospadi.common.Parallelism;
 import io.github.cospadi.internal.Checks;
+import io.github.cospadi.internal.DenseOps;
 import io.github.cospadi.internal.FloatOps;
 import org.ejml.data.FMatrixRMaj;
 
@@ -36,33 +37,13 @@ final class Kernels {
         final float[] ct = new float[n * rows];
         parallelism.forEachBlock(n, GEMM_ROWS, (from, to) -> FloatOps.get().gemmTransposedA(b, m, xt, rows, ct, from, to));
         final FMatrixRMaj c = new FMatrixRMaj(rows, n);
-        transpose(ct, n, rows, c.data);
+        DenseOps.transpose(ct, n, rows, c.data);
         return c;
     }
 
     static float[] transpose(FMatrixRMaj a) {
         final float[] t = new float[a.numRows * a.numCols];
-        transpose(a.data, a.numRows, a.numCols, t);
+        DenseOps.transpose(a.data, a.numRows, a.numCols, t);
         return t;
-    }
-
-    /** Tile edge of {@link #transpose(float[], int, int, float[])}: a 32 × 32 float tile of source and target fits L1. */
-    private static final int TILE = 32;
-
-    /**
-     * t (cols × rows) = aᵀ for a (rows × cols), both row-major, in square tiles so that neither side is walked with a
-     * stride of a whole row per element (the plain loop ran at one cache miss per element on 256 × 1536).
-     */
-    static void transpose(float[] a, int rows, int cols, float[] t) {
-        for (int i0 = 0; i0 < rows; i0 += TILE) {
-            final int i1 = Math.min(rows, i0 + TILE);
-            for (int j0 = 0; j0 < cols; j0 += TILE) {
-                final int j1 = Math.min(cols, j0 + TILE);
-                for (int i = i0; i < i1; i++) {
-                    final int src = i * cols;
-                    for (int j = j0; j < j1; j++) t[j * rows + i] = a[src + j];
-                }
-            }
-        }
     }
 }

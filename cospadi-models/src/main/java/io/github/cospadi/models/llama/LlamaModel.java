@@ -261,11 +261,7 @@ public final class LlamaModel implements LanguageModel {
         hidden(tokens, listener, java.util.Objects.requireNonNull(parallelism, "parallelism"));
     }
 
-    /** The residual stream after the last block (tokens × hidden). */
-    private FMatrixRMaj hidden(int[] tokens, ProjectionListener listener) {
-        return hidden(tokens, listener, parallelism);
-    }
-
+    /** The residual stream after the last block (tokens × hidden), the pass on {@code par}'s threads. */
     private FMatrixRMaj hidden(int[] tokens, ProjectionListener listener, Parallelism par) {
         final FMatrixRMaj x = embed(tokens);
         final double[][] rope = rope(0, tokens.length, config.headDim(), config.ropeTheta());
