@@ -1,6 +1,7 @@
 package io.github.cospadi.common;
 
 
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.Future;
@@ -94,6 +95,33 @@ public final class Parallelism {
         if (t instanceof RuntimeException) throw (RuntimeException) t;
         if (t instanceof Error) throw (Error) t;
         if (t != null) throw new IllegalStateException(t);
+    }
+
+    /**
+     * Runs {@code worker} on the calling thread and on {@code count − 1} new daemon threads ({@code cospadi-NAME-i},
+     * spaces of {@code name} as dashes) and returns when every copy has returned: the loop of a work queue whose tasks
+     * are long and may use a {@link Parallelism} of their own (so they do not run on its pool). The workers share their
+     * queue, results and failures through {@code worker} itself. If the calling thread is interrupted while it waits,
+     * the other threads are interrupted and a {@link CancellationException} "NAME interrupted" is thrown.
+     */
+    public static void onThreads(String name, int count, Runnable worker) {
+        final List<Thread> threads = new ArrayList<>();
+        for (int w = 1; w < count; w++) {
+            final Thread t = new Thread(worker, "cospadi-" + name.replace(' ', '-') + "-" + w);
+            t.setDaemon(true);
+            t.start();
+            threads.add(t);
+        }
+        worker.run();
+        for (Thread t : threads) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                for (Thread u : threads) u.interrupt();
+                Thread.currentThread().interrupt();
+                throw new CancellationException(name + " interrupted");
+            }
+        }
     }
 
     @Override

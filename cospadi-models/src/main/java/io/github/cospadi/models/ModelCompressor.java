@@ -212,23 +212,11 @@ public final class ModelCompressor {
                 }
             }
         };
-        final List<Thread> threads = new ArrayList<>();
-        for (int w = 1; w < Math.min(workers, order.size()); w++) {
-            final Thread t = new Thread(worker, "cospadi-model-" + w);
-            t.setDaemon(true);
-            t.start();
-            threads.add(t);
-        }
-        worker.run();
-        for (Thread t : threads) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                cancelled.set(true);
-                for (Thread u : threads) u.interrupt();
-                Thread.currentThread().interrupt();
-                throw new CancellationException("model compression interrupted");
-            }
+        try {
+            io.github.cospadi.common.Parallelism.onThreads("model compression", Math.min(workers, order.size()), worker);
+        } catch (CancellationException e) {
+            cancelled.set(true);
+            throw e;
         }
         final Throwable t = failure.get();
         if (t instanceof RuntimeException) throw (RuntimeException) t;

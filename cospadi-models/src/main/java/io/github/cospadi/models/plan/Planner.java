@@ -156,22 +156,7 @@ public final class Planner {
                 }
             }
         };
-        final List<Thread> threads = new ArrayList<>();
-        for (int w = 1; w < Math.min(workers, n); w++) {
-            final Thread t = new Thread(worker, "cospadi-" + what.replace(' ', '-') + "-" + w);
-            t.setDaemon(true);
-            t.start();
-            threads.add(t);
-        }
-        worker.run();
-        for (Thread t : threads) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new java.util.concurrent.CancellationException(what + " interrupted");
-            }
-        }
+        io.github.cospadi.common.Parallelism.onThreads(what, Math.min(workers, n), worker);
         if (failure.get() != null) throw failure.get();
     }
 }
