@@ -94,47 +94,47 @@ public final class LocalJobRunner {
         final Parallelism each = concurrent > 1 ? Parallelism.sequential() : parallelism;
         final java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger(chunks - pending.size());
         final java.util.concurrent.atomic.AtomicBoolean cancelled = new java.util.concurrent.atomic.AtomicBoolean();
-        try {
-            Parallelism.threads(Math.max(1, concurrent)).forEachBlock(pending.size(), 1, (from, to) -> {
-                for (int i = from; i < to; i++) {
-                    if (cancelled.get() || Thread.currentThread().isInterrupted()) throw new CancellationException("calibration capture interrupted");
-                    final int c = pending.get(i);
-                    try {
-                        job.capture(model, c, each);
-                    } catch (IOException x) {
-                        throw new UncheckedIOException("capturing chunk " + c, x);
-                    }
-                    final int d = done.incrementAndGet();
-                    final ProgressEvent e = new ProgressEvent("capture", d, chunks, Double.NaN, Duration.ofNanos(System.nanoTime() - start), "chunk " + c);
-                    synchronized (progress) {
-                        progress.onProgress(e);
-                    }
-                    if (e.isCancelled()) {
-                        cancelled.set(true);
-                        throw new CancellationException("calibration capture cancelled after " + d + " of " + chunks + " chunks");
-                    }
-                }
-            });
-        } catch (UncheckedIOException x) {
-            throw x.getCause();
-        }
+        forEach(concurrent, pending.size(), i -> {
+            if (cancelled.get() || Thread.currentThread().isInterrupted()) throw new CancellationException("calibration capture interrupted");
+            final int c = pending.get(i);
+            job.capture(model, c, each);
+            final int d = done.incrementAndGet();
+            final ProgressEvent e = new ProgressEvent("capture", d, chunks, Double.NaN, Duration.ofNanos(System.nanoTime() - start), "chunk " + c);
+            synchronized (progress) {
+                progress.onProgress(e);
+            }
+            if (e.isCancelled()) {
+                cancelled.set(true);
+                throw new CancellationException("calibration capture cancelled after " + d + " of " + chunks + " chunks");
+            }
+        });
         // the reductions: one per Gram group, the groups split between the workers (each sums its chunks in order)
         final List<String> unreduced = new ArrayList<>();
         for (String g : job.gramGroups()) if (!job.reduced(g)) unreduced.add(g);
+        forEach(workers, unreduced.size(), i -> job.reduce(unreduced.get(i)));
+        job.deletePartials();
+    }
+
+    /** One item of {@link #forEach}. */
+    private interface Item {
+        void run(int i) throws IOException;
+    }
+
+    /** Items 0..n−1 on up to {@code threads} threads, each item whole on one; the first IOException is rethrown as is. */
+    private static void forEach(int threads, int n, Item item) throws IOException {
         try {
-            Parallelism.threads(Math.max(1, Math.min(workers, unreduced.size()))).forEachBlock(unreduced.size(), 1, (from, to) -> {
+            Parallelism.threads(Math.max(1, Math.min(threads, n))).forEachBlock(n, 1, (from, to) -> {
                 for (int i = from; i < to; i++) {
                     try {
-                        job.reduce(unreduced.get(i));
+                        item.run(i);
                     } catch (IOException x) {
-                        throw new UncheckedIOException("reducing the Gram of '" + unreduced.get(i) + "'", x);
+                        throw new UncheckedIOException(x);
                     }
                 }
             });
         } catch (UncheckedIOException x) {
             throw x.getCause();
         }
-        job.deletePartials();
     }
 
     /** The compression stage: every unfinished task, largest first, on the workers; returns how many ran. */
