@@ -402,20 +402,6 @@ public final class CompressionJob {
         }
     }
 
-    /** The factors of a finished task, as written (their report is null: reports are not stored). */
-    public CompressedMatrix factors(String task) throws IOException {
-        if (!compressed(task)) throw new IllegalStateException("task '" + task + "' is not finished");
-        final Path tmp = Files.createTempFile("cospadi-task", ".cspd");
-        try {
-            Files.write(tmp, store.readAllBytes("factors/" + task + ".cspd"));
-            final CompressedMatrix c = CompressedFormat.read(tmp).get(task);
-            if (c == null) throw new IOException(store.location() + "/factors/" + task + ".cspd does not hold '" + task + "'");
-            return c;
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
-
     /** A finished task's record value ({@code seconds}, {@code functional_error}) as a number. */
     public double recordValue(String taskId, String key) throws IOException {
         final Object v = JsonParser.parseExactObject(new String(store.readAllBytes("tasks/" + taskId + ".json"), StandardCharsets.UTF_8), taskId).get(key);
