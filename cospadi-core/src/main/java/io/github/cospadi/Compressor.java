@@ -131,6 +131,17 @@ public final class Compressor {
     }
 
     /**
+     * The one side AUTO compresses a d2 × d1 matrix on, or AUTO for both ways: by shape (when {@link Builder#autoByShape})
+     * the orientation whose dictionary side is the smaller one (docs/benchmarks.md §10: it agreed with the full choice on
+     * every non-square matrix measured), for a square matrix {@link Builder#squareOrientation}.
+     */
+    private Orientation autoSide(int d2, int d1) {
+        if (!autoByShape) return Orientation.AUTO;
+        if (d1 != d2) return d1 > d2 ? Orientation.OUTPUT : Orientation.INPUT;
+        return squareOrientation;
+    }
+
+    /**
      * Compresses {@code weight} (outFeatures × inFeatures) using the calibration statistics of its inputs
      * (inFeatures × inFeatures Gram). {@code calibration} may be null only for data-free compression.
      *
@@ -141,14 +152,9 @@ public final class Compressor {
     public CompressedMatrix compress(FMatrixRMaj weight, CalibrationStats calibration) {
         Objects.requireNonNull(weight, "weight");
         Checks.nonEmpty("weight", weight);
-        // AUTO by shape: the orientation whose dictionary side is the smaller one (docs/benchmarks.md §10: it agreed with
-        // the full choice on every non-square matrix measured); square matrices both ways unless squareOrientation says
         List<Learner> chosen = learners;
-        if (learners.size() == 2 && autoByShape && weight.numCols != weight.numRows) {
-            chosen = List.of(learners.get(weight.numCols > weight.numRows ? 1 : 0));
-        } else if (learners.size() == 2 && autoByShape && squareOrientation != Orientation.AUTO) {
-            chosen = List.of(learners.get(squareOrientation == Orientation.OUTPUT ? 1 : 0));
-        }
+        final Orientation side = learners.size() == 2 ? autoSide(weight.numRows, weight.numCols) : Orientation.AUTO;
+        if (side != Orientation.AUTO) chosen = List.of(learners.get(side == Orientation.OUTPUT ? 1 : 0));
         final Budget[] budgets = new Budget[chosen.size()]; // impossible budgets are rejected before any work
         for (int i = 0; i < budgets.length; i++) budgets[i] = budget(weight.numRows, weight.numCols, chosen.get(i).orientation());
         CompressedMatrix best = null, other = null;
@@ -243,8 +249,7 @@ public final class Compressor {
         final List<Orientation> sides;
         if (method != Method.COSPADI || orientation == Orientation.INPUT || !sameOut) sides = List.of(Orientation.INPUT);
         else if (orientation == Orientation.OUTPUT) sides = List.of(Orientation.OUTPUT);
-        else if (autoByShape && d1 != d2) sides = List.of(d1 > d2 ? Orientation.OUTPUT : Orientation.INPUT);
-        else if (autoByShape && squareOrientation != Orientation.AUTO) sides = List.of(squareOrientation);
+        else if (autoSide(d2, d1) != Orientation.AUTO) sides = List.of(autoSide(d2, d1));
         else sides = List.of(Orientation.INPUT, Orientation.OUTPUT);
         for (Orientation side : sides) { // impossible budgets are rejected before any work
             if (side == Orientation.INPUT) budget((int) columns, d1, Orientation.INPUT);
