@@ -64,6 +64,17 @@ public final class Planner {
      */
     public static Result plan(LlamaModel model, Map<String, CalibrationStats> grams, double ratio, Compressor probe, double rho,
                               boolean svdOnly, List<int[]> windows, int workers, Progress progress, double spread) {
+        return plan(model, grams, ratio, probe, rho, svdOnly, windows, workers, progress, spread, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #plan(LlamaModel, Map, double, Compressor, double, boolean, List, int, Progress, double)}, with the
+     * sensitivities measured per projection type in {@code bands} depth bands ({@link Sensitivity#measure(LlamaModel,
+     * Map, List, java.util.function.Function, double, int, int, Sensitivity.Progress)}; {@code bands} ≥ the number of
+     * layers measures every projection alone).
+     */
+    public static Result plan(LlamaModel model, Map<String, CalibrationStats> grams, double ratio, Compressor probe, double rho,
+                              boolean svdOnly, List<int[]> windows, int workers, Progress progress, double spread, int bands) {
         if (!(spread > 0)) throw new IllegalArgumentException("spread must be positive, got " + spread);
         final double[] offered = java.util.Arrays.stream(CANDIDATE_RATIOS).filter(g -> Math.abs(g - ratio) <= spread + 1e-12).toArray();
         final boolean dense = ratio - spread <= 0;
@@ -95,7 +106,7 @@ public final class Planner {
                 ranks.put(p.name(), r);
             }
         }
-        final Map<String, Sensitivity.Result> sens = Sensitivity.measure(model, grams, windows, ranks::get, ratio, workers,
+        final Map<String, Sensitivity.Result> sens = Sensitivity.measure(model, grams, windows, ranks::get, ratio, bands, workers,
                 (done, total, name) -> listener.onProjection("sensitivity", done, total, name));
         final double sensitivitySeconds = (System.nanoTime() - t0) / 1e9;
         t0 = System.nanoTime();

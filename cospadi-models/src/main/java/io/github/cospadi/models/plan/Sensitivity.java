@@ -60,15 +60,35 @@ public final class Sensitivity {
      */
     public static Map<String, Result> measure(LlamaModel model, Map<String, CalibrationStats> grams, List<int[]> windows,
                                               java.util.function.Function<String, Integer> ranks, double ratio, int workers, Progress progress) {
+        return measure(model, grams, windows, ranks, ratio, Integer.MAX_VALUE, workers, progress);
+    }
+
+    /**
+     * As {@link #measure(LlamaModel, Map, List, java.util.function.Function, double, int, Progress)}, measured per
+     * projection type and depth band (docs/design.md §12): the layers are cut into {@code bands} consecutive bands
+     * (band b holds layers ⌊b·L/B⌋ … ⌊(b+1)·L/B⌋ − 1), and the projections of one type in one band are perturbed
+     * together, one measurement ΔL_g for the group g, shared by its members as w_m = max(ΔL_g, 0) / Σ_{m∈g} e_m². With
+     * {@code bands} ≥ L every group is one projection and this is the per-projection measurement exactly. The cost is
+     * one perturbation per group instead of per projection: 7·B rather than 7·L reruns from the group's first layer.
+     * Each member's {@link Result#lossDelta} is its group's ΔL_g; {@code progress} hears one call per group, named
+     * after its first member.
+     */
+    public static Map<String, Result> measure(LlamaModel model, Map<String, CalibrationStats> grams, List<int[]> windows,
+                                              java.util.function.Function<String, Integer> ranks, double ratio, int bands, int workers,
+                                              Progress progress) {
         if (windows == null || windows.isEmpty()) throw new IllegalArgumentException("windows must be non-empty");
         for (int i = 0; i < windows.size(); i++) {
             if (windows.get(i).length < 2) throw new IllegalArgumentException("window " + i + " has " + windows.get(i).length + " tokens; at least 2 are needed");
         }
         if (workers < 1) throw new IllegalArgumentException("workers must be positive, got " + workers);
+        if (bands < 1) throw new IllegalArgumentException("bands must be positive, got " + bands);
         final List<Projection> projections = model.projections();
         for (Projection p : projections) {
             if (grams.get(p.name()) == null) throw new IllegalArgumentException("no calibration Gram for projection '" + p.name() + "'");
         }
+        final int perLayer = LlamaModel.PROJECTIONS.size();
+        final int layers = projections.size() / perLayer;
+        final List<int[]> groups = groups(layers, perLayer, bands);
         final Compressor svd = Compressor.builder().method(Method.SVD_LLM).ratio(ratio).parallelism(Parallelism.sequential()).build();
         final List<List<FMatrixRMaj>> streams = new ArrayList<>();
         double base = 0;
@@ -81,38 +101,77 @@ public final class Sensitivity {
         }
         final double baseLoss = base / tokens;
         final long scored = tokens;
-        final int perLayer = LlamaModel.PROJECTIONS.size();
         final Result[] results = new Result[projections.size()];
-        Planner.parallel("sensitivity measurement", projections.size(), workers, i -> {
-            final Projection p = projections.get(i);
-            try {
-                final Integer rank = ranks.apply(p.name());
-                final Compressor perturbation = rank == null ? svd
-                        : Compressor.builder().method(Method.SVD_LLM).rank(rank).parallelism(Parallelism.sequential()).build();
-                final CompressedMatrix c = perturbation.compress(model.weight(p.name()), grams.get(p.name()));
-                final double e = c.report().functionalError();
-                Result r;
-                if (!(e > 0) || !Double.isFinite(e)) {
-                    r = new Result(Double.isFinite(e) ? e : 0, 0, 0, false);
-                } else {
-                    final LlamaModel perturbed = model.copy();
-                    perturbed.replace(p.name(), DenseLinear.wrap(c.reconstruct()));
-                    final int layer = i / perLayer;
-                    double nats = 0;
-                    for (int wi = 0; wi < windows.size(); wi++) nats += Sensitivity.nats(perturbed.logitsFrom(layer, streams.get(wi).get(layer)), windows.get(wi));
-                    final double delta = nats / scored - baseLoss;
-                    r = new Result(e, delta, Math.max(delta, 0) / (e * e), delta < 0);
+        Planner.parallel("sensitivity measurement", groups.size(), workers, gi -> {
+            final int[] members = groups.get(gi);
+            final double[] errors = new double[members.length];
+            final FMatrixRMaj[] approx = new FMatrixRMaj[members.length];
+            double sumSquares = 0;
+            for (int j = 0; j < members.length; j++) {
+                final Projection p = projections.get(members[j]);
+                try {
+                    final Integer rank = ranks.apply(p.name());
+                    final Compressor perturbation = rank == null ? svd
+                            : Compressor.builder().method(Method.SVD_LLM).rank(rank).parallelism(Parallelism.sequential()).build();
+                    final CompressedMatrix c = perturbation.compress(model.weight(p.name()), grams.get(p.name()));
+                    final double e = c.report().functionalError();
+                    if (e > 0 && Double.isFinite(e)) {
+                        errors[j] = e;
+                        approx[j] = c.reconstruct();
+                        sumSquares += e * e;
+                    } else {
+                        errors[j] = Double.isFinite(e) ? e : 0;
+                    }
+                } catch (RuntimeException t) {
+                    throw new IllegalStateException("sensitivity of '" + p.name() + "': " + t.getMessage(), t);
                 }
-                results[i] = r;
-            } catch (RuntimeException t) {
-                throw new IllegalStateException("sensitivity of '" + p.name() + "': " + t.getMessage(), t);
             }
-            return p.name();
+            if (!(sumSquares > 0)) {
+                for (int j = 0; j < members.length; j++) results[members[j]] = new Result(errors[j], 0, 0, false);
+            } else {
+                final LlamaModel perturbed = model.copy();
+                int layer = Integer.MAX_VALUE;
+                for (int j = 0; j < members.length; j++) {
+                    if (approx[j] == null) continue;
+                    perturbed.replace(projections.get(members[j]).name(), DenseLinear.wrap(approx[j]));
+                    layer = Math.min(layer, members[j] / perLayer);
+                }
+                double nats = 0;
+                try {
+                    for (int wi = 0; wi < windows.size(); wi++) nats += Sensitivity.nats(perturbed.logitsFrom(layer, streams.get(wi).get(layer)), windows.get(wi));
+                } catch (RuntimeException t) {
+                    throw new IllegalStateException("sensitivity of '" + projections.get(members[0]).name() + "': " + t.getMessage(), t);
+                }
+                final double delta = nats / scored - baseLoss;
+                final double weight = Math.max(delta, 0) / sumSquares;
+                for (int j = 0; j < members.length; j++) {
+                    results[members[j]] = approx[j] == null ? new Result(errors[j], 0, 0, false) : new Result(errors[j], delta, weight, delta < 0);
+                }
+            }
+            return projections.get(members[0]).name();
         }, (finished, name) -> {
-            if (progress != null) progress.onProjection(finished, projections.size(), name);
+            if (progress != null) progress.onProjection(finished, groups.size(), name);
         });
         final Map<String, Result> out = new LinkedHashMap<>();
         for (int i = 0; i < projections.size(); i++) out.put(projections.get(i).name(), results[i]);
+        return out;
+    }
+
+    /**
+     * The perturbation groups: for every band b of {@code bands} (at most {@code layers}) and every type t, the
+     * projection indices {@code l·perLayer + t} of the band's layers, bands in depth order, types in model order.
+     */
+    static List<int[]> groups(int layers, int perLayer, int bands) {
+        final int b = Math.min(bands, layers);
+        final List<int[]> out = new ArrayList<>();
+        for (int band = 0; band < b; band++) {
+            final int from = (int) ((long) band * layers / b), to = (int) ((long) (band + 1) * layers / b);
+            for (int t = 0; t < perLayer; t++) {
+                final int[] g = new int[to - from];
+                for (int l = from; l < to; l++) g[l - from] = l * perLayer + t;
+                out.add(g);
+            }
+        }
         return out;
     }
 

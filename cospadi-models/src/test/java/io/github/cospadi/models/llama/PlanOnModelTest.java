@@ -72,6 +72,67 @@ class PlanOnModelTest {
         assertTrue(down.lossDelta() != 0, "seed " + seed + ": " + down);
     }
 
+    /** With at least as many bands as layers, the banded measurement is the per-projection one exactly. */
+    @ParameterizedTest
+    @ValueSource(longs = {10, 11})
+    void bandsOfOneLayerArePerProjection(long seed) {
+        final LlamaModel m = TinyLlamas.random(TinyLlamas.config(seed % 2 == 0), seed, null, Parallelism.sequential());
+        final List<int[]> w = windows(seed, 3, 10);
+        final Map<String, CalibrationStats> g = grams(m, w);
+        final Map<String, Sensitivity.Result> per = Sensitivity.measure(m, g, w, 0.4, 2, null);
+        final Map<String, Sensitivity.Result> banded = Sensitivity.measure(m, g, w, name -> null, 0.4, m.config().layers(), 1, null);
+        assertEquals(per, banded, "seed " + seed);
+    }
+
+    /**
+     * One band: every type's projections of all layers are perturbed together; the shared ΔL equals the loss increase
+     * of the model with all of them replaced, computed by full forward passes, and w = ΔL / Σ e².
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {12, 13})
+    void oneBandPerturbsATypeInEveryLayerTogether(long seed) {
+        final LlamaModel m = TinyLlamas.random(TinyLlamas.config(seed % 2 == 0), seed, null, Parallelism.sequential());
+        assertTrue(m.config().layers() >= 2, "the test needs two layers");
+        final List<int[]> w = windows(seed, 3, 10);
+        final Map<String, CalibrationStats> g = grams(m, w);
+        final Map<String, Sensitivity.Result> s = Sensitivity.measure(m, g, w, name -> null, 0.4, 1, 2, null);
+        final Compressor svd = Compressor.builder().method(Method.SVD_LLM).ratio(0.4).build();
+        for (String type : LlamaModel.PROJECTIONS) {
+            final LlamaModel perturbed = m.copy();
+            double sumSquares = 0;
+            for (int l = 0; l < m.config().layers(); l++) {
+                final String name = LlamaModel.layer(l, type);
+                final CompressedMatrix c = svd.compress(m.weight(name), g.get(name));
+                sumSquares += c.report().functionalError() * c.report().functionalError();
+                assertEquals(c.report().functionalError(), s.get(name).error(), 0.0, "seed " + seed + " " + name);
+                perturbed.replaceWeight(name, c.reconstruct());
+            }
+            final double delta = meanNats(perturbed, w) - meanNats(m, w);
+            for (int l = 0; l < m.config().layers(); l++) {
+                final Sensitivity.Result r = s.get(LlamaModel.layer(l, type));
+                assertEquals(delta, r.lossDelta(), 1e-9 * (1 + Math.abs(delta)), "seed " + seed + " " + type + " layer " + l);
+                assertEquals(Math.max(delta, 0) / sumSquares, r.weight(), 1e-9 * (1 + r.weight()), "seed " + seed + " " + type);
+            }
+        }
+    }
+
+    /** Mean −log p(x_t | x_<t) over the windows by full forward passes (the test's own softmax). */
+    private static double meanNats(LlamaModel m, List<int[]> windows) {
+        double total = 0;
+        long count = 0;
+        for (int[] x : windows) {
+            final FMatrixRMaj z = m.logits(x, null);
+            for (int t = 0; t + 1 < x.length; t++) {
+                double max = Double.NEGATIVE_INFINITY, sum = 0;
+                for (int v = 0; v < z.numCols; v++) max = Math.max(max, z.get(t, v));
+                for (int v = 0; v < z.numCols; v++) sum += Math.exp(z.get(t, v) - max);
+                total += Math.log(sum) + max - z.get(t, x[t + 1]);
+                count++;
+            }
+        }
+        return total / count;
+    }
+
     /** SVD-LLM's curve from the spectrum equals the error of the compression at that rank. */
     @ParameterizedTest
     @ValueSource(ints = {1, 3, 7, 16, 31})
