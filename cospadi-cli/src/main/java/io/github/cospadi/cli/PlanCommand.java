@@ -30,9 +30,9 @@ import java.util.function.Supplier;
  *
  * <p>The probe (CoSpaDi's curve) is the compression's own schedule at the target ratio with {@code
  * --probe-iterations} (default 5) iterations; the sensitivities use {@code --sensitivity-windows} (default 32)
- * calibration windows, evenly spaced over the calibration set, and are measured per projection type in {@code
- * --sensitivity-bands} (default 6) depth bands: one perturbation per type and band (per projection when the model has
- * at most that many layers, as the tiny Llama). {@code --method svd-llm} plans SVD-LLM and dense only.
+ * calibration windows, evenly spaced over the calibration set. Both are measured per projection type in {@code
+ * --bands} (default 6) depth bands: one perturbation and one probe per type and band (per projection when the model
+ * has at most that many layers, as the tiny Llama). {@code --method svd-llm} plans SVD-LLM and dense only.
  */
 final class PlanCommand implements Command {
     @Override
@@ -43,7 +43,7 @@ final class PlanCommand implements Command {
     @Override
     public String usage() {
         return "--model FILE.gguf|DIR [--calibration TEXT_DIR [--calibration-windows N] | --grams FILE] --ratio G [--method cospadi|svd-llm] "
-                + "[--probe-iterations N] [--sensitivity-windows N] [--sensitivity-bands B] [--spread S] [--rho R] [--reference] [--orientation input|output|auto] [--square both|input|output] [--threads N] [--json]";
+                + "[--probe-iterations N] [--sensitivity-windows N] [--bands B] [--spread S] [--rho R] [--reference] [--orientation input|output|auto] [--square both|input|output] [--threads N] [--json]";
     }
 
     @Override
@@ -75,14 +75,14 @@ final class PlanCommand implements Command {
     }
 
     /** The options of the planning shared with {@code compress --allocation adaptive}. */
-    record Settings(int probeIterations, int sensitivityWindows, double rho, double spread, int sensitivityBands) {
-        /** The default number of depth bands per projection type the sensitivities are measured in. */
+    record Settings(int probeIterations, int sensitivityWindows, double rho, double spread, int bands) {
+        /** The default number of depth bands per projection type the sensitivities and probes are measured in. */
         static final int DEFAULT_BANDS = 6;
 
         static Settings parse(Options o, Method method) {
             final int probe = o.integer("probe-iterations", 5), windows = o.integer("sensitivity-windows", 32);
-            final int bands = o.integer("sensitivity-bands", DEFAULT_BANDS);
-            if (bands < 1) throw new Options.UsageException("--sensitivity-bands must be positive, got " + bands);
+            final int bands = o.integer("bands", DEFAULT_BANDS);
+            if (bands < 1) throw new Options.UsageException("--bands must be positive, got " + bands);
             final double rho = o.real("rho", 2);
             final double spread = o.real("spread", 0.1); // measured: unlimited was 7.5 × uniform's loss, 0.1 gave 0.88 × (docs/benchmarks.md §13)
             if (!(spread > 0)) throw new Options.UsageException("--spread must be positive, got " + spread);
@@ -107,7 +107,7 @@ final class PlanCommand implements Command {
                     if (done % 8 == 0 || done == total) {
                         err.printf(Locale.ROOT, "  plan %s %d/%d (%.1f s)%n", phase, done, total, (System.nanoTime() - start) / 1e9);
                     }
-                }, settings.spread(), settings.sensitivityBands());
+                }, settings.spread(), settings.bands());
         int negative = 0;
         for (var s : r.sensitivities().values()) if (s.negative()) negative++;
         err.printf(Locale.ROOT, "planned in %.1f s (curves %.1f s, sensitivities %.1f s on %d windows, %d negative; allocation %.3f s)%n",

@@ -14,6 +14,7 @@ public final class ProgressEvent {
     private final double objective;
     private final Duration elapsed;
     private final String subject;
+    private final int doneBefore;
     private volatile boolean cancelled;
 
     public ProgressEvent(String phase, int iteration, int totalIterations, double objective, Duration elapsed) {
@@ -22,6 +23,19 @@ public final class ProgressEvent {
 
     /** An event about one item of a job (e.g. the projection a whole-model compression just finished), or null. */
     public ProgressEvent(String phase, int iteration, int totalIterations, double objective, Duration elapsed, String subject) {
+        this(phase, iteration, totalIterations, objective, elapsed, subject, 0);
+    }
+
+    /**
+     * An event of a resumed job: {@code doneBefore} of the items were finished by earlier runs, so {@code elapsed}
+     * (this run's time) paid for {@code iteration − doneBefore} of them; 0 ≤ doneBefore &lt; iteration, or
+     * doneBefore = iteration = 0.
+     */
+    public ProgressEvent(String phase, int iteration, int totalIterations, double objective, Duration elapsed, String subject, int doneBefore) {
+        if (doneBefore < 0 || (doneBefore >= iteration && iteration > 0)) {
+            throw new IllegalArgumentException("doneBefore must be in [0, iteration = " + iteration + "), got " + doneBefore);
+        }
+        this.doneBefore = doneBefore;
         this.phase = phase;
         this.iteration = iteration;
         this.totalIterations = totalIterations;
@@ -34,13 +48,17 @@ public final class ProgressEvent {
     public String subject() { return subject; }
 
     /**
-     * Estimated time to the end of the phase, elapsed × (total − done) / done, assuming the remaining steps cost what
-     * the done ones did on average (a pipeline that runs its largest tasks first overestimates); zero when nothing is done.
+     * Estimated time to the end of the phase, elapsed × (total − done) / (done − doneBefore), assuming the remaining
+     * steps cost what this run's did on average (a pipeline that runs its largest tasks first overestimates); zero when
+     * nothing is done.
      */
     public Duration eta() {
         if (iteration <= 0 || totalIterations <= iteration) return Duration.ZERO;
-        return Duration.ofNanos((long) (elapsed.toNanos() * (double) (totalIterations - iteration) / iteration));
+        return Duration.ofNanos((long) (elapsed.toNanos() * (double) (totalIterations - iteration) / (iteration - doneBefore)));
     }
+
+    /** Items finished before this run (a resumed job), 0 otherwise. */
+    public int doneBefore() { return doneBefore; }
 
     public String phase() { return phase; }
     public int iteration() { return iteration; }

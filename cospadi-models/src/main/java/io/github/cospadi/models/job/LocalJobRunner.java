@@ -99,7 +99,8 @@ public final class LocalJobRunner {
             final int c = pending.get(i);
             job.capture(model, c, each);
             final int d = done.incrementAndGet();
-            final ProgressEvent e = new ProgressEvent("capture", d, chunks, Double.NaN, Duration.ofNanos(System.nanoTime() - start), "chunk " + c);
+            final ProgressEvent e = new ProgressEvent("capture", d, chunks, Double.NaN, Duration.ofNanos(System.nanoTime() - start), "chunk " + c,
+                    chunks - pending.size());
             synchronized (progress) {
                 progress.onProgress(e);
             }
@@ -169,11 +170,10 @@ public final class LocalJobRunner {
         int all = 0;
         for (List<String> u : units.values()) all += u.size();
         final int total = all;
-        // progress counts projections (a group's members one by one), the ETA scaled to all of them
+        // progress counts projections (a group's members one by one); the ETA from this run's rate
         final ProgressListener relay = e -> {
             final int d = projectionsBefore + e.iteration();
-            final long scaled = (long) (e.elapsed().toNanos() * (double) d / e.iteration());
-            final ProgressEvent f = new ProgressEvent("compress", d, total, e.objective(), Duration.ofNanos(scaled), e.subject());
+            final ProgressEvent f = new ProgressEvent("compress", d, total, e.objective(), e.elapsed(), e.subject(), projectionsBefore);
             progress.onProgress(f);
             if (f.isCancelled()) e.cancel();
         };

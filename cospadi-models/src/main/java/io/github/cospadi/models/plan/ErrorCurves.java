@@ -41,6 +41,33 @@ public final class ErrorCurves {
         this.advantage = svd >= 1e-3 ? probeError / svd : 1;
     }
 
+    private ErrorCurves(ErrorCurves own, ErrorCurves representative) {
+        this.outFeatures = own.outFeatures;
+        this.inFeatures = own.inFeatures;
+        this.tail = own.tail;
+        this.probeOrientation = representative.probeOrientation;
+        this.probeStorage = representative.probeStorage;
+        this.advantage = representative.advantage;
+        this.probeError = advantage * svdLlmErrorAtStorage(probeStorage);
+    }
+
+    /**
+     * These curves (measured without a probe) with CoSpaDi modelled by {@code representative}'s probe: its orientation
+     * and its advantage a over SVD-LLM, applied to this matrix's own exact SVD-LLM curve (docs/design.md §12, bands).
+     * {@link #probeError} is then the modelled error at the probe's storage, not a measurement.
+     *
+     * @throws IllegalArgumentException if the shapes differ, this one has a probe or the representative has none
+     */
+    public ErrorCurves withProbeOf(ErrorCurves representative) {
+        if (representative.outFeatures != outFeatures || representative.inFeatures != inFeatures) {
+            throw new IllegalArgumentException("representative is " + representative.outFeatures + "x" + representative.inFeatures
+                    + ", this matrix " + outFeatures + "x" + inFeatures);
+        }
+        if (probeOrientation != null) throw new IllegalArgumentException("these curves have their own probe");
+        if (representative.probeOrientation == null) throw new IllegalArgumentException("representative has no probe");
+        return new ErrorCurves(this, representative);
+    }
+
     /**
      * Measures the curves of {@code weight} with the calibration {@code stats}: the whitened spectrum (Cholesky
      * whitening with the default ε, as {@link Compressor} uses) and one compression by {@code probe} (a CoSpaDi

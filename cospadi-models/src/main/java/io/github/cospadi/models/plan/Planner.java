@@ -68,10 +68,12 @@ public final class Planner {
     }
 
     /**
-     * As {@link #plan(LlamaModel, Map, double, Compressor, double, boolean, List, int, Progress, double)}, with the
-     * sensitivities measured per projection type in {@code bands} depth bands ({@link Sensitivity#measure(LlamaModel,
-     * Map, List, java.util.function.Function, double, int, int, Sensitivity.Progress)}; {@code bands} ≥ the number of
-     * layers measures every projection alone).
+     * As {@link #plan(LlamaModel, Map, double, Compressor, double, boolean, List, int, Progress, double)}, measured
+     * per projection type in {@code bands} depth bands (docs/design.md §12, bands): one sensitivity per type and band
+     * ({@link Sensitivity#measure(LlamaModel, Map, List, java.util.function.Function, double, int, int,
+     * Sensitivity.Progress)}) and one CoSpaDi probe, on the band's middle layer, whose advantage over SVD-LLM the
+     * band's other matrices borrow ({@link ErrorCurves#withProbeOf}); SVD-LLM's curve stays exact per matrix.
+     * {@code bands} ≥ the number of layers measures every projection alone.
      */
     public static Result plan(LlamaModel model, Map<String, CalibrationStats> grams, double ratio, Compressor probe, double rho,
                               boolean svdOnly, List<int[]> windows, int workers, Progress progress, double spread, int bands) {
@@ -86,11 +88,21 @@ public final class Planner {
         long t0 = System.nanoTime();
         final ErrorCurves[] curves = new ErrorCurves[projections.size()];
         final Compressor usedProbe = svdOnly ? null : probe;
+        // the probe runs on one representative per type and band (its middle layer); the others borrow its advantage
+        final int perLayer = LlamaModel.PROJECTIONS.size();
+        final int[] representative = new int[projections.size()];
+        for (int[] g : Sensitivity.groups(projections.size() / perLayer, perLayer, bands)) {
+            for (int m : g) representative[m] = g[g.length / 2];
+        }
         parallel("planning", projections.size(), workers, i -> {
             final Projection p = projections.get(i);
-            curves[i] = ErrorCurves.measure(model.weight(p.name()), grams.get(p.name()), usedProbe, Parallelism.sequential());
+            curves[i] = ErrorCurves.measure(model.weight(p.name()), grams.get(p.name()), representative[i] == i ? usedProbe : null,
+                    Parallelism.sequential());
             return p.name();
         }, (done, name) -> listener.onProjection("curves", done, projections.size(), name));
+        if (usedProbe != null) {
+            for (int i = 0; i < curves.length; i++) if (representative[i] != i) curves[i] = curves[i].withProbeOf(curves[representative[i]]);
+        }
         final double curvesSeconds = (System.nanoTime() - t0) / 1e9;
         t0 = System.nanoTime();
         // the perturbation: SVD-LLM at γ, or at the largest rank whose exact error reaches MIN_PERTURBATION when the

@@ -168,6 +168,55 @@ class PlanOnModelTest {
         }
     }
 
+    /** A band member borrows its representative's probe: same orientation and advantage, its own SVD-LLM curve. */
+    @Test
+    void borrowedProbeScalesTheMembersOwnCurve() {
+        final LlamaModel m = TinyLlamas.random(TinyLlamas.config(false), 14, null, Parallelism.sequential());
+        final List<int[]> w = windows(14, 8, 16);
+        final Map<String, CalibrationStats> g = grams(m, w);
+        final Compressor probe = Compressor.builder().ratio(0.4).fast().iterations(3).build();
+        for (String type : List.of("self_attn.q_proj", "mlp.down_proj")) {
+            final String a = LlamaModel.layer(0, type), b = LlamaModel.layer(1, type);
+            final ErrorCurves rep = ErrorCurves.measure(m.weight(a), g.get(a), probe, Parallelism.sequential());
+            final ErrorCurves own = ErrorCurves.measure(m.weight(b), g.get(b), null, Parallelism.sequential());
+            final ErrorCurves borrowed = own.withProbeOf(rep);
+            assertEquals(rep.advantage(), borrowed.advantage(), 0.0, type);
+            assertEquals(rep.probeOrientation(), borrowed.probeOrientation(), type);
+            for (long storage = 100; storage < 20_000; storage += 997) {
+                assertEquals(rep.advantage() * own.svdLlmErrorAtStorage(storage), borrowed.cospadiError(storage), 1e-15, type + " at " + storage);
+                assertEquals(own.svdLlmErrorAtStorage(storage), borrowed.svdLlmErrorAtStorage(storage), 0.0, type);
+            }
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> rep.withProbeOf(rep), "a probed curve keeps its own");
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> own.withProbeOf(own), "no probe to borrow");
+        }
+        final String q = LlamaModel.layer(0, "self_attn.q_proj"), down = LlamaModel.layer(1, "mlp.down_proj");
+        final ErrorCurves qRep = ErrorCurves.measure(m.weight(q), g.get(q), probe, Parallelism.sequential());
+        final ErrorCurves downOwn = ErrorCurves.measure(m.weight(down), g.get(down), null, Parallelism.sequential());
+        final IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> downOwn.withProbeOf(qRep));
+        assertTrue(e.getMessage().contains("representative is"), e.getMessage());
+    }
+
+    /** One band of all layers: the plan probes one matrix per type (the middle layer) and fits its budget. */
+    @Test
+    void planInOneBandProbesOneMatrixPerType() {
+        final LlamaModel m = TinyLlamas.random(TinyLlamas.config(true), 15, null, Parallelism.sequential());
+        final List<int[]> w = windows(15, 6, 16);
+        final Map<String, CalibrationStats> g = grams(m, w);
+        final Compressor probe = Compressor.builder().ratio(0.3).fast().iterations(3).build();
+        final Planner.Result r = Planner.plan(m, g, 0.3, probe, 2, false, w.subList(0, 3), 2, null, 0.1, 1);
+        assertTrue(r.plan().storage() <= r.plan().budget(), r.plan().toText());
+        final int layers = m.config().layers();
+        for (String type : LlamaModel.PROJECTIONS) {
+            final ErrorCurves rep = r.curves().get(LlamaModel.layer(layers / 2, type));
+            for (int l = 0; l < layers; l++) {
+                final ErrorCurves c = r.curves().get(LlamaModel.layer(l, type));
+                assertEquals(rep.advantage(), c.advantage(), 0.0, type + " layer " + l);
+            }
+            final Sensitivity.Result s0 = r.sensitivities().get(LlamaModel.layer(0, type));
+            for (int l = 1; l < layers; l++) assertEquals(s0.weight(), r.sensitivities().get(LlamaModel.layer(l, type)).weight(), 0.0, type);
+        }
+    }
+
     /** The whole plan is the same for 1 and 2 workers, fits its budget and offers no CoSpaDi in the SVD-only mode. */
     @Test
     void planIsTheSameForOneAndTwoWorkers() {
