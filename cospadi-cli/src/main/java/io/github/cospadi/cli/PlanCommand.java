@@ -11,6 +11,7 @@ import io.github.cospadi.models.llama.LlamaModel;
 import io.github.cospadi.models.plan.BudgetPlan;
 import io.github.cospadi.models.plan.Candidate;
 import io.github.cospadi.models.plan.Planner;
+import io.github.cospadi.models.plan.Sensitivity;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -43,7 +44,7 @@ final class PlanCommand implements Command {
     @Override
     public String usage() {
         return "--model FILE.gguf|DIR [--calibration TEXT_DIR [--calibration-windows N] | --grams FILE] --ratio G [--method cospadi|svd-llm] "
-                + "[--probe-iterations N] [--sensitivity-windows N] [--bands B] [--spread S] [--rho R] [--reference] [--orientation input|output|auto] [--square both|input|output] [--threads N] [--json]";
+                + "[--probe-iterations N] [--sensitivity-windows N] [--sensitivity loss|kl] [--bands B] [--spread S] [--rho R] [--reference] [--orientation input|output|auto] [--square both|input|output] [--threads N] [--json]";
     }
 
     @Override
@@ -75,13 +76,19 @@ final class PlanCommand implements Command {
     }
 
     /** The options of the planning shared with {@code compress --allocation adaptive}. */
-    record Settings(int probeIterations, int sensitivityWindows, double rho, double spread, int bands) {
+    record Settings(int probeIterations, int sensitivityWindows, double rho, double spread, int bands, Sensitivity.Measure measure) {
         /** The default number of depth bands per projection type the sensitivities and probes are measured in. */
         static final int DEFAULT_BANDS = 6;
 
         static Settings parse(Options o, Method method) {
             final int probe = o.integer("probe-iterations", 5), windows = o.integer("sensitivity-windows", 32);
             final int bands = o.integer("bands", DEFAULT_BANDS);
+            final Sensitivity.Measure measure;
+            try {
+                measure = Sensitivity.Measure.parse(o.string("sensitivity", "loss"));
+            } catch (IllegalArgumentException e) {
+                throw new Options.UsageException("--" + e.getMessage());
+            }
             if (bands < 1) throw new Options.UsageException("--bands must be positive, got " + bands);
             final double rho = o.real("rho", 2);
             final double spread = o.real("spread", 0.1); // measured: unlimited was 7.5 × uniform's loss, 0.1 gave 0.88 × (docs/benchmarks.md §13)
@@ -89,7 +96,7 @@ final class PlanCommand implements Command {
             if (probe < 1) throw new Options.UsageException("--probe-iterations must be positive, got " + probe);
             if (windows < 1) throw new Options.UsageException("--sensitivity-windows must be positive, got " + windows);
             if (method == Method.SVD) throw new Options.UsageException("adaptive allocation plans cospadi or svd-llm, not svd");
-            return new Settings(probe, windows, rho, spread, bands);
+            return new Settings(probe, windows, rho, spread, bands, measure);
         }
     }
 
@@ -107,7 +114,7 @@ final class PlanCommand implements Command {
                     if (done % 8 == 0 || done == total) {
                         err.printf(Locale.ROOT, "  plan %s %d/%d (%.1f s)%n", phase, done, total, (System.nanoTime() - start) / 1e9);
                     }
-                }, settings.spread(), settings.bands());
+                }, settings.spread(), settings.bands(), settings.measure());
         int negative = 0;
         for (var s : r.sensitivities().values()) if (s.negative()) negative++;
         err.printf(Locale.ROOT, "planned in %.1f s (curves %.1f s, sensitivities %.1f s on %d windows, %d negative; allocation %.3f s)%n",

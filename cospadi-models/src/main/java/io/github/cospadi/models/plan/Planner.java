@@ -64,7 +64,7 @@ public final class Planner {
      */
     public static Result plan(LlamaModel model, Map<String, CalibrationStats> grams, double ratio, Compressor probe, double rho,
                               boolean svdOnly, List<int[]> windows, int workers, Progress progress, double spread) {
-        return plan(model, grams, ratio, probe, rho, svdOnly, windows, workers, progress, spread, Integer.MAX_VALUE);
+        return plan(model, grams, ratio, probe, rho, svdOnly, windows, workers, progress, spread, Integer.MAX_VALUE, Sensitivity.Measure.LOSS);
     }
 
     /**
@@ -73,10 +73,12 @@ public final class Planner {
      * ({@link Sensitivity#measure(LlamaModel, Map, List, java.util.function.Function, double, int, int,
      * Sensitivity.Progress)}) and one CoSpaDi probe, on the band's middle layer, whose advantage over SVD-LLM the
      * band's other matrices borrow ({@link ErrorCurves#withProbeOf}); SVD-LLM's curve stays exact per matrix.
-     * {@code bands} ≥ the number of layers measures every projection alone.
+     * {@code bands} ≥ the number of layers measures every projection alone. {@code measure} is what a perturbation's
+     * ΔL is ({@link Sensitivity.Measure}).
      */
     public static Result plan(LlamaModel model, Map<String, CalibrationStats> grams, double ratio, Compressor probe, double rho,
-                              boolean svdOnly, List<int[]> windows, int workers, Progress progress, double spread, int bands) {
+                              boolean svdOnly, List<int[]> windows, int workers, Progress progress, double spread, int bands,
+                              Sensitivity.Measure measure) {
         if (!(spread > 0)) throw new IllegalArgumentException("spread must be positive, got " + spread);
         final double[] offered = java.util.Arrays.stream(CANDIDATE_RATIOS).filter(g -> Math.abs(g - ratio) <= spread + 1e-12).toArray();
         final boolean dense = ratio - spread <= 0;
@@ -118,7 +120,7 @@ public final class Planner {
                 ranks.put(p.name(), r);
             }
         }
-        final Map<String, Sensitivity.Result> sens = Sensitivity.measure(model, grams, windows, ranks::get, ratio, bands, workers,
+        final Map<String, Sensitivity.Result> sens = Sensitivity.measure(model, grams, windows, ranks::get, ratio, bands, measure, workers,
                 (done, total, name) -> listener.onProjection("sensitivity", done, total, name));
         final double sensitivitySeconds = (System.nanoTime() - t0) / 1e9;
         t0 = System.nanoTime();

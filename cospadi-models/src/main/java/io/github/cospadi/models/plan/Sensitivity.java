@@ -38,6 +38,28 @@ public final class Sensitivity {
      */
     public record Result(double error, double lossDelta, double weight, boolean negative) {}
 
+    /**
+     * What a perturbation's ΔL is (docs/design.md §12): the increase of the mean loss (nats per predicted token) on the
+     * windows, or the mean KL divergence KL(p ‖ p̃) per token between the dense model's next-token distribution p and
+     * the perturbed one's p̃ — the loss increase expected where the dense model's predictions are the data's, without
+     * the first-order noise of the measured loss (never negative).
+     */
+    public enum Measure {
+        /** ΔL = mean nats per token of the perturbed model − of the dense model. */
+        LOSS,
+        /** ΔL = mean over predicted positions of Σ_v p(v)·(log p(v) − log p̃(v)). */
+        KL;
+
+        /** The measure named {@code name} ("loss", "kl"), or an exception naming it. */
+        public static Measure parse(String name) {
+            switch (name) {
+                case "loss": return LOSS;
+                case "kl": return KL;
+                default: throw new IllegalArgumentException("sensitivity measure must be loss or kl, got '" + name + "'");
+            }
+        }
+    }
+
     /** Hears progress: one call per finished projection (from any worker thread, serialized). */
     @FunctionalInterface
     public interface Progress {
@@ -60,7 +82,7 @@ public final class Sensitivity {
      */
     public static Map<String, Result> measure(LlamaModel model, Map<String, CalibrationStats> grams, List<int[]> windows,
                                               java.util.function.Function<String, Integer> ranks, double ratio, int workers, Progress progress) {
-        return measure(model, grams, windows, ranks, ratio, Integer.MAX_VALUE, workers, progress);
+        return measure(model, grams, windows, ranks, ratio, Integer.MAX_VALUE, Measure.LOSS, workers, progress);
     }
 
     /**
@@ -70,12 +92,15 @@ public final class Sensitivity {
      * together, one measurement ΔL_g for the group g, shared by its members as w_m = max(ΔL_g, 0) / Σ_{m∈g} e_m². With
      * {@code bands} ≥ L every group is one projection and this is the per-projection measurement exactly. The cost is
      * one perturbation per group instead of per projection: 7·B rather than 7·L reruns from the group's first layer.
-     * Each member's {@link Result#lossDelta} is its group's ΔL_g; {@code progress} hears one call per group, named
-     * after its first member.
+     * Each member's {@link Result#lossDelta} is its group's ΔL_g, by {@code measure}; {@code progress} hears one call
+     * per group, named after its first member. {@link Measure#KL} keeps the dense model's log-probabilities of every
+     * window (4 bytes per position and vocabulary entry) and refuses windows for which they would take more than a
+     * quarter of the heap.
      */
     public static Map<String, Result> measure(LlamaModel model, Map<String, CalibrationStats> grams, List<int[]> windows,
-                                              java.util.function.Function<String, Integer> ranks, double ratio, int bands, int workers,
-                                              Progress progress) {
+                                              java.util.function.Function<String, Integer> ranks, double ratio, int bands, Measure measure,
+                                              int workers, Progress progress) {
+        if (measure == null) throw new IllegalArgumentException("measure must not be null");
         if (windows == null || windows.isEmpty()) throw new IllegalArgumentException("windows must be non-empty");
         for (int i = 0; i < windows.size(); i++) {
             if (windows.get(i).length < 2) throw new IllegalArgumentException("window " + i + " has " + windows.get(i).length + " tokens; at least 2 are needed");
@@ -90,17 +115,26 @@ public final class Sensitivity {
         final int layers = projections.size() / perLayer;
         final List<int[]> groups = groups(layers, perLayer, bands);
         final Compressor svd = Compressor.builder().method(Method.SVD_LLM).ratio(ratio).parallelism(Parallelism.sequential()).build();
+        long positions = 0;
+        for (int[] w : windows) positions += w.length - 1;
+        final long vocabulary = model.config().vocabSize();
+        if (measure == Measure.KL && 4 * positions * vocabulary > Runtime.getRuntime().maxMemory() / 4) {
+            throw new IllegalArgumentException("the KL sensitivity keeps the dense log-probabilities of " + windows.size() + " windows ("
+                    + positions + " positions × " + vocabulary + " tokens = " + (4 * positions * vocabulary >> 20)
+                    + " MiB), over a quarter of the heap (" + (Runtime.getRuntime().maxMemory() >> 20) + " MiB): use fewer windows or a larger -Xmx");
+        }
         final List<List<FMatrixRMaj>> streams = new ArrayList<>();
+        final List<float[]> baseLogProbs = new ArrayList<>();
         double base = 0;
-        long tokens = 0;
         for (int[] w : windows) {
             final List<FMatrixRMaj> s = model.residualStream(w);
             streams.add(s);
-            base += nats(model.logitsFrom(0, s.get(0)), w);
-            tokens += w.length - 1;
+            final FMatrixRMaj z = model.logitsFrom(0, s.get(0));
+            base += nats(z, w);
+            if (measure == Measure.KL) baseLogProbs.add(logProbabilities(z, w.length - 1));
         }
-        final double baseLoss = base / tokens;
-        final long scored = tokens;
+        final double baseLoss = base / positions;
+        final long scored = positions;
         final Result[] results = new Result[projections.size()];
         Planner.parallel("sensitivity measurement", groups.size(), workers, gi -> {
             final int[] members = groups.get(gi);
@@ -138,11 +172,14 @@ public final class Sensitivity {
                 }
                 double nats = 0;
                 try {
-                    for (int wi = 0; wi < windows.size(); wi++) nats += Sensitivity.nats(perturbed.logitsFrom(layer, streams.get(wi).get(layer)), windows.get(wi));
+                    for (int wi = 0; wi < windows.size(); wi++) {
+                        final FMatrixRMaj z = perturbed.logitsFrom(layer, streams.get(wi).get(layer));
+                        nats += measure == Measure.KL ? divergence(baseLogProbs.get(wi), z, windows.get(wi).length - 1) : Sensitivity.nats(z, windows.get(wi));
+                    }
                 } catch (RuntimeException t) {
                     throw new IllegalStateException("sensitivity of '" + projections.get(members[0]).name() + "': " + t.getMessage(), t);
                 }
-                final double delta = nats / scored - baseLoss;
+                final double delta = measure == Measure.KL ? nats / scored : nats / scored - baseLoss;
                 final double weight = Math.max(delta, 0) / sumSquares;
                 for (int j = 0; j < members.length; j++) {
                     results[members[j]] = approx[j] == null ? new Result(errors[j], 0, 0, false) : new Result(errors[j], delta, weight, delta < 0);
@@ -173,6 +210,46 @@ public final class Sensitivity {
             }
         }
         return out;
+    }
+
+    /** log softmax of the first {@code positions} rows of {@code logits}, row-major, in float (computed in double). */
+    static float[] logProbabilities(FMatrixRMaj logits, int positions) {
+        final int v = logits.numCols;
+        final float[] out = new float[positions * v];
+        for (int t = 0; t < positions; t++) {
+            final int off = t * v;
+            final double lse = logSumExp(logits.data, off, v);
+            for (int i = 0; i < v; i++) out[off + i] = (float) (logits.data[off + i] - lse);
+        }
+        return out;
+    }
+
+    /**
+     * Σ_t KL(p_t ‖ q_t) over the first {@code positions} rows, p_t = exp(baseLogProbs row t) and q_t = softmax(logits
+     * row t), in double: Σ_v p(v)·(log p(v) − log q(v)).
+     */
+    static double divergence(float[] baseLogProbs, FMatrixRMaj logits, int positions) {
+        final int v = logits.numCols;
+        double total = 0;
+        for (int t = 0; t < positions; t++) {
+            final int off = t * v;
+            final double lse = logSumExp(logits.data, off, v);
+            double kl = 0;
+            for (int i = 0; i < v; i++) {
+                final double lp = baseLogProbs[off + i];
+                kl += Math.exp(lp) * (lp - (logits.data[off + i] - lse));
+            }
+            total += kl;
+        }
+        return total;
+    }
+
+    private static double logSumExp(float[] z, int off, int n) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < n; i++) max = Math.max(max, z[off + i]);
+        double sum = 0;
+        for (int i = 0; i < n; i++) sum += Math.exp(z[off + i] - max);
+        return Math.log(sum) + max;
     }
 
     /** Σ_{t≥1} −log softmax(z_{t−1})[x_t] over one window, in double. */

@@ -116,6 +116,71 @@ class PlanOnModelTest {
         }
     }
 
+    /**
+     * The KL measure: ΔL of a band is the mean over predicted positions of KL(p_dense ‖ p_perturbed), by the test's own
+     * softmax over full forward passes; never negative; and zero for a projection whose output is unused.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {16, 17})
+    void klSensitivityIsTheMeanDivergenceOfTheNextTokenDistributions(long seed) {
+        final LlamaModel m = TinyLlamas.random(TinyLlamas.config(seed % 2 == 0), seed, null, Parallelism.sequential());
+        final List<int[]> w = windows(seed, 3, 10);
+        final Map<String, CalibrationStats> g = grams(m, w);
+        final Map<String, Sensitivity.Result> s = Sensitivity.measure(m, g, w, name -> null, 0.4, 1, Sensitivity.Measure.KL, 2, null);
+        final Compressor svd = Compressor.builder().method(Method.SVD_LLM).ratio(0.4).build();
+        for (String type : LlamaModel.PROJECTIONS) {
+            final LlamaModel perturbed = m.copy();
+            double sumSquares = 0;
+            for (int l = 0; l < m.config().layers(); l++) {
+                final String name = LlamaModel.layer(l, type);
+                final CompressedMatrix c = svd.compress(m.weight(name), g.get(name));
+                sumSquares += c.report().functionalError() * c.report().functionalError();
+                perturbed.replaceWeight(name, c.reconstruct());
+            }
+            final double kl = meanDivergence(m, perturbed, w);
+            final Sensitivity.Result r = s.get(LlamaModel.layer(0, type));
+            assertTrue(r.lossDelta() >= 0 && !r.negative(), "seed " + seed + " " + type + ": " + r);
+            // the measurement keeps the dense log-probabilities in float: 1e-6 relative
+            assertEquals(kl, r.lossDelta(), 1e-5 * kl + 1e-9, "seed " + seed + " " + type);
+            assertEquals(r.lossDelta() / sumSquares, r.weight(), 1e-9 * r.weight(), "seed " + seed + " " + type);
+        }
+        // an unused projection (layer 0's attention behind a zero o_proj) moves nothing
+        final String o = LlamaModel.layer(0, "self_attn.o_proj");
+        m.replaceWeight(o, new FMatrixRMaj(m.projection(o).outFeatures(), m.projection(o).inFeatures()));
+        final Map<String, Sensitivity.Result> unused = Sensitivity.measure(m, grams(m, w), w, name -> null, 0.4, m.config().layers(),
+                Sensitivity.Measure.KL, 1, null);
+        final Sensitivity.Result q = unused.get(LlamaModel.layer(0, "self_attn.q_proj"));
+        assertTrue(q.error() > 0, "seed " + seed + ": the perturbation must be real");
+        assertEquals(0.0, q.weight(), 1e-12, "seed " + seed + ": " + q);
+    }
+
+    /** Mean over predicted positions of KL(p ‖ q) between the two models' next-token distributions. */
+    private static double meanDivergence(LlamaModel p, LlamaModel q, List<int[]> windows) {
+        double total = 0;
+        long count = 0;
+        for (int[] x : windows) {
+            final FMatrixRMaj zp = p.logits(x, null), zq = q.logits(x, null);
+            for (int t = 0; t + 1 < x.length; t++) {
+                final double lp = logSumExp(zp, t), lq = logSumExp(zq, t);
+                double kl = 0;
+                for (int v = 0; v < zp.numCols; v++) {
+                    final double a = zp.get(t, v) - lp;
+                    kl += Math.exp(a) * (a - (zq.get(t, v) - lq));
+                }
+                total += kl;
+                count++;
+            }
+        }
+        return total / count;
+    }
+
+    private static double logSumExp(FMatrixRMaj z, int row) {
+        double max = Double.NEGATIVE_INFINITY, sum = 0;
+        for (int v = 0; v < z.numCols; v++) max = Math.max(max, z.get(row, v));
+        for (int v = 0; v < z.numCols; v++) sum += Math.exp(z.get(row, v) - max);
+        return Math.log(sum) + max;
+    }
+
     /** Mean −log p(x_t | x_<t) over the windows by full forward passes (the test's own softmax). */
     private static double meanNats(LlamaModel m, List<int[]> windows) {
         double total = 0;
