@@ -60,6 +60,10 @@ public final class SparkJobRunner implements Serializable {
     /** Runs the stages; returns how many compression tasks ran. */
     public int run(JavaSparkContext sc) throws IOException {
         final CompressionJob job = CompressionJob.resume(store.open());
+        final List<String> tasks;
+        try (LlamaWeights shapes = Models.weights(Path.of(modelPath))) { // the projections' names and shapes: the header alone
+            tasks = job.compressionTasks(shapes);
+        }
         if (!job.gramsReady()) {
             final List<Integer> chunks = new ArrayList<>();
             for (int c = 0; c < job.plan().chunks(); c++) if (!job.captured(c)) chunks.add(c);
@@ -91,10 +95,6 @@ public final class SparkJobRunner implements Serializable {
             CompressionJob.resume(store.open()).deletePartials();
         }
         final CompressionJob ready = CompressionJob.resume(store.open());
-        final List<String> tasks;
-        try (LlamaWeights shapes = Models.weights(Path.of(modelPath))) { // the projections' names and shapes: the header alone
-            tasks = ready.compressionTasks(shapes);
-        }
         final List<String> pending = new ArrayList<>();
         for (String t : tasks) if (!ready.compressed(t)) pending.add(t);
         ready.writeManifest("compress", tasks.size() - pending.size(), tasks.size(), null);
@@ -103,6 +103,7 @@ public final class SparkJobRunner implements Serializable {
             final TaskHook h = hook;
             sc.parallelize(pending, pending.size()).map(t -> {
                 h.beforeCompress(t, TaskContext.get() == null ? 0 : TaskContext.get().attemptNumber());
+                releaseModels(); // the capture is over: an executor that ran it lets its model go
                 final CompressionJob j = CompressionJob.resume(store.open());
                 try (LlamaWeights w = Models.weights(Path.of(modelPath))) { // reads the task's own tensors only
                     j.compress(w, compressor(j), t);
@@ -122,6 +123,11 @@ public final class SparkJobRunner implements Serializable {
         LlamaModel m = MODELS.get(path);
         if (m == null) MODELS.put(path, m = Models.load(Path.of(path), Parallelism.sequential()));
         return m;
+    }
+
+    /** Drops the models {@link #model} loaded (the compression stage reads its tensors from the file). */
+    static synchronized void releaseModels() {
+        MODELS.clear();
     }
 
     private static synchronized Compressor compressor(CompressionJob job) {
