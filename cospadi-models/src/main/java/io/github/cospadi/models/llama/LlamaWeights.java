@@ -17,8 +17,8 @@ import java.util.Map;
 
 /**
  * The projection weights of a Llama checkpoint on disk, decoded one tensor per {@link #weight} call: what a compression
- * task reads instead of the whole {@link LlamaModel} (for a 70B model, one projection's few hundred megabytes instead of
- * 280 GB of float32). Opening reads the header only (the GGUF metadata and tensor infos, or the safetensors header and
+ * task reads instead of the whole {@link LlamaModel} (for Llama-3-70B, one projection's float32 weight, at most 0.94 GB,
+ * instead of 280 GB). Opening reads the header only (the GGUF metadata and tensor infos, or the safetensors header and
  * {@code config.json}) and checks every projection's tensor against the configuration: present, a floating or
  * dequantizable type, the shape {@link #projections()} gives. No tensor is held; a weight is read from the file (GGUF
  * memory-mapped per tensor, safetensors in chunks) when it is asked for.
