@@ -3,24 +3,16 @@ package io.github.cospadi.models;
 import io.github.cospadi.kernel.LinearOperator;
 import org.ejml.data.FMatrixRMaj;
 
-import java.util.List;
-
 /**
  * A model whose linear projections cospadi compresses, whatever its family (Llama, BERT): it names its projections,
  * runs forward passes that report every projection's input (from which {@link GramCapture} builds the calibration
- * Grams), gives each projection's dense weight, and accepts a {@link LinearOperator} in place of any projection, so
- * the model runs on compressed layers themselves.
+ * Grams), gives each projection's dense weight (so it is the {@link ProjectionWeights} the compression stage reads),
+ * and accepts a {@link LinearOperator} in place of any projection, so the model runs on compressed layers themselves.
  *
  * <p>Replacing projections is not thread-safe with a concurrent forward pass; forward passes themselves may run
  * concurrently.
  */
-public interface CompressibleModel {
-    /** A short human-readable name (file name or family), for reports. */
-    String name();
-
-    /** Every compressible projection, in a fixed order (layer by layer). */
-    List<Projection> projections();
-
+public interface CompressibleModel extends ProjectionWeights {
     /** The current operator of a projection (dense as loaded, or a replacement). */
     LinearOperator operator(String projection);
 
@@ -28,6 +20,7 @@ public interface CompressibleModel {
      * The projection's dense weight (outFeatures × inFeatures), a fresh copy: the loaded weight, or the dense form of
      * its replacement ({@link LinearOperator#toDense()}).
      */
+    @Override
     default FMatrixRMaj weight(String projection) {
         return operator(projection).toDense();
     }
@@ -45,12 +38,6 @@ public interface CompressibleModel {
      */
     default void run(int[] tokens, ProjectionListener listener, io.github.cospadi.common.Parallelism parallelism) {
         run(tokens, listener);
-    }
-
-    /** The projection with this name, or an exception naming it. */
-    default Projection projection(String name) {
-        for (Projection p : projections()) if (p.name().equals(name)) return p;
-        throw new IllegalArgumentException("model '" + name() + "' has no projection '" + name + "'");
     }
 
     /** Checks that {@code operator} fits the projection {@code name} (for implementations of {@link #replace}). */

@@ -146,12 +146,12 @@ public final class Grouping {
      * @throws IllegalArgumentException for an unknown projection name, or a group whose members' inFeatures differ
      *                                  (naming the members and their sizes)
      */
-    public List<List<String>> groups(CompressibleModel model) {
+    public List<List<String>> groups(ProjectionWeights model) {
         return groups(model.projections(), "model '" + model.name() + "'");
     }
 
     /**
-     * {@link #groups(CompressibleModel)} over a list of projections (e.g. the tensors of a checkpoint), in its order;
+     * {@link #groups(ProjectionWeights)} over a list of projections (e.g. the tensors of a checkpoint), in its order;
      * {@code source} names them in messages.
      */
     public List<List<String>> groups(List<Projection> projections, String source) {

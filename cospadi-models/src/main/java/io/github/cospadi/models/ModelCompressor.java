@@ -6,6 +6,7 @@ import io.github.cospadi.common.ProgressEvent;
 import io.github.cospadi.common.ProgressListener;
 import io.github.cospadi.calibration.CalibrationStats;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -20,12 +21,14 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 
 /**
- * The whole-model pipeline's compression stage: every projection of a {@link CompressibleModel} compressed by one
- * {@link Compressor} against its calibration Gram, as independent tasks on a few worker threads. Tasks run largest
- * first (by the weight's size), so the long ones start early and the short ones fill the gaps at the end; each
- * result is handed to a consumer as soon as it is done (under a lock, in completion order), so a caller can write it
- * and replace the projection without keeping the whole model twice. The factors of a projection do not depend on the
- * number of workers or the order (each task is a pure function of its weight, Gram and the compressor's seed).
+ * The whole-model pipeline's compression stage: every projection of a model compressed by one {@link Compressor}
+ * against its calibration Gram, as independent tasks on a few worker threads. Tasks run largest first (by the
+ * weight's size), so the long ones start early and the short ones fill the gaps at the end; each result is handed
+ * to a consumer as soon as it is done (under a lock, in completion order), so a caller can write it and replace the
+ * projection without keeping the whole model twice. The factors of a projection do not depend on the number of
+ * workers or the order (each task is a pure function of its weight, Gram and the compressor's seed). The weights come
+ * from any {@link ProjectionWeights}: a loaded {@link CompressibleModel}, or one that reads each weight from the model
+ * file when its task starts ({@link Models#weights}).
  *
  * <p>Progress: one {@link ProgressEvent} per finished projection, phase {@code "compress"}, done / total, the
  * projection's functional error as the objective, its name as the subject and an ETA; cancel through the event or by
@@ -67,7 +70,7 @@ public final class ModelCompressor {
      * projection name; a missing Gram is an error before any work starts) and hands each result to {@code done}.
      * Returns the results in the model's projection order.
      */
-    public Map<String, CompressedMatrix> compress(CompressibleModel model, Map<String, CalibrationStats> grams,
+    public Map<String, CompressedMatrix> compress(ProjectionWeights model, Map<String, CalibrationStats> grams,
                                                   List<String> selected, BiConsumer<String, CompressedMatrix> done) {
         final List<Projection> tasks = new ArrayList<>();
         for (Projection p : model.projections()) {
@@ -87,14 +90,14 @@ public final class ModelCompressor {
      * Compresses every projection of {@code model} in the groups of {@code grouping} (docs/design.md §5.8): a group of
      * two or more with one shared dictionary ({@link Compressor#compressGroup}, each member's functional error under its
      * own Gram; a group is compressed with its first member's compressor), a group of one exactly as
-     * {@link #compress(CompressibleModel, Map, List, BiConsumer)} does. Groups run
+     * {@link #compress(ProjectionWeights, Map, List, BiConsumer)} does. Groups run
      * largest first on the workers; each member is handed to {@code done} when its group is finished, and the members of
      * a group reference one dictionary object. Progress: one event per member, as above. Returns the results in the
      * model's projection order.
      *
      * @throws IllegalArgumentException before any work for a missing Gram or a group whose members' input sizes differ
      */
-    public Map<String, CompressedMatrix> compressGroups(CompressibleModel model, Map<String, CalibrationStats> grams, Grouping grouping,
+    public Map<String, CompressedMatrix> compressGroups(ProjectionWeights model, Map<String, CalibrationStats> grams, Grouping grouping,
                                                   BiConsumer<String, CompressedMatrix> done) {
         final List<List<String>> groups = grouping.groups(model);
         for (List<String> g : groups) {
@@ -112,7 +115,7 @@ public final class ModelCompressor {
      * @throws IllegalArgumentException before any work for a missing Gram, an unknown name or a group whose members'
      *                                  input sizes differ
      */
-    public Map<String, CompressedMatrix> compressUnits(CompressibleModel model, Map<String, CalibrationStats> grams, List<List<String>> units,
+    public Map<String, CompressedMatrix> compressUnits(ProjectionWeights model, Map<String, CalibrationStats> grams, List<List<String>> units,
                                                        BiConsumer<String, CompressedMatrix> done,
                                                        BiConsumer<List<String>, List<CompressedMatrix>> unitDone) {
         for (List<String> u : units) {
@@ -132,9 +135,12 @@ public final class ModelCompressor {
     /**
      * One unit's factors, in the unit's order: {@link Compressor#compress} for a projection alone,
      * {@link Compressor#compressGroup} (one shared dictionary) for a group. The Grams are trusted (checked at the door).
+     * Reads only the unit's weights from {@code model}.
+     *
+     * @throws IOException when {@code model} reads its weights from a file and a read fails
      */
-    public static List<CompressedMatrix> compressUnit(Compressor compressor, CompressibleModel model, List<String> names,
-                                                      Map<String, CalibrationStats> grams) {
+    public static List<CompressedMatrix> compressUnit(Compressor compressor, ProjectionWeights model, List<String> names,
+                                                      Map<String, CalibrationStats> grams) throws IOException {
         if (names.size() == 1) return List.of(compressor.compress(model.weight(names.get(0)), grams.get(names.get(0))));
         final List<org.ejml.data.FMatrixRMaj> weights = new ArrayList<>();
         final List<CalibrationStats> stats = new ArrayList<>();
@@ -161,7 +167,7 @@ public final class ModelCompressor {
      * compressor. One progress event per projection; the first failure is rethrown naming its unit. Returns the
      * results in the model's projection order.
      */
-    private Map<String, CompressedMatrix> run(CompressibleModel model, Map<String, CalibrationStats> grams, List<List<String>> units,
+    private Map<String, CompressedMatrix> run(ProjectionWeights model, Map<String, CalibrationStats> grams, List<List<String>> units,
                                               BiConsumer<String, CompressedMatrix> done,
                                               BiConsumer<List<String>, List<CompressedMatrix>> unitDone) {
         int total = 0;

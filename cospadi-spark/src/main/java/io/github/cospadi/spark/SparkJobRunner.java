@@ -5,6 +5,7 @@ import io.github.cospadi.common.Parallelism;
 import io.github.cospadi.models.Models;
 import io.github.cospadi.models.job.CompressionJob;
 import io.github.cospadi.models.llama.LlamaModel;
+import io.github.cospadi.models.llama.LlamaWeights;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 
@@ -28,11 +29,14 @@ import java.util.Map;
  *       {@code treeReduce} is not used: it combines partials in the order they arrive, and double sums are not
  *       associative, so the Gram's bits would depend on scheduling. A keyed fixed-order fold depends on the plan only,
  *       and also runs in parallel (one task per group);</li>
- *   <li>compression: one task per unfinished projection, largest first.</li>
+ *   <li>compression: one task per unfinished projection (or group), largest first.</li>
  * </ol>
  * A failed task attempt writes nothing that counts (a task's record comes after its files), so Spark's retry, a
- * re-submitted application or the single-JVM runner finish the job with the same bytes. The model is read on each
- * executor from {@code modelPath} (a path every executor can read), once per executor JVM.
+ * re-submitted application or the single-JVM runner finish the job with the same bytes. The model is read from
+ * {@code modelPath} (a path every executor can read): whole, once per executor JVM, by the capture's executors (a
+ * forward pass needs every tensor); by a compression task, only its own projections' tensors
+ * ({@link Models#weights}: the file's header, then one tensor per projection), so a compression executor needs memory
+ * for one task's weights and factors, not for the model. The driver reads the header alone, for the task list.
  */
 public final class SparkJobRunner implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -56,7 +60,10 @@ public final class SparkJobRunner implements Serializable {
     /** Runs the stages; returns how many compression tasks ran. */
     public int run(JavaSparkContext sc) throws IOException {
         final CompressionJob job = CompressionJob.resume(store.open());
-        final LlamaModel driverModel = Models.load(Path.of(modelPath), Parallelism.sequential());
+        final List<String> tasks;
+        try (LlamaWeights shapes = Models.weights(Path.of(modelPath))) { // the projections' names and shapes: the header alone
+            tasks = job.compressionTasks(shapes);
+        }
         if (!job.gramsReady()) {
             final List<Integer> chunks = new ArrayList<>();
             for (int c = 0; c < job.plan().chunks(); c++) if (!job.captured(c)) chunks.add(c);
@@ -89,31 +96,38 @@ public final class SparkJobRunner implements Serializable {
         }
         final CompressionJob ready = CompressionJob.resume(store.open());
         final List<String> pending = new ArrayList<>();
-        for (String t : ready.compressionTasks(driverModel)) if (!ready.compressed(t)) pending.add(t);
-        ready.writeManifest("compress", ready.compressionTasks(driverModel).size() - pending.size(), ready.compressionTasks(driverModel).size(), null);
+        for (String t : tasks) if (!ready.compressed(t)) pending.add(t);
+        ready.writeManifest("compress", tasks.size() - pending.size(), tasks.size(), null);
         if (!pending.isEmpty()) {
             sc.setJobGroup("compress", "cospadi compression", false);
             final TaskHook h = hook;
             sc.parallelize(pending, pending.size()).map(t -> {
                 h.beforeCompress(t, TaskContext.get() == null ? 0 : TaskContext.get().attemptNumber());
+                releaseModels(); // the capture is over: an executor that ran it lets its model go
                 final CompressionJob j = CompressionJob.resume(store.open());
-                j.compress(model(modelPath), compressor(j), t);
+                try (LlamaWeights w = Models.weights(Path.of(modelPath))) { // reads the task's own tensors only
+                    j.compress(w, compressor(j), t);
+                }
                 return t;
             }).collect();
         }
-        final int total = ready.compressionTasks(driverModel).size();
-        CompressionJob.resume(store.open()).writeManifest("assembly", total, total, null);
+        CompressionJob.resume(store.open()).writeManifest("assembly", tasks.size(), tasks.size(), null);
         return pending.size();
     }
 
     private static final Map<String, LlamaModel> MODELS = new HashMap<>();
     private static final Map<String, Compressor> COMPRESSORS = new HashMap<>();
 
-    /** The model at {@code path}, loaded once per JVM (tasks only read it). */
+    /** The model at {@code path}, loaded once per JVM for the capture (its tasks only read it). */
     static synchronized LlamaModel model(String path) throws IOException {
         LlamaModel m = MODELS.get(path);
         if (m == null) MODELS.put(path, m = Models.load(Path.of(path), Parallelism.sequential()));
         return m;
+    }
+
+    /** Drops the models {@link #model} loaded (the compression stage reads its tensors from the file). */
+    static synchronized void releaseModels() {
+        MODELS.clear();
     }
 
     private static synchronized Compressor compressor(CompressionJob job) {

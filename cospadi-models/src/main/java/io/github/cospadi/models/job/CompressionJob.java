@@ -9,6 +9,7 @@ import io.github.cospadi.io.CompressedFormat;
 import io.github.cospadi.models.CompressibleModel;
 import io.github.cospadi.models.GramCapture;
 import io.github.cospadi.models.Projection;
+import io.github.cospadi.models.ProjectionWeights;
 import org.ejml.data.DMatrixRMaj;
 
 import java.io.BufferedInputStream;
@@ -202,7 +203,7 @@ public final class CompressionJob {
     }
 
     /** Projection → the first projection (in model order) sharing its Gram instance. */
-    private static Map<String, String> groupsOf(CompressibleModel model, Map<String, CalibrationStats> grams) {
+    private static Map<String, String> groupsOf(ProjectionWeights model, Map<String, CalibrationStats> grams) {
         final Map<CalibrationStats, String> first = new IdentityHashMap<>();
         final Map<String, String> out = new LinkedHashMap<>();
         for (Projection p : model.projections()) {
@@ -266,7 +267,7 @@ public final class CompressionJob {
     }
 
     /** Stores ready Grams (by projection name; shared instances form one group) in place of the capture stage. */
-    public void importGrams(CompressibleModel model, Map<String, CalibrationStats> grams) throws IOException {
+    public void importGrams(ProjectionWeights model, Map<String, CalibrationStats> grams) throws IOException {
         if (plan.windows() != 0) throw new IllegalStateException("the plan captures its Grams from " + plan.windows() + " windows; it imports none");
         final Map<String, String> groupOf = groupsOf(model, grams);
         if (!store.exists("calibration/groups.json")) store.write("calibration/groups.json", MiniJson.write(groupOf).getBytes(StandardCharsets.UTF_8));
@@ -302,12 +303,12 @@ public final class CompressionJob {
      * sharing one dictionary (its task is {@code FIRST+N}, the first member's name and the number of the others) —
      * largest total weight first, ties in model order.
      */
-    public List<String> compressionTasks(CompressibleModel model) {
+    public List<String> compressionTasks(ProjectionWeights model) {
         return new ArrayList<>(units(model).keySet());
     }
 
     /** Task → its projections (one, or a group's members in order), in {@link #compressionTasks} order. */
-    public Map<String, List<String>> units(CompressibleModel model) {
+    public Map<String, List<String>> units(ProjectionWeights model) {
         Map<String, List<String>> u = units;
         if (u != null) return u;
         final List<List<String>> groups = new ArrayList<>(plan.groups().groups(model));
@@ -324,7 +325,7 @@ public final class CompressionJob {
         return u;
     }
 
-    private List<String> members(CompressibleModel model, String task) {
+    private List<String> members(ProjectionWeights model, String task) {
         final List<String> m = units(model).get(task);
         if (m == null) throw new IllegalArgumentException("the job has no compression task '" + task + "'");
         return m;
@@ -337,9 +338,11 @@ public final class CompressionJob {
 
     /**
      * Compresses one task with the plan's compressor and writes its factors (a worker's whole task): a projection by
-     * {@link Compressor#compress}, a group by {@link Compressor#compressGroup}. Returns the factors by projection.
+     * {@link Compressor#compress}, a group by {@link Compressor#compressGroup}. Reads only the task's weights from
+     * {@code model} (a loaded model, or {@link io.github.cospadi.models.Models#weights} reading them from the file).
+     * Returns the factors by projection.
      */
-    public Map<String, CompressedMatrix> compress(CompressibleModel model, Compressor compressor, String task) throws IOException {
+    public Map<String, CompressedMatrix> compress(ProjectionWeights model, Compressor compressor, String task) throws IOException {
         final List<String> names = members(model, task);
         final Map<String, CalibrationStats> g = grams(names);
         final List<CompressedMatrix> factors = io.github.cospadi.models.ModelCompressor.compressUnit(compressor, model, names, g);

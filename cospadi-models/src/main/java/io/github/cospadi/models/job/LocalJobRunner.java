@@ -8,6 +8,7 @@ import io.github.cospadi.common.ProgressEvent;
 import io.github.cospadi.common.ProgressListener;
 import io.github.cospadi.models.CompressibleModel;
 import io.github.cospadi.models.ModelCompressor;
+import io.github.cospadi.models.ProjectionWeights;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -138,15 +139,20 @@ public final class LocalJobRunner {
         }
     }
 
-    /** The compression stage: every unfinished task, largest first, on the workers; returns how many ran. */
+    /**
+     * The compression stage: every unfinished task, largest first, on the workers; returns how many ran. It reads only
+     * the weights: {@code model} is the model loaded for the capture, or, when the Grams are ready and nothing else
+     * needs the model, the weights read one task at a time from its file ({@link io.github.cospadi.models.Models#weights}),
+     * with the same bytes.
+     */
     @SuppressWarnings("try") // the lock is held, not used
-    public int compress(CompressionJob job, CompressibleModel model) throws IOException {
+    public int compress(CompressionJob job, ProjectionWeights model) throws IOException {
         try (JobStore.Lock lock = job.store().lock()) {
             return compressLocked(job, model);
         }
     }
 
-    private int compressLocked(CompressionJob job, CompressibleModel model) throws IOException {
+    private int compressLocked(CompressionJob job, ProjectionWeights model) throws IOException {
         final List<String> tasks = job.compressionTasks(model);
         final List<String> pending = new ArrayList<>();
         for (String t : tasks) if (!job.compressed(t)) pending.add(t);
@@ -189,7 +195,7 @@ public final class LocalJobRunner {
     }
 
     /** The factors of every projection of a finished job, in the model's projection order. */
-    public static Map<String, CompressedMatrix> factors(CompressionJob job, CompressibleModel model) throws IOException {
+    public static Map<String, CompressedMatrix> factors(CompressionJob job, ProjectionWeights model) throws IOException {
         final Map<String, CompressedMatrix> out = new LinkedHashMap<>();
         final Map<String, CompressedMatrix> read = new java.util.HashMap<>();
         for (String t : job.compressionTasks(model)) read.putAll(job.taskFactors(t));

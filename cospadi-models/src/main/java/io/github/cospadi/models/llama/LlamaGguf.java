@@ -45,23 +45,39 @@ public final class LlamaGguf {
                 final String b = "blk." + l + ".", p = "model.layers." + l + ".";
                 vectors.put(p + "input_layernorm.weight", f.readFloats(b + "attn_norm.weight"));
                 vectors.put(p + "post_attention_layernorm.weight", f.readFloats(b + "ffn_norm.weight"));
-                for (Map.Entry<String, String> e : NAMES.entrySet()) {
-                    FMatrixRMaj w = f.readMatrix(b + e.getValue() + ".weight");
-                    if (e.getKey().equals("self_attn.q_proj")) w = unpermute(w, config.heads(), config.headDim(), b + "attn_q.weight");
-                    if (e.getKey().equals("self_attn.k_proj")) w = unpermute(w, config.kvHeads(), config.headDim(), b + "attn_k.weight");
-                    weights.put(p + e.getKey() + ".weight", w);
-                }
+                for (String proj : LlamaModel.PROJECTIONS) weights.put(LlamaModel.layer(l, proj), readProjection(f, config, l, proj));
             }
             vectors.put("model.norm.weight", f.readFloats("output_norm.weight"));
-            final String name = path.getFileName().toString().replaceFirst("\\.gguf$", "");
-            return new LlamaModel(name, config, tokenizer, embed, head, vectors, weights, parallelism);
+            return new LlamaModel(name(path), config, tokenizer, embed, head, vectors, weights, parallelism);
         }
+    }
+
+    /** The model's name: the file name without {@code .gguf}. */
+    static String name(Path path) {
+        return path.getFileName().toString().replaceFirst("\\.gguf$", "");
     }
 
     /** Hugging Face projection → GGUF tensor stem. */
     static final Map<String, String> NAMES = Map.of(
             "self_attn.q_proj", "attn_q", "self_attn.k_proj", "attn_k", "self_attn.v_proj", "attn_v",
             "self_attn.o_proj", "attn_output", "mlp.gate_proj", "ffn_gate", "mlp.up_proj", "ffn_up", "mlp.down_proj", "ffn_down");
+
+    /** The GGUF tensor of projection {@code proj} ({@link LlamaModel#PROJECTIONS}) of layer {@code layer}. */
+    static String tensorName(int layer, String proj) {
+        return "blk." + layer + "." + NAMES.get(proj) + ".weight";
+    }
+
+    /**
+     * The Hugging Face-layout weight of projection {@code proj} of layer {@code layer}: its tensor dequantized, the rows
+     * of Q and K unpermuted. The one decoding of a projection, for {@link #load} and {@link LlamaWeights}.
+     */
+    static FMatrixRMaj readProjection(GgufFile f, LlamaConfig config, int layer, String proj) throws IOException {
+        final String tensor = tensorName(layer, proj);
+        final FMatrixRMaj w = f.readMatrix(tensor);
+        if (proj.equals("self_attn.q_proj")) return unpermute(w, config.heads(), config.headDim(), tensor);
+        if (proj.equals("self_attn.k_proj")) return unpermute(w, config.kvHeads(), config.headDim(), tensor);
+        return w;
+    }
 
     private static boolean has(GgufFile f, String tensor) {
         return f.hasTensor(tensor);
@@ -162,7 +178,7 @@ public final class LlamaGguf {
                 FMatrixRMaj m = model.operator(LlamaModel.layer(l, proj)).toDense();
                 if (proj.equals("self_attn.q_proj")) m = permute(m, c.heads(), c.headDim());
                 if (proj.equals("self_attn.k_proj")) m = permute(m, c.kvHeads(), c.headDim());
-                matrix(w, b + NAMES.get(proj) + ".weight", type, m);
+                matrix(w, tensorName(l, proj), type, m);
             }
             vector(w, b + "ffn_norm.weight", model.norm(p + "post_attention_layernorm.weight"));
         }

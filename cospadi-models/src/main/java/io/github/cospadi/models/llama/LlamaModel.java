@@ -56,25 +56,34 @@ public final class LlamaModel implements LanguageModel {
         if (head != null) require("lm_head.weight", head, config.vocabSize(), config.hiddenSize());
         this.head = DenseLinear.wrap(head != null ? head : embed);
         this.vectors = Collections.unmodifiableMap(new LinkedHashMap<>(vectors));
+        this.projections = projections(config);
+        for (Projection p : projections) {
+            final FMatrixRMaj w = projectionWeights.get(p.name());
+            if (w == null) throw new IllegalArgumentException("checkpoint has no tensor '" + p.name() + "'");
+            require(p.name(), w, p.outFeatures(), p.inFeatures());
+            ops.put(p.name(), DenseLinear.wrap(w));
+        }
+        for (int l = 0; l < config.layers(); l++) {
+            for (String norm : List.of("input_layernorm.weight", "post_attention_layernorm.weight")) {
+                requireVector("model.layers." + l + "." + norm, config.hiddenSize());
+            }
+        }
+        requireVector("model.norm.weight", config.hiddenSize());
+    }
+
+    /**
+     * The projections of a model of this configuration with their shapes, layer by layer in {@link #PROJECTIONS} order
+     * (what {@link #projections()} returns; shared with {@link LlamaWeights}).
+     */
+    static List<Projection> projections(LlamaConfig config) {
         final int q = config.heads() * config.headDim(), kv = config.kvHeads() * config.headDim();
         final int h = config.hiddenSize(), f = config.intermediateSize();
         final int[][] shapes = {{q, h}, {kv, h}, {kv, h}, {h, q}, {f, h}, {f, h}, {h, f}};
         final List<Projection> list = new ArrayList<>();
         for (int l = 0; l < config.layers(); l++) {
-            for (int p = 0; p < PROJECTIONS.size(); p++) {
-                final String n = layer(l, PROJECTIONS.get(p));
-                final FMatrixRMaj w = projectionWeights.get(n);
-                if (w == null) throw new IllegalArgumentException("checkpoint has no tensor '" + n + "'");
-                require(n, w, shapes[p][0], shapes[p][1]);
-                list.add(new Projection(n, shapes[p][0], shapes[p][1]));
-                ops.put(n, DenseLinear.wrap(w));
-            }
-            for (String norm : List.of("input_layernorm.weight", "post_attention_layernorm.weight")) {
-                requireVector("model.layers." + l + "." + norm, h);
-            }
+            for (int p = 0; p < PROJECTIONS.size(); p++) list.add(new Projection(layer(l, PROJECTIONS.get(p)), shapes[p][0], shapes[p][1]));
         }
-        requireVector("model.norm.weight", h);
-        this.projections = Collections.unmodifiableList(list);
+        return Collections.unmodifiableList(list);
     }
 
     /**

@@ -17,4 +17,15 @@ public final class TestModels {
         LlamaGguf.write(m, LlamaGgufTest.metadata(c, "llama"), file, GgmlType.F32);
         return m;
     }
+
+    /**
+     * Writes a random tiny byte-vocabulary Llama with ffn 64 to {@code file}, its projections and embedding stored as
+     * {@code type} (F32, F16, BF16 or Q8_0), and returns the model as generated (before any quantization).
+     */
+    public static LlamaModel tinyGguf(Path file, long seed, GgmlType type) throws IOException {
+        final LlamaConfig c = TinyLlamas.blockConfig(true);
+        final LlamaModel m = TinyLlamas.random(c, seed, null, Parallelism.sequential());
+        LlamaGguf.write(m, LlamaGgufTest.metadata(c, "llama"), file, type);
+        return m;
+    }
 }

@@ -18,6 +18,11 @@ final class TinyLlamas {
         return new LlamaConfig(256, 32, 48, 2, 4, 2, 8, 10000.0, 1e-5, tied, 64);
     }
 
+    /** {@link #config} with ffn 64, so every row is whole blocks of 32 (Q8_0 and the other 32-element quantizations). */
+    static LlamaConfig blockConfig(boolean tied) {
+        return new LlamaConfig(256, 32, 64, 2, 4, 2, 8, 10000.0, 1e-5, tied, 64);
+    }
+
     static LlamaModel random(LlamaConfig c, long seed, Tokenizer tokenizer, Parallelism parallelism) {
         final SplittableRandom r = new SplittableRandom(seed);
         final Map<String, float[]> vectors = new LinkedHashMap<>();
