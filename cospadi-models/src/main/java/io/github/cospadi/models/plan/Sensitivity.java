@@ -226,7 +226,8 @@ public final class Sensitivity {
 
     /**
      * Σ_t KL(p_t ‖ q_t) over the first {@code positions} rows, p_t = exp(baseLogProbs row t) and q_t = softmax(logits
-     * row t), in double: Σ_v p(v)·(log p(v) − log q(v)).
+     * row t), in double: Σ_v p(v)·(log p(v) − log q(v)), both logarithms rounded to float (so that equal logits give
+     * exactly 0; the rounding moves the sum by ~1e-7 nats).
      */
     static double divergence(float[] baseLogProbs, FMatrixRMaj logits, int positions) {
         final int v = logits.numCols;
@@ -236,8 +237,9 @@ public final class Sensitivity {
             final double lse = logSumExp(logits.data, off, v);
             double kl = 0;
             for (int i = 0; i < v; i++) {
+                // log q rounded to float as log p was: equal logits give exactly 0
                 final double lp = baseLogProbs[off + i];
-                kl += Math.exp(lp) * (lp - (logits.data[off + i] - lse));
+                kl += Math.exp(lp) * (lp - (float) (logits.data[off + i] - lse));
             }
             total += kl;
         }

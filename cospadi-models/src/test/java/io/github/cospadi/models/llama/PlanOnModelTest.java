@@ -80,7 +80,7 @@ class PlanOnModelTest {
         final List<int[]> w = windows(seed, 3, 10);
         final Map<String, CalibrationStats> g = grams(m, w);
         final Map<String, Sensitivity.Result> per = Sensitivity.measure(m, g, w, 0.4, 2, null);
-        final Map<String, Sensitivity.Result> banded = Sensitivity.measure(m, g, w, name -> null, 0.4, m.config().layers(), 1, null);
+        final Map<String, Sensitivity.Result> banded = Sensitivity.measure(m, g, w, name -> null, 0.4, m.config().layers(), Sensitivity.Measure.LOSS, 1, null);
         assertEquals(per, banded, "seed " + seed);
     }
 
@@ -95,7 +95,7 @@ class PlanOnModelTest {
         assertTrue(m.config().layers() >= 2, "the test needs two layers");
         final List<int[]> w = windows(seed, 3, 10);
         final Map<String, CalibrationStats> g = grams(m, w);
-        final Map<String, Sensitivity.Result> s = Sensitivity.measure(m, g, w, name -> null, 0.4, 1, 2, null);
+        final Map<String, Sensitivity.Result> s = Sensitivity.measure(m, g, w, name -> null, 0.4, 1, Sensitivity.Measure.LOSS, 2, null);
         final Compressor svd = Compressor.builder().method(Method.SVD_LLM).ratio(0.4).build();
         for (String type : LlamaModel.PROJECTIONS) {
             final LlamaModel perturbed = m.copy();
@@ -268,7 +268,7 @@ class PlanOnModelTest {
         final List<int[]> w = windows(15, 6, 16);
         final Map<String, CalibrationStats> g = grams(m, w);
         final Compressor probe = Compressor.builder().ratio(0.3).fast().iterations(3).build();
-        final Planner.Result r = Planner.plan(m, g, 0.3, probe, 2, false, w.subList(0, 3), 2, null, 0.1, 1);
+        final Planner.Result r = Planner.plan(m, g, 0.3, probe, 2, false, w.subList(0, 3), 2, null, 0.1, 1, Sensitivity.Measure.LOSS);
         assertTrue(r.plan().storage() <= r.plan().budget(), r.plan().toText());
         final int layers = m.config().layers();
         for (String type : LlamaModel.PROJECTIONS) {
