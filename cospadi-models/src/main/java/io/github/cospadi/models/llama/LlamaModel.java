@@ -300,6 +300,20 @@ public final class LlamaModel implements LanguageModel {
      * {@link #residualStream} this equals {@link #logits} bit for bit while nothing before the layer changed.
      */
     public FMatrixRMaj logitsFrom(int layer, FMatrixRMaj residual) {
+        return logitsFrom(layer, residual, parallelism);
+    }
+
+    /** The threads the model's own passes run on. */
+    public Parallelism parallelism() {
+        return parallelism;
+    }
+
+    /**
+     * As {@link #logitsFrom(int, FMatrixRMaj)} on {@code parallelism}'s threads in place of the model's own (callers
+     * running several passes at once give each one thread); the logits do not depend on it.
+     */
+    public FMatrixRMaj logitsFrom(int layer, FMatrixRMaj residual, Parallelism parallelism) {
+        java.util.Objects.requireNonNull(parallelism, "parallelism");
         if (layer < 0 || layer >= config.layers()) throw new IllegalArgumentException("layer must be in [0, " + config.layers() + "), got " + layer);
         if (residual.numCols != config.hiddenSize() || residual.numRows < 1) {
             throw new IllegalArgumentException("residual is " + residual.numRows + "x" + residual.numCols + ", expected tokens x " + config.hiddenSize());

@@ -93,8 +93,8 @@ public final class Sensitivity {
      * {@code bands} ≥ L every group is one projection and this is the per-projection measurement exactly. The cost is
      * one perturbation per group instead of per projection: 7·B rather than 7·L reruns from the group's first layer.
      * Each member's {@link Result#lossDelta} is its group's ΔL_g, by {@code measure}; {@code progress} hears one call
-     * per group, named after its first member. {@link Measure#KL} keeps the dense model's log-probabilities of every
-     * window (4 bytes per position and vocabulary entry) and refuses windows for which they would take more than a
+     * per group, named after its first member. {@link Measure#KL} keeps the dense model's probabilities of every window
+     * (4 bytes per position and vocabulary entry) and refuses windows for which they would take more than a
      * quarter of the heap.
      */
     public static Map<String, Result> measure(LlamaModel model, Map<String, CalibrationStats> grams, List<int[]> windows,
@@ -119,23 +119,25 @@ public final class Sensitivity {
         for (int[] w : windows) positions += w.length - 1;
         final long vocabulary = model.config().vocabSize();
         if (measure == Measure.KL && 4 * positions * vocabulary > Runtime.getRuntime().maxMemory() / 4) {
-            throw new IllegalArgumentException("the KL sensitivity keeps the dense log-probabilities of " + windows.size() + " windows ("
+            throw new IllegalArgumentException("the KL sensitivity keeps the dense probabilities of " + windows.size() + " windows ("
                     + positions + " positions × " + vocabulary + " tokens = " + (4 * positions * vocabulary >> 20)
                     + " MiB), over a quarter of the heap (" + (Runtime.getRuntime().maxMemory() >> 20) + " MiB): use fewer windows or a larger -Xmx");
         }
         final List<List<FMatrixRMaj>> streams = new ArrayList<>();
-        final List<float[]> baseLogProbs = new ArrayList<>();
+        final List<Distributions> dense = new ArrayList<>();
         double base = 0;
         for (int[] w : windows) {
             final List<FMatrixRMaj> s = model.residualStream(w);
             streams.add(s);
             final FMatrixRMaj z = model.logitsFrom(0, s.get(0));
             base += nats(z, w);
-            if (measure == Measure.KL) baseLogProbs.add(logProbabilities(z, w.length - 1));
+            if (measure == Measure.KL) dense.add(distributions(z, w.length - 1));
         }
         final double baseLoss = base / positions;
         final long scored = positions;
         final Result[] results = new Result[projections.size()];
+        // the groups run on the workers, each pass on one thread (the model's own threads when there is one worker)
+        final Parallelism each = Math.min(workers, groups.size()) > 1 ? Parallelism.sequential() : model.parallelism();
         Planner.parallel("sensitivity measurement", groups.size(), workers, gi -> {
             final int[] members = groups.get(gi);
             final double[] errors = new double[members.length];
@@ -173,8 +175,8 @@ public final class Sensitivity {
                 double nats = 0;
                 try {
                     for (int wi = 0; wi < windows.size(); wi++) {
-                        final FMatrixRMaj z = perturbed.logitsFrom(layer, streams.get(wi).get(layer));
-                        nats += measure == Measure.KL ? divergence(baseLogProbs.get(wi), z, windows.get(wi).length - 1) : Sensitivity.nats(z, windows.get(wi));
+                        final FMatrixRMaj z = perturbed.logitsFrom(layer, streams.get(wi).get(layer), each);
+                        nats += measure == Measure.KL ? divergence(dense.get(wi), z, windows.get(wi).length - 1) : Sensitivity.nats(z, windows.get(wi));
                     }
                 } catch (RuntimeException t) {
                     throw new IllegalStateException("sensitivity of '" + projections.get(members[0]).name() + "': " + t.getMessage(), t);
@@ -212,38 +214,49 @@ public final class Sensitivity {
         return out;
     }
 
-    /** log softmax of the first {@code positions} rows of {@code logits}, row-major, in float (computed in double). */
-    static float[] logProbabilities(FMatrixRMaj logits, int positions) {
+    /**
+     * The dense model's next-token distributions of one window, for {@link #divergence}: p_t (float, row-major, the
+     * first {@code positions} rows of {@code logits}) and per row the constant c_t = Σ_v p_t(v)·z_t(v) − lse(z_t)·Σ_v p_t(v)
+     * (= Σ_v p_t(v)·log p_t(v), with the stored p).
+     */
+    record Distributions(float[] p, double[] c) {}
+
+    static Distributions distributions(FMatrixRMaj logits, int positions) {
         final int v = logits.numCols;
-        final float[] out = new float[positions * v];
+        final float[] p = new float[positions * v];
+        final double[] c = new double[positions];
         for (int t = 0; t < positions; t++) {
             final int off = t * v;
             final double lse = logSumExp(logits.data, off, v);
-            for (int i = 0; i < v; i++) out[off + i] = (float) (logits.data[off + i] - lse);
+            for (int i = 0; i < v; i++) p[off + i] = (float) Math.exp(logits.data[off + i] - lse);
+            c[t] = crossTerm(p, logits.data, off, v, lse);
         }
-        return out;
+        return new Distributions(p, c);
     }
 
     /**
-     * Σ_t KL(p_t ‖ q_t) over the first {@code positions} rows, p_t = exp(baseLogProbs row t) and q_t = softmax(logits
-     * row t), in double: Σ_v p(v)·(log p(v) − log q(v)), both logarithms rounded to float (so that equal logits give
-     * exactly 0; the rounding moves the sum by ~1e-7 nats).
+     * Σ_t KL(p_t ‖ q_t) over the first {@code positions} rows, q_t = softmax(logits row t): Σ_v p·(log p − log q) =
+     * c_t − (Σ_v p(v)·z(v) − lse(z)·Σ_v p(v)), in double, one exponential per entry (for lse). Logits equal to the
+     * dense ones give exactly 0 (the same sums in the same order).
      */
-    static double divergence(float[] baseLogProbs, FMatrixRMaj logits, int positions) {
+    static double divergence(Distributions base, FMatrixRMaj logits, int positions) {
         final int v = logits.numCols;
         double total = 0;
         for (int t = 0; t < positions; t++) {
             final int off = t * v;
-            final double lse = logSumExp(logits.data, off, v);
-            double kl = 0;
-            for (int i = 0; i < v; i++) {
-                // log q rounded to float as log p was: equal logits give exactly 0
-                final double lp = baseLogProbs[off + i];
-                kl += Math.exp(lp) * (lp - (float) (logits.data[off + i] - lse));
-            }
-            total += kl;
+            total += base.c()[t] - crossTerm(base.p(), logits.data, off, v, logSumExp(logits.data, off, v));
         }
         return total;
+    }
+
+    /** Σ_v p(v)·z(v) − lse·Σ_v p(v) over one row: Σ_v p(v)·log softmax(z)(v). */
+    private static double crossTerm(float[] p, float[] z, int off, int n, double lse) {
+        double pz = 0, mass = 0;
+        for (int i = 0; i < n; i++) {
+            pz += (double) p[off + i] * z[off + i];
+            mass += p[off + i];
+        }
+        return pz - lse * mass;
     }
 
     private static double logSumExp(float[] z, int off, int n) {
