@@ -97,16 +97,13 @@ class PlanOnModelTest {
         final List<int[]> w = windows(seed, 3, 10);
         final Map<String, CalibrationStats> g = grams(m, w);
         final Map<String, Sensitivity.Result> s = Sensitivity.measure(m, g, w, name -> null, 0.4, 1, Sensitivity.Measure.LOSS, 2, null);
-        final Compressor svd = Compressor.builder().method(Method.SVD_LLM).ratio(0.4).build();
         for (String type : LlamaModel.PROJECTIONS) {
             final LlamaModel perturbed = m.copy();
+            final double[] errors = perturbEveryLayer(perturbed, m, g, type, 0.4);
             double sumSquares = 0;
-            for (int l = 0; l < m.config().layers(); l++) {
-                final String name = LlamaModel.layer(l, type);
-                final CompressedMatrix c = svd.compress(m.weight(name), g.get(name));
-                sumSquares += c.report().functionalError() * c.report().functionalError();
-                assertEquals(c.report().functionalError(), s.get(name).error(), 0.0, "seed " + seed + " " + name);
-                perturbed.replaceWeight(name, c.reconstruct());
+            for (int l = 0; l < errors.length; l++) {
+                sumSquares += errors[l] * errors[l];
+                assertEquals(errors[l], s.get(LlamaModel.layer(l, type)).error(), 0.0, "seed " + seed + " " + type + " layer " + l);
             }
             final double delta = meanNats(perturbed, w) - meanNats(m, w);
             for (int l = 0; l < m.config().layers(); l++) {
@@ -128,16 +125,10 @@ class PlanOnModelTest {
         final List<int[]> w = windows(seed, 3, 10);
         final Map<String, CalibrationStats> g = grams(m, w);
         final Map<String, Sensitivity.Result> s = Sensitivity.measure(m, g, w, name -> null, 0.4, 1, Sensitivity.Measure.KL, 2, null);
-        final Compressor svd = Compressor.builder().method(Method.SVD_LLM).ratio(0.4).build();
         for (String type : LlamaModel.PROJECTIONS) {
             final LlamaModel perturbed = m.copy();
             double sumSquares = 0;
-            for (int l = 0; l < m.config().layers(); l++) {
-                final String name = LlamaModel.layer(l, type);
-                final CompressedMatrix c = svd.compress(m.weight(name), g.get(name));
-                sumSquares += c.report().functionalError() * c.report().functionalError();
-                perturbed.replaceWeight(name, c.reconstruct());
-            }
+            for (double e : perturbEveryLayer(perturbed, m, g, type, 0.4)) sumSquares += e * e;
             final double kl = meanDivergence(m, perturbed, w);
             final Sensitivity.Result r = s.get(LlamaModel.layer(0, type));
             assertTrue(r.lossDelta() >= 0 && !r.negative(), "seed " + seed + " " + type + ": " + r);
@@ -153,6 +144,22 @@ class PlanOnModelTest {
         final Sensitivity.Result q = unused.get(LlamaModel.layer(0, "self_attn.q_proj"));
         assertTrue(q.error() > 0, "seed " + seed + ": the perturbation must be real");
         assertEquals(0.0, q.weight(), 1e-12, "seed " + seed + ": " + q);
+    }
+
+    /**
+     * Replaces the projection {@code type} of every layer of {@code perturbed} by the SVD-LLM approximation at
+     * {@code ratio} of {@code dense}'s; returns the approximations' functional errors by layer.
+     */
+    private static double[] perturbEveryLayer(LlamaModel perturbed, LlamaModel dense, Map<String, CalibrationStats> g, String type, double ratio) {
+        final Compressor svd = Compressor.builder().method(Method.SVD_LLM).ratio(ratio).build();
+        final double[] errors = new double[dense.config().layers()];
+        for (int l = 0; l < errors.length; l++) {
+            final String name = LlamaModel.layer(l, type);
+            final CompressedMatrix c = svd.compress(dense.weight(name), g.get(name));
+            errors[l] = c.report().functionalError();
+            perturbed.replaceWeight(name, c.reconstruct());
+        }
+        return errors;
     }
 
     /** Mean over predicted positions of KL(p ‖ q) between the two models' next-token distributions. */
