@@ -115,8 +115,7 @@ public final class Sensitivity {
         final int layers = projections.size() / perLayer;
         final List<int[]> groups = groups(layers, perLayer, bands);
         final Compressor svd = Compressor.builder().method(Method.SVD_LLM).ratio(ratio).parallelism(Parallelism.sequential()).build();
-        long positions = 0;
-        for (int[] w : windows) positions += w.length - 1;
+        final long positions = windows.stream().mapToLong(w -> w.length - 1).sum();
         final long vocabulary = model.config().vocabSize();
         if (measure == Measure.KL && 4 * positions * vocabulary > Runtime.getRuntime().maxMemory() / 4) {
             throw new IllegalArgumentException("the KL sensitivity keeps the dense probabilities of " + windows.size() + " windows ("
@@ -129,12 +128,12 @@ public final class Sensitivity {
         for (int[] w : windows) {
             final List<FMatrixRMaj> s = model.residualStream(w);
             streams.add(s);
-            final FMatrixRMaj z = model.logitsFrom(0, s.get(0));
+            // the cached input of the last layer: the rest of the dense pass, not all of it again
+            final FMatrixRMaj z = model.logitsFrom(layers - 1, s.get(layers - 1));
             base += nats(z, w);
             if (measure == Measure.KL) dense.add(distributions(z, w.length - 1));
         }
         final double baseLoss = base / positions;
-        final long scored = positions;
         final Result[] results = new Result[projections.size()];
         // the groups run on the workers, each pass on one thread (the model's own threads when there is one worker)
         final Parallelism each = Math.min(workers, groups.size()) > 1 ? Parallelism.sequential() : model.parallelism();
@@ -181,7 +180,7 @@ public final class Sensitivity {
                 } catch (RuntimeException t) {
                     throw new IllegalStateException("sensitivity of '" + projections.get(members[0]).name() + "': " + t.getMessage(), t);
                 }
-                final double delta = measure == Measure.KL ? nats / scored : nats / scored - baseLoss;
+                final double delta = measure == Measure.KL ? nats / positions : nats / positions - baseLoss;
                 final double weight = Math.max(delta, 0) / sumSquares;
                 for (int j = 0; j < members.length; j++) {
                     results[members[j]] = approx[j] == null ? new Result(errors[j], 0, 0, false) : new Result(errors[j], delta, weight, delta < 0);
