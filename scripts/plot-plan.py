@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Draws an adaptive plan (the plan.json that `./cospadi compress --allocation adaptive` writes, or
+"""Draws an adaptive plan (OUT/job/allocation.json that `./cospadi compress --allocation adaptive` writes, or
 `./cospadi plan --json`) as an SVG heat map: one row per projection type, one column per layer, each cell the ratio
 γ' chosen for that matrix (0 = kept dense) with its method (C = CoSpaDi, S = SVD-LLM, D = dense).
 

@@ -39,7 +39,7 @@ final class CompressJob {
     record Request(Path model, Path text, String windowsOption, Path out, int threads, boolean overwrite, String gramsFile,
                    double ratio, String method, String coder, int iterations, Schedule schedule, DType dtype,
                    GgmlType ggufType, CompressedFormat.Precision layout, boolean planOnly, int chunkWindows,
-                   io.github.cospadi.models.Grouping grouping) {}
+                   io.github.cospadi.models.Grouping grouping, PlanCommand.Settings allocation) {}
 
     private CompressJob() {}
 
@@ -75,6 +75,20 @@ final class CompressJob {
         settings.put("ratio", Double.toString(r.ratio()));
         settings.put("iterations", Integer.toString(r.iterations()));
         settings.put("coder", r.coder());
+        // an adaptive allocation (docs/design.md §12): its settings and the windows its sensitivities are measured on
+        List<int[]> sample = null;
+        if (r.allocation() != null) {
+            final PlanCommand.Settings a = r.allocation();
+            sample = PlanCommand.sample(CompressModelCommand.calibrationWindows(model, r.text(), r.windowsOption()), a.sensitivityWindows());
+            settings.put("allocation", "adaptive");
+            settings.put("probe-iterations", Integer.toString(a.probeIterations()));
+            settings.put("sensitivity-windows", Integer.toString(a.sensitivityWindows()));
+            settings.put("sensitivity-sha256", JobPlan.windowsDigest(sample));
+            settings.put("sensitivity", a.measure().name().toLowerCase(Locale.ROOT));
+            settings.put("bands", Integer.toString(a.bands()));
+            settings.put("spread", Double.toString(a.spread()));
+            settings.put("rho", Double.toString(a.rho()));
+        }
         final Map<String, String> output = Map.of("factors", r.layout().name(), "dtype", r.dtype().name(), "gguf_type", r.ggufType().name());
         final CompressionJob job;
         Map<String, CalibrationStats> supplied = null;
@@ -106,7 +120,7 @@ final class CompressJob {
             err.printf(Locale.ROOT, "resuming the job in %s: Grams %s, %d of %d projections done%n", jobDir,
                     job.gramsReady() ? "ready" : "pending", finished, tasks.size());
         }
-        if (r.planOnly()) {
+        if (r.planOnly() && sample == null) {
             out.printf(Locale.ROOT, "wrote the job plan to %s: %d capture chunks, %d compression tasks%n", jobDir, job.plan().chunks(), tasks.size());
             return 0;
         }
@@ -121,6 +135,11 @@ final class CompressJob {
                 if (e.phase().equals("capture")) {
                     err.printf(Locale.ROOT, "  capture chunk %d/%d (%.1f s, ETA %.0f s)%n", e.iteration(), e.totalIterations(),
                             e.elapsed().toNanos() / 1e9, e.eta().toNanos() / 1e9);
+                } else if (e.phase().equals("plan")) {
+                    if (e.iteration() % 8 == 0 || e.iteration() == e.totalIterations()) {
+                        err.printf(Locale.ROOT, "  plan %s %d/%d (%.1f s)%n", e.subject().substring(0, e.subject().indexOf(' ')), e.iteration(),
+                                e.totalIterations(), e.elapsed().toNanos() / 1e9);
+                    }
                 } else {
                     last.set(e.iteration());
                     err.printf(Locale.ROOT, "[%d/%d] %s functional error %.4f (%.1f s, ETA %.0f s)%n", e.iteration(), e.totalIterations(),
@@ -132,15 +151,39 @@ final class CompressJob {
                 runner.capture(job, model);
                 err.printf(Locale.ROOT, "captured in %.1f s%n", (System.nanoTime() - t0) / 1e9);
             }
+            io.github.cospadi.models.plan.Planner.Result planned = null;
+            if (sample != null) {
+                if (!job.allocated()) err.printf(Locale.ROOT, "planning the adaptive allocation: sensitivities on %d windows...%n", sample.size());
+                planned = runner.allocate(job, model, sample);
+                if (planned != null) PlanCommand.reportTimes(planned, sample.size(), err);
+                if (r.planOnly()) {
+                    out.printf(Locale.ROOT, "wrote the job plan, Grams and adaptive allocation to %s: %d compression tasks (%d kept dense)%n", jobDir,
+                            tasks.size(), job.keptDense(model).size());
+                    return 0;
+                }
+            }
             final long t1 = System.nanoTime();
             runner.compress(job, model);
             final double compressSeconds = (System.nanoTime() - t1) / 1e9;
             final Map<String, CompressedMatrix> factors = LocalJobRunner.factors(job, model);
-            final Map<String, String> outputs = JobAssembly.writeLlama(model, factors, r.model(), r.out(), r.layout(), r.dtype(), r.ggufType(),
-                    JobAssembly.description(job.plan()));
+            final Map<String, String> outputs = JobAssembly.writeLlama(model, factors, job.keptDense(model), r.model(), r.out(), r.layout(), r.dtype(),
+                    r.ggufType(), JobAssembly.description(job.plan()));
             job.writeManifest("done", tasks.size(), tasks.size(), outputs);
             double mean = 0;
-            for (String t : tasks) mean += job.recordValue("compress-" + t, "functional_error") * job.units(model).get(t).size();
+            for (String t : tasks) {
+                if (!job.keptDense(model, t)) mean += job.recordValue("compress-" + t, "functional_error") * job.units(model).get(t).size();
+            }
+            if (sample != null) {
+                final java.util.function.ToDoubleFunction<String> measured = name -> {
+                    try {
+                        return job.keptDense(model, name) ? 0 : job.recordValue("compress-" + name, "functional_error");
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                };
+                PlanCommand.reportPlan(job.allocation(model), measured, job.recordValue("allocate", "seconds"),
+                        job.recordValue("allocate", "curves_seconds"), job.recordValue("allocate", "sensitivity_seconds"), out);
+            }
             out.printf(Locale.ROOT, "compressed %d projections with %s at ratio %.2f: mean functional error %.5f; compression %.1f s, total %.1f s; wrote %s%n",
                     factors.size(), r.method().replace('-', '_'), r.ratio(), mean / factors.size(), compressSeconds, (System.nanoTime() - start) / 1e9, r.out());
             if (!r.grouping().name().equals("none")) {

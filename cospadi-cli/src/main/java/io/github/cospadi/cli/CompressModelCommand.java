@@ -114,15 +114,14 @@ final class CompressModelCommand implements Command {
         if (planSettings != null && !grouping.name().equals("none")) {
             throw new Options.UsageException("--allocation adaptive plans per matrix; it cannot be combined with --grouping " + grouping.name());
         }
-        // the resumable job (docs/design.md §13) for uniform compression, per matrix or in shared-dictionary groups; the
-        // adaptive allocation and the coefficient refit still run in one process
-        final boolean inProcess = planSettings != null || refit;
-        if (!captureOnly && !inProcess) {
+        // the resumable job (docs/design.md §13): uniform or adaptive, per matrix or in shared-dictionary groups; Basis
+        // Sharing's coefficient refit still runs in one process
+        if (!captureOnly && !refit) {
             return CompressJob.run(new CompressJob.Request(modelPath, text, windowsOption, outPath, threads, overwrite, gramsFile, ratio,
                     method.name().toLowerCase(Locale.ROOT).replace('_', '-'), coder, iterations, schedule, dtype, ggufType, factorLayout,
-                    planOnly, chunkWindows, grouping), out, err);
+                    planOnly, chunkWindows, grouping, planSettings), out, err);
         }
-        if (planOnly) throw new Options.UsageException("--plan-only applies to the job of a uniform compression (no --allocation adaptive or --refit)");
+        if (planOnly) throw new Options.UsageException("--plan-only applies to a job (not to --refit, which runs in one process)");
         if (captureOnly ? Files.exists(outPath) && !overwrite : nonEmpty(outPath) && !overwrite) {
             throw new IllegalArgumentException("output " + outPath + " already exists; choose another --out or pass --overwrite");
         }
@@ -173,21 +172,8 @@ final class CompressModelCommand implements Command {
             return b;
         };
         final long t1 = System.nanoTime();
-        java.util.function.Function<String, Compressor> compressors;
-        List<String> selected = null;
-        io.github.cospadi.models.plan.Planner.Result planned = null;
-        if (planSettings != null) { // docs/design.md §12: a compressor per matrix from the plan; dense ones are not compressed
-            final List<int[]> windows = calibrationWindows(model, text, windowsOption);
-            planned = PlanCommand.plan(model, grams, windows, ratio, method, planSettings,
-                    () -> base.get().method(Method.COSPADI), threads, err);
-            compressors = PlanCommand.compressors(planned.plan(), base);
-            selected = PlanCommand.compressed(planned.plan());
-            Files.createDirectories(outPath);
-            writeAtomically(outPath.resolve("plan.json"), planned.plan().toJson() + "\n");
-        } else {
-            final Compressor compressor = base.get().ratio(ratio).build();
-            compressors = name -> compressor;
-        }
+        final Compressor compressor = base.get().ratio(ratio).build();
+        final java.util.function.Function<String, Compressor> compressors = name -> compressor;
         final java.util.function.BiConsumer<String, CompressedMatrix> replace = (name, c) -> model.replace(name, DenseLinear.wrap(c.reconstruct()));
         final io.github.cospadi.common.ProgressListener progress = e ->
                 err.printf(Locale.ROOT, "[%d/%d] %s functional error %.4f (%.1f s, ETA %.0f s)%n", e.iteration(), e.totalIterations(),
@@ -195,7 +181,7 @@ final class CompressModelCommand implements Command {
         // shared dictionaries (docs/design.md §5.8): the groups are resolved, and checked, before any work
         final List<List<String>> groups = grouping.groups(model);
         final Map<String, CompressedMatrix> factors = grouping.name().equals("none")
-                ? new ModelCompressor(compressors, threads, progress).compress(model, grams, selected, replace)
+                ? new ModelCompressor(compressors, threads, progress).compress(model, grams, null, replace)
                 : new ModelCompressor(base.get().ratio(ratio).build(), threads, progress).compressGroups(model, grams, grouping, replace);
         final double compressSeconds = (System.nanoTime() - t1) / 1e9;
 
@@ -207,32 +193,12 @@ final class CompressModelCommand implements Command {
                         + (method == Method.COSPADI ? " schedule=" + (schedule.fast() ? "fast" : "reference") : ""));
         double mean = 0;
         for (CompressedMatrix c : factors.values()) mean += c.report().functionalError();
-        if (planned != null) reportPlan(planned, factors, out);
         out.printf(Locale.ROOT, "compressed %d projections with %s at ratio %.2f: mean functional error %.5f; compression %.1f s, total %.1f s; wrote %s%n",
                 factors.size(), method.name().toLowerCase(Locale.ROOT), ratio, mean / factors.size(), compressSeconds,
                 (System.nanoTime() - start) / 1e9, outPath);
         out.printf(Locale.ROOT, "grouping %s: %d groups; achieved ratio %.4f (each shared dictionary counted once)%n", grouping.name(),
                 groups.size(), achievedRatio(factors.values()));
         return 0;
-    }
-
-    /** Per matrix: the plan's choice, predicted and measured functional error; then the plan's totals. */
-    private static void reportPlan(io.github.cospadi.models.plan.Planner.Result planned, Map<String, CompressedMatrix> factors, PrintStream out) {
-        out.printf(Locale.ROOT, "%-40s %-28s %10s %10s %10s%n", "matrix", "choice", "storage", "predicted", "measured");
-        double predicted2 = 0, measured2 = 0;
-        for (io.github.cospadi.models.plan.BudgetPlan.Entry e : planned.plan().entries()) {
-            final CompressedMatrix c = factors.get(e.options().name());
-            final double measured = c == null ? 0 : c.report().functionalError();
-            predicted2 += e.predictedLoss();
-            measured2 += e.options().sensitivity() * measured * measured;
-            out.printf(Locale.ROOT, "%-40s %-28s %10d %10.5f %10.5f%n", e.options().name(), e.chosen().label(), e.chosen().storage(),
-                    e.chosen().error(), measured);
-        }
-        out.printf(Locale.ROOT, "adaptive plan: target ratio %.4f, achieved %.5f; predicted loss increase %.6g (sum w*e^2 with the"
-                        + " measured errors: %.6g); planning %.1f s (curves %.1f, sensitivities %.1f, allocation %.3f)%n",
-                planned.plan().targetRatio(), planned.plan().achievedRatio(), predicted2, measured2,
-                planned.curvesSeconds() + planned.sensitivitySeconds() + planned.allocateSeconds(), planned.curvesSeconds(),
-                planned.sensitivitySeconds(), planned.allocateSeconds());
     }
 
     /** {@code none}, {@code pairs} or a JSON file of projection-name groups ({@link io.github.cospadi.models.Grouping#read}). */

@@ -100,14 +100,46 @@ final class PlanCommand implements Command {
         }
     }
 
+    /** {@code n} windows evenly spaced over {@code windows} (all of them when there are at most n): the sensitivities' sample. */
+    static List<int[]> sample(List<int[]> windows, int n) {
+        final List<int[]> sample = new ArrayList<>();
+        final int m = Math.min(n, windows.size());
+        for (int i = 0; i < m; i++) sample.add(windows.get((int) ((long) i * windows.size() / m)));
+        return sample;
+    }
+
+    /** The planning's times and the number of negative sensitivities, one line. */
+    static void reportTimes(Planner.Result r, int windows, PrintStream err) {
+        int negative = 0;
+        for (var s : r.sensitivities().values()) if (s.negative()) negative++;
+        err.printf(Locale.ROOT, "planned in %.1f s (curves %.1f s, sensitivities %.1f s on %d windows, %d negative; allocation %.3f s)%n",
+                r.curvesSeconds() + r.sensitivitySeconds() + r.allocateSeconds(), r.curvesSeconds(), r.sensitivitySeconds(), windows, negative,
+                r.allocateSeconds());
+    }
+
+    /** Per matrix: the plan's choice, predicted and measured functional error; then the plan's totals and times. */
+    static void reportPlan(BudgetPlan plan, java.util.function.ToDoubleFunction<String> measuredError, double seconds, double curvesSeconds,
+                           double sensitivitySeconds, PrintStream out) {
+        out.printf(Locale.ROOT, "%-40s %-28s %10s %10s %10s%n", "matrix", "choice", "storage", "predicted", "measured");
+        double predicted2 = 0, measured2 = 0;
+        for (BudgetPlan.Entry e : plan.entries()) {
+            final double measured = measuredError.applyAsDouble(e.options().name());
+            predicted2 += e.predictedLoss();
+            measured2 += e.options().sensitivity() * measured * measured;
+            out.printf(Locale.ROOT, "%-40s %-28s %10d %10.5f %10.5f%n", e.options().name(), e.chosen().label(), e.chosen().storage(),
+                    e.chosen().error(), measured);
+        }
+        out.printf(Locale.ROOT, "adaptive plan: target ratio %.4f, achieved %.5f; predicted loss increase %.6g (sum w*e^2 with the"
+                        + " measured errors: %.6g); planning %.1f s (curves %.1f, sensitivities %.1f)%n",
+                plan.targetRatio(), plan.achievedRatio(), predicted2, measured2, seconds, curvesSeconds, sensitivitySeconds);
+    }
+
     /** Plans; {@code base} is the CoSpaDi builder of the compression without a budget (schedule, coder, orientation). */
     static Planner.Result plan(LlamaModel model, Map<String, CalibrationStats> grams, List<int[]> windows, double ratio, Method method,
                                Settings settings, Supplier<Compressor.Builder> base, int threads, PrintStream err) {
         final Compressor probe = method == Method.COSPADI
                 ? base.get().ratio(ratio).atomsPerNonzero(settings.rho()).iterations(settings.probeIterations()).build() : null;
-        final List<int[]> sample = new ArrayList<>();
-        final int n = Math.min(settings.sensitivityWindows(), windows.size());
-        for (int i = 0; i < n; i++) sample.add(windows.get((int) ((long) i * windows.size() / n)));
+        final List<int[]> sample = sample(windows, settings.sensitivityWindows());
         final long start = System.nanoTime();
         final Planner.Result r = Planner.plan(model, grams, ratio, probe, settings.rho(), method != Method.COSPADI, sample, threads,
                 (phase, done, total, name) -> {
@@ -115,41 +147,8 @@ final class PlanCommand implements Command {
                         err.printf(Locale.ROOT, "  plan %s %d/%d (%.1f s)%n", phase, done, total, (System.nanoTime() - start) / 1e9);
                     }
                 }, settings.spread(), settings.bands(), settings.measure());
-        int negative = 0;
-        for (var s : r.sensitivities().values()) if (s.negative()) negative++;
-        err.printf(Locale.ROOT, "planned in %.1f s (curves %.1f s, sensitivities %.1f s on %d windows, %d negative; allocation %.3f s)%n",
-                (System.nanoTime() - start) / 1e9, r.curvesSeconds(), r.sensitivitySeconds(), sample.size(), negative, r.allocateSeconds());
+        reportTimes(r, sample.size(), err);
         return r;
-    }
-
-    /**
-     * The compressor of every planned matrix (null for the ones kept dense): CoSpaDi with the plan's k, s and
-     * orientation on {@code base}'s schedule, SVD-LLM at the plan's rank.
-     */
-    static Function<String, Compressor> compressors(BudgetPlan plan, Supplier<Compressor.Builder> base) {
-        final Map<String, Compressor> out = new LinkedHashMap<>();
-        for (BudgetPlan.Entry e : plan.entries()) {
-            final Candidate c = e.chosen();
-            switch (c.kind()) {
-                case COSPADI:
-                    out.put(e.options().name(), base.get().method(Method.COSPADI).atoms(c.atoms()).nonzerosPerColumn(c.nonzerosPerColumn())
-                            .orientation(c.orientation()).build());
-                    break;
-                case SVD_LLM:
-                    out.put(e.options().name(), Compressor.builder().method(Method.SVD_LLM).rank(c.atoms()).parallelism(Parallelism.sequential()).build());
-                    break;
-                default:
-                    break;
-            }
-        }
-        return out::get;
-    }
-
-    /** The names the plan compresses (not dense), in plan order. */
-    static List<String> compressed(BudgetPlan plan) {
-        final List<String> out = new ArrayList<>();
-        for (BudgetPlan.Entry e : plan.entries()) if (e.chosen().kind() != Candidate.Kind.DENSE) out.add(e.options().name());
-        return out;
     }
 
     static Map<String, CalibrationStats> readGrams(LlamaModel model, Path file) throws java.io.IOException {

@@ -38,6 +38,32 @@ class CompressJobTest {
         assertFalse(Files.exists(out.resolve("job").resolve("capture")), "partial Grams deleted after the reduction");
     }
 
+    /**
+     * {@code --allocation adaptive} as a job: {@code --plan-only} captures and plans (allocation.json), the same command
+     * then compresses by the stored plan without planning again and reports each matrix's choice.
+     */
+    @Test
+    void anAdaptiveCompressPlansInTheJobAndResumesFromTheStoredPlan(@TempDir Path dir) throws Exception {
+        assumeTrue(Files.isDirectory(MODEL) && Files.isDirectory(Path.of("..", "..", "shared", "data", "sotu")), "shared assets absent");
+        final Path out = dir.resolve("a");
+        final String[] args = {"compress", "--model", MODEL.toString(), "--calibration", Path.of("..", "..", "shared", "data", "sotu").toString(),
+                "--calibration-windows", "4", "--method", "svd-llm", "--ratio", "0.3", "--allocation", "adaptive", "--sensitivity-windows", "2",
+                "--bands", "2", "--out", out.toString()};
+        MainTest.Run r = run(concat(args, "--plan-only"));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("adaptive allocation"), r.out());
+        assertTrue(r.err().contains("planned in"), r.err());
+        final byte[] allocation = Files.readAllBytes(out.resolve("job").resolve("allocation.json"));
+        assertTrue(Files.readString(out.resolve("job").resolve("plan.json")).contains("\"allocation\": \"adaptive\""));
+        r = run(args);
+        assertEquals(0, r.code(), r.err());
+        assertFalse(r.err().contains("planned in"), "the stored plan is used, not planned again: " + r.err());
+        assertArrayEquals(allocation, Files.readAllBytes(out.resolve("job").resolve("allocation.json")));
+        assertTrue(r.out().contains("adaptive plan: target ratio 0.3000, achieved"), r.out());
+        assertTrue(r.out().contains("model.layers.5.mlp.down_proj.weight"), r.out());
+        assertTrue(Files.isRegularFile(out.resolve("model.safetensors")));
+    }
+
     /** A compress while another holds OUT/job is refused naming the directory; once it is released the command runs. */
     @Test
     @SuppressWarnings("try") // the other runner's lock is held, not used

@@ -30,6 +30,10 @@ import java.util.function.BiConsumer;
  * from any {@link ProjectionWeights}: a loaded {@link CompressibleModel}, or one that reads each weight from the model
  * file when its task starts ({@link Models#weights}).
  *
+ * <p>The first run of at least two million weight entries in a JVM first compresses three small synthetic matrices on
+ * each worker so the JIT compiles the hot code before the real tasks (a few seconds; the results do not depend on it;
+ * {@code -Dcospadi.warmup=false} turns it off).
+ *
  * <p>Progress: one {@link ProgressEvent} per finished projection, phase {@code "compress"}, done / total, the
  * projection's functional error as the objective, its name as the subject and an ETA; cancel through the event or by
  * interrupting the calling thread.
@@ -183,9 +187,16 @@ public final class ModelCompressor {
         final AtomicInteger next = new AtomicInteger(), finished = new AtomicInteger();
         final AtomicReference<Throwable> failure = new AtomicReference<>();
         final AtomicBoolean cancelled = new AtomicBoolean();
+        long entries = 0;
+        for (List<String> g : order) for (String n : g) entries += (long) model.projection(n).outFeatures() * model.projection(n).inFeatures();
+        final boolean warm = !order.isEmpty() && JitWarmup.claim(entries);
+        final int threads = Math.min(workers, order.size());
+        final AtomicInteger workerIds = new AtomicInteger();
+        final Compressor first = warm ? compressors.apply(order.get(0).get(0)) : null;
         final long start = System.nanoTime();
         final Object lock = new Object();
         final Runnable worker = () -> {
+            if (first != null) JitWarmup.run(first, workerIds.getAndIncrement(), threads); // a fresh JVM's first large run
             int i;
             while (failure.get() == null && !cancelled.get() && (i = next.getAndIncrement()) < order.size()) {
                 final List<String> g = order.get(i);
@@ -219,7 +230,7 @@ public final class ModelCompressor {
             }
         };
         try {
-            io.github.cospadi.common.Parallelism.onThreads("model compression", Math.min(workers, order.size()), worker);
+            io.github.cospadi.common.Parallelism.onThreads("model compression", threads, worker);
         } catch (CancellationException e) {
             cancelled.set(true);
             throw e;

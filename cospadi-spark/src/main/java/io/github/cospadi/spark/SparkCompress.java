@@ -47,7 +47,7 @@ public final class SparkCompress {
             if (out != null) {
                 final LlamaModel m = Models.load(Path.of(modelPath), Parallelism.threads(Runtime.getRuntime().availableProcessors()));
                 final Map<String, String> o = j.plan().output();
-                final Map<String, String> written = JobAssembly.writeLlama(m, LocalJobRunner.factors(j, m), Path.of(modelPath), Path.of(out),
+                final Map<String, String> written = JobAssembly.writeLlama(m, LocalJobRunner.factors(j, m), j.keptDense(m), Path.of(modelPath), Path.of(out),
                         CompressedFormat.Precision.valueOf(o.getOrDefault("factors", "BF16")), DType.valueOf(o.getOrDefault("dtype", "F32")),
                         GgmlType.valueOf(o.getOrDefault("gguf_type", "F32")), JobAssembly.description(j.plan()));
                 final int n = j.compressionTasks(m).size();

@@ -95,6 +95,11 @@ public final class SparkJobRunner implements Serializable {
             CompressionJob.resume(store.open()).deletePartials();
         }
         final CompressionJob ready = CompressionJob.resume(store.open());
+        if (ready.plan().adaptive() && !ready.allocated()) {
+            // the allocation's forward passes need the whole model on one machine (docs/design.md §12, §13)
+            throw new IllegalStateException("the job in " + ready.store().location() + " allocates its budget adaptively and its allocation is not planned yet: "
+                    + "run `cospadi compress ... --allocation adaptive --plan-only` on one machine first (it captures the Grams and plans), then submit");
+        }
         final List<String> pending = new ArrayList<>();
         for (String t : tasks) if (!ready.compressed(t)) pending.add(t);
         ready.writeManifest("compress", tasks.size() - pending.size(), tasks.size(), null);
@@ -106,7 +111,8 @@ public final class SparkJobRunner implements Serializable {
                 releaseModels(); // the capture is over: an executor that ran it lets its model go
                 final CompressionJob j = CompressionJob.resume(store.open());
                 try (LlamaWeights w = Models.weights(Path.of(modelPath))) { // reads the task's own tensors only
-                    j.compress(w, compressor(j), t);
+                    if (j.plan().adaptive()) j.compress(w, t); // the task's own budget, or recorded as kept dense
+                    else j.compress(w, compressor(j), t);
                 }
                 return t;
             }).collect();

@@ -2,6 +2,7 @@ package io.github.cospadi.spark;
 
 import io.github.cospadi.common.Parallelism;
 import io.github.cospadi.models.Models;
+import io.github.cospadi.models.llama.LlamaModel;
 import io.github.cospadi.models.job.CompressionJob;
 import io.github.cospadi.models.job.JobPlan;
 import io.github.cospadi.models.job.JobStore;
@@ -105,6 +106,48 @@ class SparkJobRunnerTest {
         }
         assertSame(expected, results(faulty), "Spark with retried tasks");
         assertFalse(Files.exists(faulty.resolve("capture")), "the partial Grams are deleted once reduced");
+    }
+
+    /**
+     * An adaptive job: Spark refuses to compress before the allocation (it needs the whole model on one machine), then,
+     * once the allocation is planned in one JVM, compresses each matrix by its own budget with the single-JVM bytes;
+     * the matrices the plan keeps dense are recorded without factors.
+     */
+    @Test
+    void sparkCompressesAnAdaptiveJobByItsStoredAllocation(@TempDir Path dir) throws Exception {
+        final Path model = TinyLlamaDir.write(dir.resolve("model"), 3);
+        final List<int[]> sample = WINDOWS.subList(0, 3);
+        final Map<String, String> c = new TreeMap<>(Map.of("method", "cospadi", "ratio", "0.1", "iterations", "3", "coder", "omp",
+                "schedule", "fast", "allocation", "adaptive", "probe-iterations", "2", "sensitivity-windows", "3", "sensitivity", "loss"));
+        c.put("bands", "6");
+        c.put("spread", "0.1");
+        c.put("rho", "2.0");
+        c.put("sensitivity-sha256", JobPlan.windowsDigest(sample));
+        final JobPlan plan = new JobPlan(model.toString(), "random test windows", WINDOWS.size(), JobPlan.windowsDigest(WINDOWS), 3, c, "none", Map.of());
+        final LlamaModel m = Models.load(model, Parallelism.sequential());
+        final Path local = dir.resolve("local");
+        final CompressionJob localJob = CompressionJob.open(JobStore.local(local), plan);
+        localJob.putWindows(WINDOWS);
+        final LocalJobRunner runner = new LocalJobRunner(1, Parallelism.sequential(), null);
+        runner.capture(localJob, m);
+        runner.allocate(localJob, m, sample);
+        final int dense = localJob.keptDense(m).size();
+        assertTrue(dense > 0, "the plan keeps some matrices dense at γ = 0.1");
+        assertEquals(14 - dense, runner.compress(localJob, m));
+        final Map<String, byte[]> expected = results(local);
+        expected.put("allocation.json", Files.readAllBytes(local.resolve("allocation.json")));
+
+        final Path spark = dir.resolve("spark");
+        final HadoopJobStore.Spec spec = HadoopJobStore.Spec.of(spark.toUri().toString(), sc.hadoopConfiguration());
+        CompressionJob.open(spec.open(), plan).putWindows(WINDOWS);
+        final IllegalStateException e = assertThrows(IllegalStateException.class, () -> new SparkJobRunner(spec, model.toString(), null).run(sc));
+        assertTrue(e.getMessage().contains("allocation is not planned yet") && e.getMessage().contains("--plan-only"), e.getMessage());
+        new LocalJobRunner(1, Parallelism.sequential(), null).allocate(CompressionJob.resume(spec.open()), m, sample); // the Grams Spark captured
+        assertEquals(14, new SparkJobRunner(spec, model.toString(), null).run(sc), "the dense ones are recorded by their tasks");
+        final Map<String, byte[]> got = results(spark);
+        got.put("allocation.json", Files.readAllBytes(spark.resolve("allocation.json")));
+        assertSame(expected, got, "adaptive on Spark");
+        assertEquals(14 - dense, LocalJobRunner.factors(CompressionJob.resume(spec.open()), m).size());
     }
 
     @Test

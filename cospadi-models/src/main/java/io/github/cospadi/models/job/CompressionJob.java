@@ -10,6 +10,11 @@ import io.github.cospadi.models.CompressibleModel;
 import io.github.cospadi.models.GramCapture;
 import io.github.cospadi.models.Projection;
 import io.github.cospadi.models.ProjectionWeights;
+import io.github.cospadi.models.llama.LlamaModel;
+import io.github.cospadi.models.plan.BudgetPlan;
+import io.github.cospadi.models.plan.Candidate;
+import io.github.cospadi.models.plan.Planner;
+import io.github.cospadi.models.plan.Sensitivity;
 import org.ejml.data.DMatrixRMaj;
 
 import java.io.BufferedInputStream;
@@ -50,6 +55,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * calibration/groups.json            projection → Gram group (projections fed the same input share one Gram)
  * capture/chunk-NNNNN/GROUP.gram     partial Gram of one chunk of windows (deleted once every group is reduced)
  * grams/GROUP.gram                   the Gram: left fold of the chunks' partials in chunk order
+ * allocation.json                    an adaptive plan's budget per matrix (BudgetPlan JSON; docs/design.md §12)
  * factors/PROJECTION.cspd            the factors of one projection, exact (F32 layout)
  * tasks/ID.json                      a task's record: its files with their SHA-256, time, functional error
  * lock                               a local directory's writer lock, holding the runner's pid ({@link JobStore#lock})
@@ -70,6 +76,8 @@ public final class CompressionJob {
     private volatile List<int[]> windows;
     private volatile Map<String, String> groups;
     private volatile Map<String, List<String>> units;
+    private volatile BudgetPlan allocation;
+    private volatile Compressor uniform;
 
     private CompressionJob(JobStore store, JobPlan plan) {
         this.store = store;
@@ -296,6 +304,112 @@ public final class CompressionJob {
         return out;
     }
 
+    // ---------------------------------------------------------------- stage 1b: the adaptive allocation
+
+    /**
+     * Plans the adaptive allocation (docs/design.md §12) from the job's Grams and {@code windows}, the evenly spaced
+     * sample of calibration windows the sensitivities are measured on (their SHA-256 must be the plan's {@code
+     * sensitivity-sha256}), and writes it to {@code allocation.json} as the task {@code allocate}. It needs the whole
+     * model (forward passes), so it runs on one machine; its result is a pure function of the plan, the Grams and the
+     * windows, whatever {@code workers}.
+     *
+     * @throws IllegalStateException    when the plan is not adaptive or a Gram is not reduced yet
+     * @throws IllegalArgumentException when the windows are not the plan's
+     */
+    public Planner.Result allocate(LlamaModel model, List<int[]> windows, int workers, Planner.Progress progress) throws IOException {
+        if (!plan.adaptive()) throw new IllegalStateException("the plan allocates uniformly (compressor allocation=uniform): nothing to plan");
+        final String digest = JobPlan.windowsDigest(windows);
+        if (!digest.equals(plan.compressor().get("sensitivity-sha256"))) {
+            throw new IllegalArgumentException("sensitivity windows: " + windows.size() + " windows with SHA-256 " + digest + ", the plan has "
+                    + plan.compressor().get("sensitivity-windows") + " with " + plan.compressor().get("sensitivity-sha256"));
+        }
+        final Map<String, CalibrationStats> g = grams(model.projectionNames());
+        final double ratio = plan.real("ratio"), rho = plan.real("rho");
+        final boolean cospadi = plan.compressor().get("method").equals("cospadi");
+        final Compressor probe = cospadi ? plan.builder().ratio(ratio).atomsPerNonzero(rho).iterations(plan.integer("probe-iterations")).build() : null;
+        final long t0 = System.nanoTime();
+        final Planner.Result r = Planner.plan(model, g, ratio, probe, rho, !cospadi, windows, workers, progress, plan.real("spread"),
+                plan.integer("bands"), Sensitivity.Measure.parse(plan.compressor().get("sensitivity")));
+        final byte[] bytes = (r.plan().toJson() + "\n").getBytes(StandardCharsets.UTF_8);
+        store.write("allocation.json", bytes);
+        final Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("seconds", (System.nanoTime() - t0) / 1e9);
+        extra.put("curves_seconds", r.curvesSeconds());
+        extra.put("sensitivity_seconds", r.sensitivitySeconds());
+        extra.put("predicted_loss", r.plan().predictedLoss());
+        extra.put("achieved_ratio", r.plan().achievedRatio());
+        writeRecord("allocate", Map.of("allocation.json", Checksums.of(bytes)), extra);
+        allocation = r.plan();
+        return r;
+    }
+
+    /** Whether the adaptive allocation is written and verified. */
+    public boolean allocated() throws IOException {
+        return finished("allocate");
+    }
+
+    /**
+     * The adaptive allocation as stored ({@link BudgetPlan#fromJson}: each matrix's chosen candidate), checked against
+     * the model's projections.
+     *
+     * @throws IllegalStateException when it is not written yet
+     */
+    public BudgetPlan allocation(ProjectionWeights model) throws IOException {
+        BudgetPlan a = allocation;
+        if (a == null) {
+            if (!allocated()) throw new IllegalStateException("the adaptive allocation of " + store.location() + " is not planned yet");
+            a = BudgetPlan.fromJson(new String(store.readAllBytes("allocation.json"), StandardCharsets.UTF_8), store.location() + "/allocation.json");
+        }
+        final Map<String, Candidate> choices = a.choices();
+        for (Projection p : model.projections()) {
+            if (!choices.containsKey(p.name())) throw new IllegalStateException(store.location() + "/allocation.json has no entry for projection '" + p.name() + "'");
+        }
+        allocation = a;
+        return a;
+    }
+
+    /**
+     * The compressor of {@code task}: the plan's ({@link JobPlan#buildCompressor}) when it allocates uniformly; with an
+     * adaptive allocation the matrix's own — CoSpaDi with its k, s and orientation on the plan's schedule, or SVD-LLM at
+     * its rank — and null for a matrix the allocation keeps dense.
+     */
+    public Compressor compressor(ProjectionWeights model, String task) throws IOException {
+        if (!plan.adaptive()) {
+            Compressor c = uniform;
+            if (c == null) uniform = c = plan.buildCompressor();
+            return c;
+        }
+        final Candidate c = allocation(model).choices().get(members(model, task).get(0));
+        switch (c.kind()) {
+            case COSPADI:
+                return plan.builder().method(io.github.cospadi.Method.COSPADI).atoms(c.atoms()).nonzerosPerColumn(c.nonzerosPerColumn())
+                        .orientation(c.orientation()).build();
+            case SVD_LLM:
+                return Compressor.builder().method(io.github.cospadi.Method.SVD_LLM).rank(c.atoms()).parallelism(Parallelism.sequential()).build();
+            default:
+                return null;
+        }
+    }
+
+    /** Whether an adaptive allocation keeps {@code task}'s projection dense (it has no factors). */
+    public boolean keptDense(ProjectionWeights model, String task) throws IOException {
+        return plan.adaptive() && allocation(model).choices().get(members(model, task).get(0)).kind() == Candidate.Kind.DENSE;
+    }
+
+    /** The projections an adaptive allocation keeps dense (none for a uniform plan). */
+    public Set<String> keptDense(ProjectionWeights model) throws IOException {
+        final Set<String> out = new java.util.TreeSet<>();
+        if (!plan.adaptive()) return out;
+        for (BudgetPlan.Entry e : allocation(model).entries()) if (e.chosen().kind() == Candidate.Kind.DENSE) out.add(e.options().name());
+        return out;
+    }
+
+    /** Records a task the allocation keeps dense as finished, with no files. */
+    public void writeKeptDense(ProjectionWeights model, String task) throws IOException {
+        if (!keptDense(model, task)) throw new IllegalStateException("task '" + task + "' is not kept dense by the allocation");
+        writeRecord("compress-" + task, Map.of(), Map.of("seconds", 0.0, "dense", true));
+    }
+
     // ---------------------------------------------------------------- stage 2: compression
 
     /**
@@ -350,6 +464,20 @@ public final class CompressionJob {
         final Map<String, CompressedMatrix> out = new LinkedHashMap<>();
         for (int i = 0; i < names.size(); i++) out.put(names.get(i), factors.get(i));
         return out;
+    }
+
+    /**
+     * Compresses one task with its own compressor ({@link #compressor}) and writes its factors; a task the adaptive
+     * allocation keeps dense is recorded as finished with no files. Returns the factors by projection (none for a dense
+     * one).
+     */
+    public Map<String, CompressedMatrix> compress(ProjectionWeights model, String task) throws IOException {
+        final Compressor c = compressor(model, task);
+        if (c == null) {
+            writeKeptDense(model, task);
+            return Map.of();
+        }
+        return compress(model, c, task);
     }
 
     /** Writes the factors of a task of one projection (exact, F32 layout) and then its record. */

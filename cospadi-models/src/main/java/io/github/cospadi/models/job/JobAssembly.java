@@ -42,8 +42,20 @@ public final class JobAssembly {
     public static Map<String, String> writeLlama(LlamaModel model, Map<String, CompressedMatrix> factors, Path source, Path out,
                                                  CompressedFormat.Precision layout, DType dtype, GgmlType ggufType,
                                                  String description) throws IOException {
+        return writeLlama(model, factors, java.util.Set.of(), source, out, layout, dtype, ggufType, description);
+    }
+
+    /**
+     * As {@link #writeLlama(LlamaModel, Map, Path, Path, CompressedFormat.Precision, DType, GgmlType, String)}, with the
+     * projections an adaptive allocation keeps dense ({@link CompressionJob#keptDense(io.github.cospadi.models.ProjectionWeights)}):
+     * they have no factors and keep their weights.
+     */
+    public static Map<String, String> writeLlama(LlamaModel model, Map<String, CompressedMatrix> factors, java.util.Set<String> keptDense,
+                                                 Path source, Path out, CompressedFormat.Precision layout, DType dtype, GgmlType ggufType,
+                                                 String description) throws IOException {
         for (String n : model.projectionNames()) {
-            if (!factors.containsKey(n)) throw new IllegalArgumentException("no factors for projection '" + n + "'");
+            if (!factors.containsKey(n) && !keptDense.contains(n)) throw new IllegalArgumentException("no factors for projection '" + n + "'");
+            if (factors.containsKey(n) && keptDense.contains(n)) throw new IllegalArgumentException("projection '" + n + "' is kept dense but has factors");
         }
         for (Map.Entry<String, CompressedMatrix> e : factors.entrySet()) model.replace(e.getKey(), DenseLinear.wrap(e.getValue().reconstruct()));
         final Map<String, String> written = writeFactorFiles(model, factors, out, layout);
@@ -169,7 +181,8 @@ public final class JobAssembly {
         final Map<String, String> c = plan.compressor();
         final String method = c.get("method");
         return method.replace('-', '_') + " ratio=" + c.get("ratio") + " iterations=" + c.get("iterations")
-                + (method.equals("cospadi") ? " schedule=" + c.getOrDefault("schedule", "fast") : "");
+                + (method.equals("cospadi") ? " schedule=" + c.getOrDefault("schedule", "fast") : "")
+                + (plan.adaptive() ? " allocation=adaptive" : "");
     }
 
     private static String sha256(Path file) throws IOException {

@@ -35,7 +35,10 @@ import java.util.TreeSet;
  * {@code iterations}, {@code coder} (omp, iht), {@code schedule} (fast, reference), and optionally
  * {@code coding-interval}, {@code warmup}, {@code refresh-steps}, {@code power-iterations}, {@code init} (svd,
  * random-columns), {@code orientation} (input, output, auto; default auto), {@code square} (input or output: what
- * AUTO does with a square matrix; absent: both ways) and {@code seed}.
+ * AUTO does with a square matrix; absent: both ways) and {@code seed}; and {@code allocation} (uniform, the default, or
+ * adaptive: the budget allocated per matrix, docs/design.md §12) with, for adaptive only, its settings
+ * {@code probe-iterations}, {@code sensitivity-windows}, {@code sensitivity} (loss, kl), {@code bands}, {@code spread},
+ * {@code rho} and {@code sensitivity-sha256} (the SHA-256 of the windows the sensitivities are measured on).
  *
  * @param model         the model source (a path or URI, as given)
  * @param calibration   a description of the calibration source (text folder and protocol, or a Grams file)
@@ -55,7 +58,11 @@ public record JobPlan(String model, String calibration, int windows, String wind
     /** Windows per capture chunk unless a plan says otherwise. */
     public static final int DEFAULT_CHUNK_WINDOWS = 32;
     private static final Set<String> COMPRESSOR_KEYS = Set.of("method", "ratio", "iterations", "coder", "schedule",
-            "coding-interval", "warmup", "refresh-steps", "power-iterations", "init", "orientation", "square", "seed");
+            "coding-interval", "warmup", "refresh-steps", "power-iterations", "init", "orientation", "square", "seed",
+            "allocation", "probe-iterations", "sensitivity-windows", "sensitivity-sha256", "sensitivity", "bands", "spread", "rho");
+    /** The settings of the adaptive allocation (all required with {@code allocation=adaptive}, none without). */
+    static final List<String> ALLOCATION_KEYS = List.of("probe-iterations", "sensitivity-windows", "sensitivity-sha256", "sensitivity",
+            "bands", "spread", "rho");
 
     public JobPlan {
         if (model == null || model.isEmpty()) throw new IllegalArgumentException("plan: model must be non-empty");
@@ -77,6 +84,28 @@ public record JobPlan(String model, String calibration, int windows, String wind
         for (String k : List.of("method", "ratio", "iterations")) {
             if (!compressor.containsKey(k)) throw new IllegalArgumentException("plan: compressor setting '" + k + "' is missing");
         }
+        final String allocation = compressor.getOrDefault("allocation", "uniform");
+        if (!allocation.equals("uniform") && !allocation.equals("adaptive")) {
+            throw new IllegalArgumentException("plan: compressor allocation must be uniform or adaptive, got '" + allocation + "'");
+        }
+        for (String k : ALLOCATION_KEYS) {
+            if (allocation.equals("adaptive") != compressor.containsKey(k)) {
+                throw new IllegalArgumentException("plan: compressor setting '" + k + "' " + (allocation.equals("adaptive")
+                        ? "is missing (allocation=adaptive needs " + ALLOCATION_KEYS + ")" : "applies to allocation=adaptive only"));
+            }
+        }
+        if (allocation.equals("adaptive")) {
+            if (!grouping.equals("none")) throw new IllegalArgumentException("plan: allocation=adaptive plans per matrix; grouping must be none, got '" + grouping + "'");
+            final String m = compressor.get("method");
+            if (!m.equals("cospadi") && !m.equals("svd-llm")) {
+                throw new IllegalArgumentException("plan: allocation=adaptive plans cospadi or svd-llm, got method '" + m + "'");
+            }
+        }
+    }
+
+    /** Whether the budget is allocated per matrix (compressor setting {@code allocation=adaptive}, docs/design.md §12). */
+    public boolean adaptive() {
+        return "adaptive".equals(compressor.get("allocation"));
     }
 
     /** The plan's grouping ({@link #grouping} parsed). */
@@ -94,9 +123,17 @@ public record JobPlan(String model, String calibration, int windows, String wind
      * gives a compressor with the same settings in every JVM.
      */
     public Compressor buildCompressor() {
+        return builder().ratio(real("ratio")).build();
+    }
+
+    /**
+     * The plan's compressor settings without a budget — method, iterations, coder, schedule, orientation, seed; each
+     * task single-threaded inside — for the budget an adaptive allocation gives each matrix.
+     */
+    public Compressor.Builder builder() {
         final Map<String, String> c = compressor;
         final Method method = method(c.get("method"));
-        final Compressor.Builder b = Compressor.builder().method(method).ratio(real("ratio")).iterations(integer("iterations"))
+        final Compressor.Builder b = Compressor.builder().method(method).iterations(integer("iterations"))
                 .coder(coder(c.getOrDefault("coder", "omp"))).parallelism(Parallelism.sequential());
         if (c.containsKey("seed")) b.seed(Long.parseLong(c.get("seed")));
         if (method == Method.COSPADI) {
@@ -114,10 +151,11 @@ public record JobPlan(String model, String calibration, int windows, String wind
             b.orientation(orientation(c.getOrDefault("orientation", "auto")));
             if (c.containsKey("square")) b.squareOrientation(orientation(c.get("square")));
         }
-        return b.build();
+        return b;
     }
 
-    private double real(String key) {
+    /** A compressor setting as a number; {@code key} must be present. */
+    public double real(String key) {
         try {
             return Double.parseDouble(compressor.get(key));
         } catch (NumberFormatException e) {
@@ -125,7 +163,8 @@ public record JobPlan(String model, String calibration, int windows, String wind
         }
     }
 
-    private int integer(String key) {
+    /** A compressor setting as an integer; {@code key} must be present. */
+    public int integer(String key) {
         try {
             return Integer.parseInt(compressor.get(key));
         } catch (NumberFormatException e) {

@@ -20,7 +20,8 @@ import java.util.Map;
 import java.util.concurrent.CancellationException;
 
 /**
- * Runs a {@link CompressionJob}'s capture, reduction and compression stages in this JVM, skipping the tasks that are
+ * Runs a {@link CompressionJob}'s capture, reduction, allocation (an adaptive plan's, {@link #allocate}) and compression
+ * stages in this JVM, skipping the tasks that are
  * finished: the capture's chunks one after the other (each forward pass split over {@code parallelism}'s threads), the
  * reductions, then the pending projections on {@code workers} threads through {@link ModelCompressor}, each result
  * written as soon as it is done. The assembly (the model files) is the caller's, from {@link #factors}.
@@ -117,6 +118,31 @@ public final class LocalJobRunner {
         job.deletePartials();
     }
 
+    /**
+     * The adaptive allocation of an adaptive plan (docs/design.md §12), unless it is written already: {@link
+     * CompressionJob#allocate} on the workers, with progress events of phase {@code "plan"} (the planner's phase
+     * and projection as the subject). The Grams must be ready. Returns the planner's result, or null when the
+     * allocation was finished before (read it with {@link CompressionJob#allocation}).
+     *
+     * @param windows the sample of calibration windows the sensitivities are measured on (the plan's)
+     */
+    @SuppressWarnings("try") // the lock is held, not used
+    public io.github.cospadi.models.plan.Planner.Result allocate(CompressionJob job, io.github.cospadi.models.llama.LlamaModel model,
+                                                                 List<int[]> windows) throws IOException {
+        try (JobStore.Lock lock = job.store().lock()) {
+            if (job.allocated()) return null;
+            final long start = System.nanoTime();
+            return job.allocate(model, windows, workers, (phase, done, total, name) -> {
+                final ProgressEvent e = new ProgressEvent("plan", done, total, Double.NaN, Duration.ofNanos(System.nanoTime() - start),
+                        phase + " " + name);
+                synchronized (progress) {
+                    progress.onProgress(e);
+                }
+                if (e.isCancelled() || Thread.currentThread().isInterrupted()) throw new CancellationException("adaptive allocation cancelled");
+            });
+        }
+    }
+
     /** One item of {@link #forEach}. */
     private interface Item {
         void run(int i) throws IOException;
@@ -154,8 +180,15 @@ public final class LocalJobRunner {
 
     private int compressLocked(CompressionJob job, ProjectionWeights model) throws IOException {
         final List<String> tasks = job.compressionTasks(model);
+        if (job.plan().adaptive() && !job.allocated()) {
+            throw new IllegalStateException("the job's adaptive allocation is not planned yet (LocalJobRunner.allocate first)");
+        }
         final List<String> pending = new ArrayList<>();
-        for (String t : tasks) if (!job.compressed(t)) pending.add(t);
+        for (String t : tasks) {
+            if (job.compressed(t)) continue;
+            if (job.keptDense(model, t)) job.writeKeptDense(model, t); // nothing to compress: the allocation keeps it dense
+            else pending.add(t);
+        }
         final int before = tasks.size() - pending.size();
         job.writeManifest("compress", before, tasks.size(), null);
         if (pending.isEmpty()) return 0;
@@ -169,7 +202,8 @@ public final class LocalJobRunner {
             projections.addAll(units.get(t));
         }
         final Map<String, CalibrationStats> grams = job.grams(projections);
-        final Compressor compressor = job.plan().buildCompressor();
+        final Map<String, Compressor> compressors = new java.util.HashMap<>(); // by a task's first projection
+        for (String t : pending) compressors.put(units.get(t).get(0), job.compressor(model, t));
         int done = 0;
         for (String t : tasks) if (!pending.contains(t)) done += units.get(t).size();
         final int projectionsBefore = done;
@@ -183,7 +217,7 @@ public final class LocalJobRunner {
             progress.onProgress(f);
             if (f.isCancelled()) e.cancel();
         };
-        new ModelCompressor(compressor, workers, relay).compressUnits(model, grams, pendingUnits, null, (names, factors) -> {
+        new ModelCompressor(compressors::get, workers, relay).compressUnits(model, grams, pendingUnits, null, (names, factors) -> {
             try {
                 job.writeFactors(taskOf.get(names), names, factors);
             } catch (IOException x) {
@@ -194,13 +228,21 @@ public final class LocalJobRunner {
         return pending.size();
     }
 
-    /** The factors of every projection of a finished job, in the model's projection order. */
+    /**
+     * The factors of every projection of a finished job, in the model's projection order; a projection an adaptive
+     * allocation keeps dense has none.
+     */
     public static Map<String, CompressedMatrix> factors(CompressionJob job, ProjectionWeights model) throws IOException {
         final Map<String, CompressedMatrix> out = new LinkedHashMap<>();
         final Map<String, CompressedMatrix> read = new java.util.HashMap<>();
-        for (String t : job.compressionTasks(model)) read.putAll(job.taskFactors(t));
+        final java.util.Set<String> dense = new java.util.HashSet<>();
+        for (String t : job.compressionTasks(model)) {
+            if (job.keptDense(model, t)) dense.addAll(job.units(model).get(t));
+            else read.putAll(job.taskFactors(t));
+        }
         for (var p : model.projections()) {
             final CompressedMatrix c = read.get(p.name());
+            if (c == null && dense.contains(p.name())) continue;
             if (c == null) throw new IllegalStateException("the job's factors hold nothing for projection '" + p.name() + "'");
             out.put(p.name(), c);
         }

@@ -152,8 +152,85 @@ public final class BudgetPlan {
         return b.append("]}").toString();
     }
 
+    /**
+     * Reads a plan written by {@link #toJson}, as a compression job stores it (docs/design.md §13). Each matrix comes
+     * back with its chosen candidate as its only one (the others are not stored), its storage recomputed from the shape,
+     * method, orientation, k and s and checked against the stored value; the predicted errors and sensitivities read
+     * back as the same doubles (written as the shortest decimal that does). {@code source} names the file in messages.
+     *
+     * @throws IllegalArgumentException for malformed JSON, a missing or mistyped field, an unknown method or
+     *                                  orientation, or a storage or total that does not match its matrices
+     */
+    public static BudgetPlan fromJson(String json, String source) {
+        final Map<String, Object> m = io.github.cospadi.internal.JsonParser.parseExactObject(json, source);
+        if (!(m.get("matrices") instanceof List)) throw new IllegalArgumentException(source + ": 'matrices' must be an array, got " + m.get("matrices"));
+        final List<Entry> entries = new ArrayList<>();
+        int i = 0;
+        for (Object o : (List<?>) m.get("matrices")) {
+            final String where = source + ": matrices[" + i++ + "]";
+            if (!(o instanceof Map)) throw new IllegalArgumentException(where + " must be an object, got " + o);
+            @SuppressWarnings("unchecked") final Map<String, Object> e = (Map<String, Object>) o;
+            final String name = string(e, "name", where), method = string(e, "method", where), orientation = string(e, "orientation", where);
+            final int out = (int) integer(e, "out_features", where), in = (int) integer(e, "in_features", where);
+            final int atoms = (int) integer(e, "atoms", where), nonzeros = (int) integer(e, "nonzeros", where);
+            final double error = real(e, "predicted_error", where), w = real(e, "sensitivity", where);
+            final io.github.cospadi.common.Orientation orient;
+            switch (orientation) {
+                case "input": orient = io.github.cospadi.common.Orientation.INPUT; break;
+                case "output": orient = io.github.cospadi.common.Orientation.OUTPUT; break;
+                default: throw new IllegalArgumentException(where + ": orientation must be input or output, got '" + orientation + "'");
+            }
+            final Candidate c;
+            try {
+                switch (method) {
+                    case "cospadi": c = Candidate.cospadi(out, in, orient, atoms, nonzeros, error); break;
+                    case "svd-llm": c = Candidate.svdLlm(out, in, atoms, error); break;
+                    case "dense": c = Candidate.dense(out, in); break;
+                    default: throw new IllegalArgumentException("method must be cospadi, svd-llm or dense, got '" + method + "'");
+                }
+                if (c.storage() != integer(e, "storage", where)) {
+                    throw new IllegalArgumentException("storage " + e.get("storage") + " does not match " + c.label() + " on " + out + "x" + in
+                            + " (" + c.storage() + " values)");
+                }
+                entries.add(new Entry(new MatrixOptions(name, out, in, w, List.of(c)), 0));
+            } catch (IllegalArgumentException x) {
+                throw new IllegalArgumentException(where + " ('" + name + "'): " + x.getMessage(), x);
+            }
+        }
+        final BudgetPlan plan = new BudgetPlan(entries, integer(m, "budget", source), real(m, "target_ratio", source),
+                real(m, "lower_bound", source), real(m, "gap_bound", source));
+        if (plan.storage() != integer(m, "storage", source) || plan.storage() > plan.budget()) {
+            throw new IllegalArgumentException(source + ": the matrices store " + plan.storage() + " values; the file says storage "
+                    + m.get("storage") + " within a budget of " + plan.budget());
+        }
+        return plan;
+    }
+
+    private static String string(Map<String, Object> m, String key, String where) {
+        final Object v = m.get(key);
+        if (!(v instanceof String)) throw new IllegalArgumentException(where + ": '" + key + "' must be a string, got " + v);
+        return (String) v;
+    }
+
+    private static long integer(Map<String, Object> m, String key, String where) {
+        final Object v = m.get(key);
+        try {
+            return ((java.math.BigDecimal) v).longValueExact();
+        } catch (ClassCastException | NullPointerException | ArithmeticException e) {
+            throw new IllegalArgumentException(where + ": '" + key + "' must be an integer, got " + v);
+        }
+    }
+
+    /** A number, or NaN for the {@code null} that {@link #num} writes for a non-finite value. */
+    private static double real(Map<String, Object> m, String key, String where) {
+        final Object v = m.get(key);
+        if (v == null && m.containsKey(key)) return Double.NaN;
+        if (!(v instanceof java.math.BigDecimal)) throw new IllegalArgumentException(where + ": '" + key + "' must be a number, got " + v);
+        return ((java.math.BigDecimal) v).doubleValue();
+    }
+
     private static String num(double d) {
-        return Double.isFinite(d) ? String.format(Locale.ROOT, "%.8g", d) : "null";
+        return Double.isFinite(d) ? Double.toString(d) : "null"; // the shortest decimal that reads back as the same double
     }
 
     @Override

@@ -203,4 +203,116 @@ class CompressionJobTest {
         final IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> JobPlan.fromJson("{\"version\": 1,", "y/plan.json"));
         assertTrue(bad.getMessage().startsWith("y/plan.json: malformed JSON"), bad.getMessage());
     }
+
+    static final List<int[]> SENSITIVITY_WINDOWS = WINDOWS.subList(0, 3);
+
+    static JobPlan adaptivePlan(String method, String ratio) {
+        final Map<String, String> c = new TreeMap<>(Map.of("method", method, "ratio", ratio, "iterations", "3", "coder", "omp", "schedule", "fast",
+                "allocation", "adaptive", "probe-iterations", "2", "sensitivity-windows", "3", "sensitivity", "loss", "bands", "6"));
+        c.put("spread", "0.1");
+        c.put("rho", "2.0");
+        c.put("sensitivity-sha256", JobPlan.windowsDigest(SENSITIVITY_WINDOWS));
+        return new JobPlan(model.toString(), "random test windows", WINDOWS.size(), JobPlan.windowsDigest(WINDOWS), 3, c, "none", Map.of("factors", "BF16"));
+    }
+
+    /**
+     * An adaptive job (docs/design.md §12, §13): the allocation is planned once and stored, each task compressed by its
+     * own budget — bit for bit what the in-memory plan's compressors give — the same bytes for 1 and 2 workers and
+     * after a lost task, a kept-dense projection recorded without factors, and the stored plan within the budget.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"cospadi, 0.3", "svd-llm, 0.5", "svd-llm, 0.1", "cospadi, 0.1"})
+    void anAdaptiveJobPlansOnceAndCompressesEachMatrixByItsBudget(String method, String ratio, @TempDir Path dir) throws IOException {
+        final Map<String, Map<String, byte[]>> byWorkers = new TreeMap<>();
+        io.github.cospadi.models.plan.BudgetPlan planned = null;
+        for (int workers : new int[]{1, 2}) {
+            final Path d = dir.resolve("w" + workers);
+            final CompressionJob job = CompressionJob.open(JobStore.local(d), adaptivePlan(method, ratio));
+            job.putWindows(WINDOWS);
+            final LlamaModel m = load(workers);
+            final LocalJobRunner runner = new LocalJobRunner(workers, Parallelism.threads(workers), null);
+            runner.capture(job, m);
+            assertThrows(IllegalStateException.class, () -> runner.compress(job, m), "no compression before the allocation");
+            final io.github.cospadi.models.plan.Planner.Result r = runner.allocate(job, m, SENSITIVITY_WINDOWS);
+            assertNotNull(r);
+            assertNull(runner.allocate(job, m, SENSITIVITY_WINDOWS), "planned once: a second call finds it finished");
+            if (planned == null) planned = r.plan();
+            else assertEquals(planned.toJson(), r.plan().toJson(), "the plan does not depend on the workers");
+            final java.util.Set<String> dense = job.keptDense(m);
+            if (ratio.equals("0.1")) assertFalse(dense.isEmpty(), "at γ = 0.1 the plan keeps some matrices dense (the path under test)");
+            assertEquals(14 - dense.size(), runner.compress(job, m), "one task per compressed matrix; dense ones recorded, not run");
+            final Map<String, byte[]> res = results(d);
+            res.put("allocation.json", Files.readAllBytes(d.resolve("allocation.json")));
+            byWorkers.put("w" + workers, res);
+            // each matrix's factors are its own compressor's, built from the in-memory plan
+            final Map<String, io.github.cospadi.CompressedMatrix> factors = LocalJobRunner.factors(job, m);
+            final Map<String, CalibrationStats> grams = job.grams(m.projectionNames());
+            long stored = 0, all = 0;
+            for (io.github.cospadi.models.plan.BudgetPlan.Entry e : r.plan().entries()) {
+                final String n = e.options().name();
+                final io.github.cospadi.models.plan.Candidate c = e.chosen();
+                all += e.options().denseStorage();
+                if (c.kind() == io.github.cospadi.models.plan.Candidate.Kind.DENSE) {
+                    assertFalse(factors.containsKey(n), n + " is kept dense");
+                    assertTrue(job.compressed(n), n + " is recorded as finished");
+                    stored += e.options().denseStorage();
+                    continue;
+                }
+                final io.github.cospadi.Compressor direct = c.kind() == io.github.cospadi.models.plan.Candidate.Kind.COSPADI
+                        ? job.plan().builder().atoms(c.atoms()).nonzerosPerColumn(c.nonzerosPerColumn()).orientation(c.orientation()).build()
+                        : io.github.cospadi.Compressor.builder().method(io.github.cospadi.Method.SVD_LLM).rank(c.atoms()).build();
+                final io.github.cospadi.CompressedMatrix want = direct.compress(m.weight(n), grams.get(n));
+                assertArrayEquals(want.reconstruct().data, factors.get(n).reconstruct().data, n + " " + c.label());
+                assertEquals(c.atoms(), factors.get(n).atoms(), n);
+                stored += c.storage();
+            }
+            assertTrue(stored <= r.plan().budget() && 1 - (double) stored / all >= Double.parseDouble(ratio) - 1e-12,
+                    "stored " + stored + " of " + all + " at ratio " + ratio);
+        }
+        assertSameResults(byWorkers.get("w1"), byWorkers.get("w2"), "adaptive, 2 workers");
+
+        // a lost task and a damaged allocation record: the allocation is not redone, the task is, with the same bytes
+        final Path d = dir.resolve("w1");
+        final CompressionJob again = CompressionJob.open(JobStore.local(d), adaptivePlan(method, ratio));
+        final LlamaModel m = load(1);
+        final String task = again.compressionTasks(m).stream().filter(t -> {
+            try {
+                return !again.keptDense(m, t);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }).findFirst().orElseThrow();
+        Files.delete(d.resolve("factors").resolve(task + ".cspd"));
+        assertEquals(1, new LocalJobRunner(1, Parallelism.sequential(), null).compress(again, m));
+        final Map<String, byte[]> redone = results(d);
+        redone.put("allocation.json", Files.readAllBytes(d.resolve("allocation.json")));
+        assertSameResults(byWorkers.get("w1"), redone, "after a lost task");
+        Files.writeString(d.resolve("allocation.json"), "{}");
+        final CompressionJob damaged = CompressionJob.open(JobStore.local(d), adaptivePlan(method, ratio));
+        assertFalse(damaged.allocated(), "a damaged allocation fails its checksum and is planned again");
+        assertThrows(IllegalStateException.class, () -> damaged.allocation(m));
+        // the sensitivity windows must be the plan's
+        final IllegalArgumentException w = assertThrows(IllegalArgumentException.class, () -> damaged.allocate(m, WINDOWS, 1, null));
+        assertTrue(w.getMessage().contains("sensitivity windows"), w.getMessage());
+    }
+
+    @Test
+    void adaptivePlansAreCheckedAtTheDoor() {
+        final Map<String, String> c = new TreeMap<>(adaptivePlan("cospadi", "0.3").compressor());
+        c.remove("bands");
+        final IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> new JobPlan(model.toString(), "x", 0, "", 0, c, "none", null));
+        assertTrue(missing.getMessage().contains("'bands' is missing"), missing.getMessage());
+        final IllegalArgumentException grouped = assertThrows(IllegalArgumentException.class,
+                () -> new JobPlan(model.toString(), "x", 0, "", 0, adaptivePlan("cospadi", "0.3").compressor(), "pairs", null));
+        assertTrue(grouped.getMessage().contains("grouping must be none"), grouped.getMessage());
+        final Map<String, String> uniform = new TreeMap<>(plan("0.3").compressor());
+        uniform.put("bands", "3");
+        final IllegalArgumentException stray = assertThrows(IllegalArgumentException.class, () -> new JobPlan(model.toString(), "x", 0, "", 0, uniform, "none", null));
+        assertTrue(stray.getMessage().contains("'bands' applies to allocation=adaptive only"), stray.getMessage());
+        final Map<String, String> svd = new TreeMap<>(adaptivePlan("cospadi", "0.3").compressor());
+        svd.put("method", "svd");
+        assertThrows(IllegalArgumentException.class, () -> new JobPlan(model.toString(), "x", 0, "", 0, svd, "none", null));
+        assertTrue(adaptivePlan("cospadi", "0.3").adaptive());
+        assertFalse(plan("0.3").adaptive());
+    }
 }

@@ -203,8 +203,56 @@ class AllocatorTest {
                 new MatrixOptions("b", 20, 10, 1, List.of(Candidate.cospadi(20, 10, Orientation.OUTPUT, 8, 4, 0.2), Candidate.dense(20, 10))));
         final BudgetPlan plan = Allocator.allocate(ms, 0.3);
         assertTrue(plan.toText().contains("achieved ratio"), plan.toText());
-        assertTrue(plan.toJson().startsWith("{\"target_ratio\": 0.30000000"), plan.toJson());
+        assertTrue(plan.toJson().startsWith("{\"target_ratio\": 0.3, "), plan.toJson());
         assertTrue(plan.toJson().contains("\"name\": \"b\""), plan.toJson());
         assertEquals(2, plan.choices().size());
+    }
+
+    /** toJson then fromJson keeps every choice, storage and total; a damaged storage or method is refused by name. */
+    @ParameterizedTest
+    @MethodSource("seeds")
+    void planJsonRoundTrip(long seed) {
+        final SplittableRandom r = new SplittableRandom(seed);
+        final List<MatrixOptions> ms = randomInstance(r, 12, 8);
+        final double gamma = r.nextDouble() * 0.6;
+        if (minimumStorage(ms) > (long) Math.floor((1 - gamma) * ms.stream().mapToLong(MatrixOptions::denseStorage).sum())) return;
+        final BudgetPlan plan = Allocator.allocate(ms, gamma);
+        final BudgetPlan back = BudgetPlan.fromJson(plan.toJson(), "seed " + seed);
+        assertEquals(plan.toJson(), back.toJson(), "seed " + seed);
+        assertEquals(plan.choices().keySet(), back.choices().keySet(), "seed " + seed);
+        plan.choices().forEach((name, c) -> {
+            final Candidate b = back.choices().get(name);
+            assertEquals(c.kind(), b.kind(), "seed " + seed + " " + name);
+            assertEquals(c.atoms(), b.atoms(), "seed " + seed + " " + name);
+            assertEquals(c.nonzerosPerColumn(), b.nonzerosPerColumn(), "seed " + seed + " " + name);
+            assertEquals(c.storage(), b.storage(), "seed " + seed + " " + name);
+            if (c.kind() == Candidate.Kind.COSPADI) assertEquals(c.orientation(), b.orientation(), "seed " + seed + " " + name);
+        });
+        assertEquals(plan.storage(), back.storage(), "seed " + seed);
+        assertEquals(plan.budget(), back.budget(), "seed " + seed);
+        final String storage = "\"storage\": " + plan.entries().get(0).chosen().storage() + ",";
+        final String json = plan.toJson();
+        final int at = json.indexOf("\"matrices\"");
+        final String damaged = json.substring(0, at) + json.substring(at).replaceFirst(java.util.regex.Pattern.quote(storage), "\"storage\": 1,");
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BudgetPlan.fromJson(damaged, "f.json"));
+        assertTrue(e.getMessage().startsWith("f.json: matrices[0]") && e.getMessage().contains("storage 1"), "seed " + seed + ": " + e.getMessage());
+    }
+
+    @org.junit.jupiter.api.Test
+    void planJsonErrorsNameTheFieldAndTheFile() {
+        final String ok = "{\"target_ratio\": 0.5, \"achieved_ratio\": 0.5, \"budget\": 100, \"storage\": 100, \"dense_storage\": 200,"
+                + " \"predicted_loss\": 0, \"lower_bound\": 0, \"gap_bound\": 0, \"matrices\": [{\"name\": \"a\", \"out_features\": 10,"
+                + " \"in_features\": 20, \"method\": \"svd-llm\", \"orientation\": \"input\", \"atoms\": 3, \"nonzeros\": 3,"
+                + " \"storage\": 90, \"ratio\": 0.55, \"predicted_error\": 0.1, \"sensitivity\": 2, \"predicted_loss\": 0.02}]}";
+        final IllegalArgumentException total = assertThrows(IllegalArgumentException.class, () -> BudgetPlan.fromJson(ok, "a.json"));
+        assertTrue(total.getMessage().contains("store 90 values") && total.getMessage().contains("storage 100"), total.getMessage());
+        assertEquals(90, BudgetPlan.fromJson(ok.replace("\"storage\": 100", "\"storage\": 90"), "a.json").storage());
+        final IllegalArgumentException method = assertThrows(IllegalArgumentException.class,
+                () -> BudgetPlan.fromJson(ok.replace("svd-llm", "qr"), "a.json"));
+        assertTrue(method.getMessage().contains("a.json: matrices[0] ('a')") && method.getMessage().contains("'qr'"), method.getMessage());
+        final IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
+                () -> BudgetPlan.fromJson(ok.replace("\"atoms\": 3, ", ""), "a.json"));
+        assertTrue(missing.getMessage().contains("'atoms' must be an integer"), missing.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> BudgetPlan.fromJson(ok.substring(0, 40), "a.json"), "truncated");
     }
 }
