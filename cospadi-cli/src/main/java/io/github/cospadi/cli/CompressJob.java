@@ -77,6 +77,7 @@ final class CompressJob {
         settings.put("coder", r.coder());
         // an adaptive allocation (docs/design.md §12): its settings and the windows its sensitivities are measured on
         List<int[]> sample = null;
+        io.github.cospadi.models.plan.Sensitivity.Saved known = null;
         if (r.allocation() != null) {
             final PlanCommand.Settings a = r.allocation();
             sample = PlanCommand.sample(CompressModelCommand.calibrationWindows(model, r.text(), r.windowsOption()), a.sensitivityWindows());
@@ -88,6 +89,8 @@ final class CompressJob {
             settings.put("bands", Integer.toString(a.bands()));
             settings.put("spread", Double.toString(a.spread()));
             settings.put("rho", Double.toString(a.rho()));
+            known = a.readSensitivities();
+            if (known != null) settings.put("sensitivities-sha256", known.sha256());
         }
         final Map<String, String> output = Map.of("factors", r.layout().name(), "dtype", r.dtype().name(), "gguf_type", r.ggufType().name());
         final CompressionJob job;
@@ -154,8 +157,10 @@ final class CompressJob {
             io.github.cospadi.models.plan.Planner.Result planned = null;
             if (sample != null) {
                 if (!job.allocated()) err.printf(Locale.ROOT, "planning the adaptive allocation: sensitivities on %d windows...%n", sample.size());
-                planned = runner.allocate(job, model, sample);
+                if (known != null && !job.allocated()) err.printf(Locale.ROOT, "using the saved sensitivities of %s (%s)%n", r.allocation().sensitivities(), known.about());
+                planned = runner.allocate(job, model, sample, known);
                 if (planned != null) PlanCommand.reportTimes(planned, sample.size(), err);
+                if (known == null) r.allocation().saveSensitivities(planned, model.name(), sample, r.ratio(), err);
                 if (r.planOnly()) {
                     out.printf(Locale.ROOT, "wrote the job plan, Grams and adaptive allocation to %s: %d compression tasks (%d kept dense)%n", jobDir,
                             tasks.size(), job.keptDense(model).size());

@@ -44,7 +44,7 @@ final class PlanCommand implements Command {
     @Override
     public String usage() {
         return "--model FILE.gguf|DIR [--calibration TEXT_DIR [--calibration-windows N] | --grams FILE] --ratio G [--method cospadi|svd-llm] "
-                + "[--probe-iterations N] [--sensitivity-windows N] [--sensitivity loss|kl] [--bands B] [--spread S] [--rho R] [--reference] [--orientation input|output|auto] [--square both|input|output] [--threads N] [--json]";
+                + "[--probe-iterations N] [--sensitivity-windows N] [--sensitivity loss|kl] [--bands B] [--spread S] [--rho R] [--sensitivities FILE | --save-sensitivities FILE] [--reference] [--orientation input|output|auto] [--square both|input|output] [--threads N] [--json]";
     }
 
     @Override
@@ -76,7 +76,8 @@ final class PlanCommand implements Command {
     }
 
     /** The options of the planning shared with {@code compress --allocation adaptive}. */
-    record Settings(int probeIterations, int sensitivityWindows, double rho, double spread, int bands, Sensitivity.Measure measure) {
+    record Settings(int probeIterations, int sensitivityWindows, double rho, double spread, int bands, Sensitivity.Measure measure,
+                    Path sensitivities, Path saveSensitivities) {
         /** The default number of depth bands per projection type the sensitivities and probes are measured in. */
         static final int DEFAULT_BANDS = 6;
 
@@ -96,7 +97,37 @@ final class PlanCommand implements Command {
             if (probe < 1) throw new Options.UsageException("--probe-iterations must be positive, got " + probe);
             if (windows < 1) throw new Options.UsageException("--sensitivity-windows must be positive, got " + windows);
             if (method == Method.SVD) throw new Options.UsageException("adaptive allocation plans cospadi or svd-llm, not svd");
-            return new Settings(probe, windows, rho, spread, bands, measure);
+            final String read = o.string("sensitivities", null), save = o.string("save-sensitivities", null);
+            if (read != null && save != null) throw new Options.UsageException("--sensitivities reads saved sensitivities; --save-sensitivities saves measured ones: give one");
+            if (read != null && !java.nio.file.Files.isRegularFile(Path.of(read))) {
+                throw new Options.UsageException("--sensitivities " + read + " is not a file (write one with --save-sensitivities)");
+            }
+            if (save != null && java.nio.file.Files.exists(Path.of(save))) {
+                throw new Options.UsageException("--save-sensitivities " + save + " already exists; choose another file or delete it");
+            }
+            return new Settings(probe, windows, rho, spread, bands, measure, read == null ? null : Path.of(read), save == null ? null : Path.of(save));
+        }
+
+        /** The saved sensitivities of {@code --sensitivities}, or null. */
+        Sensitivity.Saved readSensitivities() throws java.io.IOException {
+            return sensitivities == null ? null : Sensitivity.fromJson(java.nio.file.Files.readAllBytes(sensitivities), sensitivities.toString());
+        }
+
+        /**
+         * Writes freshly measured sensitivities to {@code --save-sensitivities} (when given), with what they were measured
+         * with: the model, measure, bands, windows and the perturbation's ratio.
+         */
+        void saveSensitivities(Planner.Result r, String model, List<int[]> windows, double ratio, PrintStream err) throws java.io.IOException {
+            if (saveSensitivities == null || r == null) return;
+            final Map<String, String> about = new java.util.TreeMap<>();
+            about.put("model", model);
+            about.put("measure", measure.name().toLowerCase(Locale.ROOT));
+            about.put("bands", Integer.toString(bands));
+            about.put("windows", Integer.toString(windows.size()));
+            about.put("windows_sha256", io.github.cospadi.models.job.JobPlan.windowsDigest(windows));
+            about.put("perturbation_ratio", Double.toString(ratio));
+            io.github.cospadi.io.AtomicFiles.writeString(saveSensitivities, Sensitivity.toJson(about, r.sensitivities()));
+            err.printf(Locale.ROOT, "saved the sensitivities of %d projections to %s%n", r.sensitivities().size(), saveSensitivities);
         }
     }
 
@@ -141,13 +172,28 @@ final class PlanCommand implements Command {
                 ? base.get().ratio(ratio).atomsPerNonzero(settings.rho()).iterations(settings.probeIterations()).build() : null;
         final List<int[]> sample = sample(windows, settings.sensitivityWindows());
         final long start = System.nanoTime();
+        final Sensitivity.Saved known;
+        try {
+            known = settings.readSensitivities();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        if (known != null) err.printf(Locale.ROOT, "using the saved sensitivities of %s (%s)%n", settings.sensitivities(), known.about());
         final Planner.Result r = Planner.plan(model, grams, ratio, probe, settings.rho(), method != Method.COSPADI, sample, threads,
                 (phase, done, total, name) -> {
                     if (done % 8 == 0 || done == total) {
                         err.printf(Locale.ROOT, "  plan %s %d/%d (%.1f s)%n", phase, done, total, (System.nanoTime() - start) / 1e9);
                     }
-                }, settings.spread(), settings.bands(), settings.measure());
+                }, settings.spread(), settings.bands(), settings.measure(), known == null ? null : known.resultsFor(model.projections(),
+                        settings.sensitivities().toString()));
         reportTimes(r, sample.size(), err);
+        if (known == null) {
+            try {
+                settings.saveSensitivities(r, model.name(), sample, ratio, err);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
         return r;
     }
 

@@ -49,9 +49,11 @@ class CompressJobTest {
         final String[] args = {"compress", "--model", MODEL.toString(), "--calibration", Path.of("..", "..", "shared", "data", "sotu").toString(),
                 "--calibration-windows", "4", "--method", "svd-llm", "--ratio", "0.3", "--allocation", "adaptive", "--sensitivity-windows", "2",
                 "--bands", "2", "--out", out.toString()};
-        MainTest.Run r = run(concat(args, "--plan-only"));
+        final Path saved = dir.resolve("sensitivities.json");
+        MainTest.Run r = run(concat(args, "--plan-only", "--save-sensitivities", saved.toString()));
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("adaptive allocation"), r.out());
+        assertTrue(r.err().contains("saved the sensitivities of 42 projections"), r.err());
         assertTrue(r.err().contains("planned in"), r.err());
         final byte[] allocation = Files.readAllBytes(out.resolve("job").resolve("allocation.json"));
         assertTrue(Files.readString(out.resolve("job").resolve("plan.json")).contains("\"allocation\": \"adaptive\""));
@@ -62,6 +64,19 @@ class CompressJobTest {
         assertTrue(r.out().contains("adaptive plan: target ratio 0.3000, achieved"), r.out());
         assertTrue(r.out().contains("model.layers.5.mlp.down_proj.weight"), r.out());
         assertTrue(Files.isRegularFile(out.resolve("model.safetensors")));
+
+        // another γ from the saved sensitivities: no measurement; the file is part of the job's plan
+        final String[] other = {"compress", "--model", MODEL.toString(), "--calibration", Path.of("..", "..", "shared", "data", "sotu").toString(),
+                "--calibration-windows", "4", "--method", "svd-llm", "--ratio", "0.4", "--allocation", "adaptive", "--sensitivity-windows", "2",
+                "--bands", "2", "--out", dir.resolve("b").toString()};
+        r = run(concat(other, "--sensitivities", saved.toString()));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("using the saved sensitivities of " + saved) && !r.err().contains("plan sensitivity"), r.err());
+        assertTrue(r.out().contains("adaptive plan: target ratio 0.4000"), r.out());
+        assertTrue(Files.readString(dir.resolve("b").resolve("job").resolve("plan.json")).contains("sensitivities-sha256"));
+        r = run(concat(other, "--save-sensitivities", saved.toString()));
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--save-sensitivities " + saved + " already exists"), r.err());
     }
 
     /** A compress while another holds OUT/job is refused naming the directory; once it is released the command runs. */

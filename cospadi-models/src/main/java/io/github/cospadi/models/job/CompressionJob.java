@@ -55,6 +55,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * calibration/groups.json            projection → Gram group (projections fed the same input share one Gram)
  * capture/chunk-NNNNN/GROUP.gram     partial Gram of one chunk of windows (deleted once every group is reduced)
  * grams/GROUP.gram                   the Gram: left fold of the chunks' partials in chunk order
+ * planning/curves/PROJECTION.json    an adaptive plan's measured error curves of one projection
+ * planning/sensitivity/FIRST.json    the sensitivities of one perturbation group (named by its first member)
  * allocation.json                    an adaptive plan's budget per matrix (BudgetPlan JSON; docs/design.md §12)
  * factors/PROJECTION.cspd            the factors of one projection, exact (F32 layout)
  * tasks/ID.json                      a task's record: its files with their SHA-256, time, functional error
@@ -317,7 +319,24 @@ public final class CompressionJob {
      * @throws IllegalArgumentException when the windows are not the plan's
      */
     public Planner.Result allocate(LlamaModel model, List<int[]> windows, int workers, Planner.Progress progress) throws IOException {
+        return allocate(model, windows, workers, progress, null);
+    }
+
+    /**
+     * As {@link #allocate(LlamaModel, List, int, Planner.Progress)}, with saved sensitivities instead of measuring them
+     * when the plan names a file ({@code sensitivities-sha256}): {@code known} must be that file (same SHA-256) and
+     * hold every projection of the model.
+     *
+     * @throws IllegalArgumentException when {@code known} is missing, another file, or not this model's
+     */
+    public Planner.Result allocate(LlamaModel model, List<int[]> windows, int workers, Planner.Progress progress, Sensitivity.Saved known)
+            throws IOException {
         if (!plan.adaptive()) throw new IllegalStateException("the plan allocates uniformly (compressor allocation=uniform): nothing to plan");
+        final String wanted = plan.compressor().get("sensitivities-sha256");
+        if (wanted == null ? known != null : known == null || !wanted.equals(known.sha256())) {
+            throw new IllegalArgumentException("sensitivities: the plan " + (wanted == null ? "measures them, but a file was given"
+                    : "uses the file with SHA-256 " + wanted + ", " + (known == null ? "but none was given" : "given " + known.sha256())));
+        }
         final String digest = JobPlan.windowsDigest(windows);
         if (!digest.equals(plan.compressor().get("sensitivity-sha256"))) {
             throw new IllegalArgumentException("sensitivity windows: " + windows.size() + " windows with SHA-256 " + digest + ", the plan has "
@@ -329,7 +348,8 @@ public final class CompressionJob {
         final Compressor probe = cospadi ? plan.builder().ratio(ratio).atomsPerNonzero(rho).iterations(plan.integer("probe-iterations")).build() : null;
         final long t0 = System.nanoTime();
         final Planner.Result r = Planner.plan(model, g, ratio, probe, rho, !cospadi, windows, workers, progress, plan.real("spread"),
-                plan.integer("bands"), Sensitivity.Measure.parse(plan.compressor().get("sensitivity")));
+                plan.integer("bands"), Sensitivity.Measure.parse(plan.compressor().get("sensitivity")),
+                known == null ? null : known.resultsFor(model.projections(), "sensitivities " + known.sha256()), new PlanningCheckpoint());
         final byte[] bytes = (r.plan().toJson() + "\n").getBytes(StandardCharsets.UTF_8);
         store.write("allocation.json", bytes);
         final Map<String, Object> extra = new LinkedHashMap<>();
@@ -341,6 +361,56 @@ public final class CompressionJob {
         writeRecord("allocate", Map.of("allocation.json", Checksums.of(bytes)), extra);
         allocation = r.plan();
         return r;
+    }
+
+    /**
+     * The planning's finished steps in the job directory (docs/design.md §13, stage 2b): {@code planning/curves/NAME.json}
+     * (a projection's measured curves, task {@code curves-NAME}) and {@code planning/sensitivity/FIRST.json} (a
+     * perturbation group's results, task {@code sensitivity-FIRST}), each written atomically with its record, so a
+     * planning killed half way resumes from its last finished step.
+     */
+    private final class PlanningCheckpoint implements Planner.Checkpoint {
+        @Override
+        public io.github.cospadi.models.plan.ErrorCurves savedCurves(String projection) {
+            final String id = "curves-" + projection, file = "planning/curves/" + projection + ".json";
+            try {
+                if (!finished(id)) return null;
+                return io.github.cospadi.models.plan.ErrorCurves.fromJson(new String(store.readAllBytes(file), StandardCharsets.UTF_8), store.location() + "/" + file);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public void saveCurves(String projection, io.github.cospadi.models.plan.ErrorCurves curves) {
+            save("curves-" + projection, "planning/curves/" + projection + ".json", curves.toJson());
+        }
+
+        @Override
+        public Map<String, Sensitivity.Result> savedGroup(String group) {
+            final String id = "sensitivity-" + group, file = "planning/sensitivity/" + group + ".json";
+            try {
+                if (!finished(id)) return null;
+                return Sensitivity.fromJson(store.readAllBytes(file), store.location() + "/" + file).results();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public void saveGroup(String group, Map<String, Sensitivity.Result> members) {
+            save("sensitivity-" + group, "planning/sensitivity/" + group + ".json", Sensitivity.toJson(Map.of(), members));
+        }
+
+        private void save(String id, String file, String json) {
+            final byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
+            try {
+                store.write(file, bytes);
+                writeRecord(id, Map.of(file, Checksums.of(bytes)), Map.of());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException("saving " + file, e);
+            }
+        }
     }
 
     /** Whether the adaptive allocation is written and verified. */

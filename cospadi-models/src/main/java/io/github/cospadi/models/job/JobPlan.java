@@ -38,7 +38,9 @@ import java.util.TreeSet;
  * AUTO does with a square matrix; absent: both ways) and {@code seed}; and {@code allocation} (uniform, the default, or
  * adaptive: the budget allocated per matrix, docs/design.md §12) with, for adaptive only, its settings
  * {@code probe-iterations}, {@code sensitivity-windows}, {@code sensitivity} (loss, kl), {@code bands}, {@code spread},
- * {@code rho} and {@code sensitivity-sha256} (the SHA-256 of the windows the sensitivities are measured on).
+ * {@code rho} and {@code sensitivity-sha256} (the SHA-256 of the windows the sensitivities are measured on), and
+ * optionally {@code sensitivities-sha256}: the SHA-256 of a saved sensitivities file the allocation uses instead of
+ * measuring ({@link io.github.cospadi.models.plan.Sensitivity.Saved}).
  *
  * @param model         the model source (a path or URI, as given)
  * @param calibration   a description of the calibration source (text folder and protocol, or a Grams file)
@@ -59,7 +61,8 @@ public record JobPlan(String model, String calibration, int windows, String wind
     public static final int DEFAULT_CHUNK_WINDOWS = 32;
     private static final Set<String> COMPRESSOR_KEYS = Set.of("method", "ratio", "iterations", "coder", "schedule",
             "coding-interval", "warmup", "refresh-steps", "power-iterations", "init", "orientation", "square", "seed",
-            "allocation", "probe-iterations", "sensitivity-windows", "sensitivity-sha256", "sensitivity", "bands", "spread", "rho");
+            "allocation", "probe-iterations", "sensitivity-windows", "sensitivity-sha256", "sensitivity", "bands", "spread", "rho",
+            "sensitivities-sha256");
     /** The settings of the adaptive allocation (all required with {@code allocation=adaptive}, none without). */
     static final List<String> ALLOCATION_KEYS = List.of("probe-iterations", "sensitivity-windows", "sensitivity-sha256", "sensitivity",
             "bands", "spread", "rho");
@@ -93,6 +96,9 @@ public record JobPlan(String model, String calibration, int windows, String wind
                 throw new IllegalArgumentException("plan: compressor setting '" + k + "' " + (allocation.equals("adaptive")
                         ? "is missing (allocation=adaptive needs " + ALLOCATION_KEYS + ")" : "applies to allocation=adaptive only"));
             }
+        }
+        if (compressor.containsKey("sensitivities-sha256") && !allocation.equals("adaptive")) {
+            throw new IllegalArgumentException("plan: compressor setting 'sensitivities-sha256' applies to allocation=adaptive only");
         }
         if (allocation.equals("adaptive")) {
             if (!grouping.equals("none")) throw new IllegalArgumentException("plan: allocation=adaptive plans per matrix; grouping must be none, got '" + grouping + "'");

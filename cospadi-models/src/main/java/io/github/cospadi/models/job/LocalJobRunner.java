@@ -126,9 +126,16 @@ public final class LocalJobRunner {
      *
      * @param windows the sample of calibration windows the sensitivities are measured on (the plan's)
      */
-    @SuppressWarnings("try") // the lock is held, not used
     public io.github.cospadi.models.plan.Planner.Result allocate(CompressionJob job, io.github.cospadi.models.llama.LlamaModel model,
                                                                  List<int[]> windows) throws IOException {
+        return allocate(job, model, windows, null);
+    }
+
+    /** As {@link #allocate(CompressionJob, io.github.cospadi.models.llama.LlamaModel, List)} with saved sensitivities (see {@link CompressionJob#allocate}). */
+    @SuppressWarnings("try") // the lock is held, not used
+    public io.github.cospadi.models.plan.Planner.Result allocate(CompressionJob job, io.github.cospadi.models.llama.LlamaModel model,
+                                                                 List<int[]> windows, io.github.cospadi.models.plan.Sensitivity.Saved known)
+            throws IOException {
         try (JobStore.Lock lock = job.store().lock()) {
             if (job.allocated()) return null;
             final long start = System.nanoTime();
@@ -139,7 +146,7 @@ public final class LocalJobRunner {
                     progress.onProgress(e);
                 }
                 if (e.isCancelled() || Thread.currentThread().isInterrupted()) throw new CancellationException("adaptive allocation cancelled");
-            });
+            }, known);
         }
     }
 

@@ -86,6 +86,50 @@ public final class ErrorCurves {
         return new ErrorCurves(d2, d1, tail, r.orientation(), probed.storage(), finite(r.functionalError()));
     }
 
+    /**
+     * These curves as JSON (shape, the normalized SVD-LLM tail, the probe's orientation, storage and error; doubles as
+     * the shortest decimal that reads back exactly), for a checkpoint of the planning. Curves that borrow another
+     * matrix's probe ({@link #withProbeOf}) are not saved: save the measured ones and borrow again.
+     */
+    public String toJson() {
+        final StringBuilder b = new StringBuilder("{\"out_features\": ").append(outFeatures).append(", \"in_features\": ").append(inFeatures)
+                .append(", \"probe_orientation\": ").append(probeOrientation == null ? "null" : "\"" + probeOrientation.name() + "\"")
+                .append(", \"probe_storage\": ").append(probeStorage)
+                .append(", \"probe_error\": ").append(Double.isFinite(probeError) ? Double.toString(probeError) : "null")
+                .append(", \"tail\": [");
+        for (int i = 0; i < tail.length; i++) b.append(i > 0 ? ", " : "").append(tail[i]);
+        return b.append("]}").toString();
+    }
+
+    /**
+     * Reads curves written by {@link #toJson}; {@code source} names the text in messages.
+     *
+     * @throws IllegalArgumentException for malformed JSON or fields that do not fit together
+     */
+    public static ErrorCurves fromJson(String json, String source) {
+        final java.util.Map<String, Object> m = io.github.cospadi.internal.JsonParser.parseExactObject(json, source);
+        try {
+            final int out = ((java.math.BigDecimal) m.get("out_features")).intValueExact(), in = ((java.math.BigDecimal) m.get("in_features")).intValueExact();
+            final java.util.List<?> t = (java.util.List<?>) m.get("tail");
+            if (out < 1 || in < 1 || t.size() != Math.min(out, in) + 1) {
+                throw new IllegalArgumentException(source + ": a " + out + "x" + in + " matrix needs " + (Math.min(Math.max(out, 1), Math.max(in, 1)) + 1)
+                        + " tail values, got " + t.size());
+            }
+            final double[] tail = new double[t.size()];
+            for (int i = 0; i < tail.length; i++) {
+                tail[i] = ((java.math.BigDecimal) t.get(i)).doubleValue();
+                if (!(tail[i] >= 0 && tail[i] <= 1)) throw new IllegalArgumentException(source + ": tail[" + i + "] = " + tail[i] + " outside [0, 1]");
+            }
+            final Object o = m.get("probe_orientation");
+            if (o == null) return new ErrorCurves(out, in, tail, null, 0, Double.NaN);
+            final Orientation orientation = Orientation.valueOf((String) o);
+            final double error = ((java.math.BigDecimal) m.get("probe_error")).doubleValue();
+            return new ErrorCurves(out, in, tail, orientation, ((java.math.BigDecimal) m.get("probe_storage")).longValueExact(), error);
+        } catch (ClassCastException | NullPointerException | ArithmeticException e) {
+            throw new IllegalArgumentException(source + ": not the curves of a matrix (" + e + ")", e);
+        }
+    }
+
     /** Curves from given squared singular values (any order) and a probe result, for tests. */
     static ErrorCurves of(int outFeatures, int inFeatures, double[] sigma2, Orientation probeOrientation, long probeStorage, double probeError) {
         final double[] s = sigma2.clone();

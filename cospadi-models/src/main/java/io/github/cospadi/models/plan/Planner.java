@@ -38,6 +38,26 @@ public final class Planner {
     public record Result(BudgetPlan plan, Map<String, ErrorCurves> curves, Map<String, Sensitivity.Result> sensitivities,
                          double curvesSeconds, double sensitivitySeconds, double allocateSeconds) {}
 
+    /**
+     * Where a planning keeps its finished steps so that a restarted planning does not measure them again (a job's
+     * directory, {@code CompressionJob}): each projection's measured curves and each perturbation group's
+     * sensitivities (the group named by its first member). Its methods may be called from several worker threads at
+     * once. Every saved step is the bits the step would compute again, so a plan with a checkpoint is the plan without.
+     */
+    public interface Checkpoint {
+        /** The measured curves of {@code projection} saved before, or null. */
+        ErrorCurves savedCurves(String projection);
+
+        /** Saves the measured curves of {@code projection} (before any borrowed probe). */
+        void saveCurves(String projection, ErrorCurves curves);
+
+        /** The results of the perturbation group whose first member is {@code group}, by member, saved before; or null. */
+        Map<String, Sensitivity.Result> savedGroup(String group);
+
+        /** Saves the results of a perturbation group, by member. */
+        void saveGroup(String group, Map<String, Sensitivity.Result> members);
+    }
+
     /** Hears progress: a phase ("curves", "sensitivity") and a finished projection. */
     @FunctionalInterface
     public interface Progress {
@@ -79,6 +99,30 @@ public final class Planner {
     public static Result plan(LlamaModel model, Map<String, CalibrationStats> grams, double ratio, Compressor probe, double rho,
                               boolean svdOnly, List<int[]> windows, int workers, Progress progress, double spread, int bands,
                               Sensitivity.Measure measure) {
+        return plan(model, grams, ratio, probe, rho, svdOnly, windows, workers, progress, spread, bands, measure, null);
+    }
+
+    /**
+     * As {@link #plan(LlamaModel, Map, double, Compressor, double, boolean, List, int, Progress, double, int,
+     * Sensitivity.Measure)}, with sensitivities measured before ({@code known}, by projection name: every projection of
+     * the model; a {@link Sensitivity.Saved} file's results, perhaps measured at another γ) instead of measuring them:
+     * {@code windows}, {@code bands} (for the sensitivities; the probes still use it) and {@code measure} are then
+     * unused for them. Null measures as usual.
+     */
+    public static Result plan(LlamaModel model, Map<String, CalibrationStats> grams, double ratio, Compressor probe, double rho,
+                              boolean svdOnly, List<int[]> windows, int workers, Progress progress, double spread, int bands,
+                              Sensitivity.Measure measure, Map<String, Sensitivity.Result> known) {
+        return plan(model, grams, ratio, probe, rho, svdOnly, windows, workers, progress, spread, bands, measure, known, null);
+    }
+
+    /**
+     * As {@link #plan(LlamaModel, Map, double, Compressor, double, boolean, List, int, Progress, double, int,
+     * Sensitivity.Measure, Map)}, keeping each finished curve and sensitivity group in {@code checkpoint} (null: none)
+     * and taking the ones it holds instead of measuring them.
+     */
+    public static Result plan(LlamaModel model, Map<String, CalibrationStats> grams, double ratio, Compressor probe, double rho,
+                              boolean svdOnly, List<int[]> windows, int workers, Progress progress, double spread, int bands,
+                              Sensitivity.Measure measure, Map<String, Sensitivity.Result> known, Checkpoint checkpoint) {
         if (!(spread > 0)) throw new IllegalArgumentException("spread must be positive, got " + spread);
         final double[] offered = java.util.Arrays.stream(CANDIDATE_RATIOS).filter(g -> Math.abs(g - ratio) <= spread + 1e-12).toArray();
         final boolean dense = ratio - spread <= 0;
@@ -98,8 +142,14 @@ public final class Planner {
         }
         parallel("planning", projections.size(), workers, i -> {
             final Projection p = projections.get(i);
-            curves[i] = ErrorCurves.measure(model.weight(p.name()), grams.get(p.name()), representative[i] == i ? usedProbe : null,
-                    Parallelism.sequential());
+            final ErrorCurves saved = checkpoint == null ? null : checkpoint.savedCurves(p.name());
+            if (saved != null) {
+                curves[i] = saved;
+            } else {
+                curves[i] = ErrorCurves.measure(model.weight(p.name()), grams.get(p.name()), representative[i] == i ? usedProbe : null,
+                        Parallelism.sequential());
+                if (checkpoint != null) checkpoint.saveCurves(p.name(), curves[i]);
+            }
             return p.name();
         }, (done, name) -> listener.onProjection("curves", done, projections.size(), name));
         if (usedProbe != null) {
@@ -120,8 +170,9 @@ public final class Planner {
                 ranks.put(p.name(), r);
             }
         }
-        final Map<String, Sensitivity.Result> sens = Sensitivity.measure(model, grams, windows, ranks::get, ratio, bands, measure, workers,
-                (done, total, name) -> listener.onProjection("sensitivity", done, total, name));
+        final Map<String, Sensitivity.Result> sens = known != null ? new Sensitivity.Saved(Map.of(), known, "").resultsFor(projections, "known sensitivities")
+                : Sensitivity.measure(model, grams, windows, ranks::get, ratio, bands, measure, workers,
+                (done, total, name) -> listener.onProjection("sensitivity", done, total, name), checkpoint);
         final double sensitivitySeconds = (System.nanoTime() - t0) / 1e9;
         t0 = System.nanoTime();
         // a negative ΔL (the quadratic model fails) gets the smallest positive weight measured, not 0: a zero weight
@@ -165,6 +216,7 @@ public final class Planner {
      * {@code done} hears each finished task under a lock; the first failure is rethrown.
      */
     static void parallel(String what, int n, int workers, Task task, Done done) {
+        if (n == 0) return;
         final AtomicInteger next = new AtomicInteger(), finished = new AtomicInteger();
         final AtomicReference<RuntimeException> failure = new AtomicReference<>();
         final Object lock = new Object();

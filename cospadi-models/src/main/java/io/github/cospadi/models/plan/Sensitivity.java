@@ -25,6 +25,7 @@ import java.util.Map;
  * {@link Result#negative}). Projections are measured on a few worker threads, each result a pure function of the
  * model, the Gram, the windows and γ, so the sensitivities do not depend on the number of workers.
  */
+@SuppressWarnings("unchecked") // the parsed JSON's maps
 public final class Sensitivity {
     private Sensitivity() {}
 
@@ -37,6 +38,98 @@ public final class Sensitivity {
      * @param negative  ΔL_m &lt; 0
      */
     public record Result(double error, double lossDelta, double weight, boolean negative) {}
+
+    /**
+     * Sensitivities as saved to a file ({@link #toJson}) and read back ({@link #fromJson}), to plan again — at another
+     * γ, with another method — without measuring them again: what they were measured with ({@code about}: measure,
+     * bands, windows, perturbation ratio, model) and one {@link Result} per projection.
+     *
+     * @param sha256 the SHA-256 of the file's bytes (empty for results not read from a file)
+     */
+    public record Saved(Map<String, String> about, Map<String, Result> results, String sha256) {
+        public Saved {
+            about = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(about));
+            results = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(results));
+        }
+
+        /** The results, checked to name exactly {@code model}'s projections. */
+        public Map<String, Result> resultsFor(List<Projection> projections, String source) {
+            final java.util.Set<String> names = new java.util.LinkedHashSet<>();
+            for (Projection p : projections) names.add(p.name());
+            if (!names.equals(results.keySet())) {
+                final java.util.Set<String> missing = new java.util.TreeSet<>(names), extra = new java.util.TreeSet<>(results.keySet());
+                missing.removeAll(results.keySet());
+                extra.removeAll(names);
+                throw new IllegalArgumentException(source + ": the sensitivities are not this model's: " + missing.size() + " projections missing"
+                        + (missing.isEmpty() ? "" : " (e.g. '" + missing.iterator().next() + "')") + ", " + extra.size() + " unknown"
+                        + (extra.isEmpty() ? "" : " (e.g. '" + extra.iterator().next() + "')"));
+            }
+            return results;
+        }
+    }
+
+    /**
+     * The sensitivities as one JSON object: {@code about} (strings) and {@code projections}, each with {@code error},
+     * {@code loss_delta}, {@code weight} (doubles as the shortest decimal that reads back exactly) and {@code negative}.
+     */
+    public static String toJson(Map<String, String> about, Map<String, Result> results) {
+        final StringBuilder b = new StringBuilder("{\"about\": {");
+        int i = 0;
+        for (Map.Entry<String, String> e : new java.util.TreeMap<>(about).entrySet()) {
+            if (i++ > 0) b.append(", ");
+            b.append(io.github.cospadi.internal.JsonStrings.quote(e.getKey())).append(": ").append(io.github.cospadi.internal.JsonStrings.quote(e.getValue()));
+        }
+        b.append("}, \"projections\": {");
+        i = 0;
+        for (Map.Entry<String, Result> e : results.entrySet()) {
+            final Result r = e.getValue();
+            if (i++ > 0) b.append(",");
+            b.append("\n  ").append(io.github.cospadi.internal.JsonStrings.quote(e.getKey())).append(": {\"error\": ").append(r.error())
+                    .append(", \"loss_delta\": ").append(r.lossDelta()).append(", \"weight\": ").append(r.weight())
+                    .append(", \"negative\": ").append(r.negative()).append('}');
+        }
+        return b.append("\n}}\n").toString();
+    }
+
+    /**
+     * Reads sensitivities written by {@link #toJson}; {@code source} names the file in messages.
+     *
+     * @throws IllegalArgumentException for malformed JSON or a missing, mistyped or non-finite field, naming it
+     */
+    public static Saved fromJson(byte[] json, String source) {
+        final Map<String, Object> m = io.github.cospadi.internal.JsonParser.parseExactObject(new String(json, java.nio.charset.StandardCharsets.UTF_8), source);
+        if (!(m.get("about") instanceof Map) || !(m.get("projections") instanceof Map)) {
+            throw new IllegalArgumentException(source + ": expected an object with 'about' and 'projections' objects");
+        }
+        final Map<String, String> about = new java.util.TreeMap<>();
+        for (Map.Entry<String, Object> e : ((Map<String, Object>) m.get("about")).entrySet()) about.put(e.getKey(), String.valueOf(e.getValue()));
+        final Map<String, Result> results = new java.util.LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : ((Map<String, Object>) m.get("projections")).entrySet()) {
+            final String where = source + ": projections['" + e.getKey() + "']";
+            if (!(e.getValue() instanceof Map)) throw new IllegalArgumentException(where + " must be an object");
+            final Map<String, Object> r = (Map<String, Object>) e.getValue();
+            final double error = finite(r, "error", where), delta = finite(r, "loss_delta", where), weight = finite(r, "weight", where);
+            if (error < 0 || weight < 0) throw new IllegalArgumentException(where + ": error and weight must be >= 0, got " + error + ", " + weight);
+            if (!(r.get("negative") instanceof Boolean)) throw new IllegalArgumentException(where + ": 'negative' must be true or false, got " + r.get("negative"));
+            results.put(e.getKey(), new Result(error, delta, weight, (Boolean) r.get("negative")));
+        }
+        if (results.isEmpty()) throw new IllegalArgumentException(source + ": no projections");
+        final java.security.MessageDigest md;
+        try {
+            md = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException x) {
+            throw new IllegalStateException(x);
+        }
+        return new Saved(about, results, java.util.HexFormat.of().formatHex(md.digest(json)));
+    }
+
+    private static double finite(Map<String, Object> m, String key, String where) {
+        final Object v = m.get(key);
+        if (!(v instanceof java.math.BigDecimal)) throw new IllegalArgumentException(where + ": '" + key + "' must be a number, got " + v);
+        final double d = ((java.math.BigDecimal) v).doubleValue();
+        if (!Double.isFinite(d)) throw new IllegalArgumentException(where + ": '" + key + "' must be finite, got " + v);
+        return d;
+    }
 
     /**
      * What a perturbation's ΔL is (docs/design.md §12): the increase of the mean loss (nats per predicted token) on the
@@ -100,6 +193,16 @@ public final class Sensitivity {
     public static Map<String, Result> measure(LlamaModel model, Map<String, CalibrationStats> grams, List<int[]> windows,
                                               java.util.function.Function<String, Integer> ranks, double ratio, int bands, Measure measure,
                                               int workers, Progress progress) {
+        return measure(model, grams, windows, ranks, ratio, bands, measure, workers, progress, null);
+    }
+
+    /**
+     * As {@link #measure(LlamaModel, Map, List, java.util.function.Function, double, int, Measure, int, Progress)},
+     * taking the groups {@code checkpoint} holds (null: none) and saving each group it measures there.
+     */
+    static Map<String, Result> measure(LlamaModel model, Map<String, CalibrationStats> grams, List<int[]> windows,
+                                       java.util.function.Function<String, Integer> ranks, double ratio, int bands, Measure measure,
+                                       int workers, Progress progress, Planner.Checkpoint checkpoint) {
         if (measure == null) throw new IllegalArgumentException("measure must not be null");
         if (windows == null || windows.isEmpty()) throw new IllegalArgumentException("windows must be non-empty");
         for (int i = 0; i < windows.size(); i++) {
@@ -122,10 +225,25 @@ public final class Sensitivity {
                     + positions + " positions × " + vocabulary + " tokens = " + (4 * positions * vocabulary >> 20)
                     + " MiB), over a quarter of the heap (" + (Runtime.getRuntime().maxMemory() >> 20) + " MiB): use fewer windows or a larger -Xmx");
         }
+        final Result[] results = new Result[projections.size()];
+        final List<Integer> pending = new ArrayList<>();
+        for (int gi = 0; gi < groups.size(); gi++) {
+            final Map<String, Result> saved = checkpoint == null ? null : checkpoint.savedGroup(projections.get(groups.get(gi)[0]).name());
+            if (saved == null) {
+                pending.add(gi);
+                continue;
+            }
+            for (int m : groups.get(gi)) {
+                final Result r = saved.get(projections.get(m).name());
+                if (r == null) throw new IllegalStateException("the saved sensitivities of group '" + projections.get(groups.get(gi)[0]).name()
+                        + "' miss member '" + projections.get(m).name() + "'");
+                results[m] = r;
+            }
+        }
         final List<List<FMatrixRMaj>> streams = new ArrayList<>();
         final List<Distributions> dense = new ArrayList<>();
         double base = 0;
-        for (int[] w : windows) {
+        for (int[] w : pending.isEmpty() ? List.<int[]>of() : windows) {
             final List<FMatrixRMaj> s = model.residualStream(w);
             streams.add(s);
             // the cached input of the last layer: the rest of the dense pass, not all of it again
@@ -134,11 +252,11 @@ public final class Sensitivity {
             if (measure == Measure.KL) dense.add(distributions(z, w.length - 1));
         }
         final double baseLoss = base / positions;
-        final Result[] results = new Result[projections.size()];
         // the groups run on the workers, each pass on one thread (the model's own threads when there is one worker)
-        final Parallelism each = Math.min(workers, groups.size()) > 1 ? Parallelism.sequential() : model.parallelism();
-        Planner.parallel("sensitivity measurement", groups.size(), workers, gi -> {
-            final int[] members = groups.get(gi);
+        final Parallelism each = Math.min(workers, pending.size()) > 1 ? Parallelism.sequential() : model.parallelism();
+        final int savedGroups = groups.size() - pending.size();
+        Planner.parallel("sensitivity measurement", pending.size(), workers, pi -> {
+            final int[] members = groups.get(pending.get(pi));
             final double[] errors = new double[members.length];
             final FMatrixRMaj[] approx = new FMatrixRMaj[members.length];
             double sumSquares = 0;
@@ -186,9 +304,14 @@ public final class Sensitivity {
                     results[members[j]] = approx[j] == null ? new Result(errors[j], 0, 0, false) : new Result(errors[j], delta, weight, delta < 0);
                 }
             }
+            if (checkpoint != null) {
+                final Map<String, Result> measured = new LinkedHashMap<>();
+                for (int m : members) measured.put(projections.get(m).name(), results[m]);
+                checkpoint.saveGroup(projections.get(members[0]).name(), measured);
+            }
             return projections.get(members[0]).name();
         }, (finished, name) -> {
-            if (progress != null) progress.onProjection(finished, groups.size(), name);
+            if (progress != null) progress.onProjection(savedGroups + finished, groups.size(), name);
         });
         final Map<String, Result> out = new LinkedHashMap<>();
         for (int i = 0; i < projections.size(); i++) out.put(projections.get(i).name(), results[i]);

@@ -315,4 +315,38 @@ class CompressionJobTest {
         assertTrue(adaptivePlan("cospadi", "0.3").adaptive());
         assertFalse(plan("0.3").adaptive());
     }
+
+    /**
+     * A planning cancelled half way (as a killed job) resumes from its saved curves and sensitivity groups: the second
+     * run measures only the rest, and the allocation has the uninterrupted run's bytes.
+     */
+    @Test
+    void aCancelledPlanningResumesFromItsSavedSteps(@TempDir Path dir) throws IOException {
+        final LlamaModel m = load(1);
+        final CompressionJob clean = CompressionJob.open(JobStore.local(dir.resolve("clean")), adaptivePlan("cospadi", "0.3"));
+        clean.putWindows(WINDOWS);
+        final LocalJobRunner runner = new LocalJobRunner(1, Parallelism.sequential(), null);
+        runner.capture(clean, m);
+        runner.allocate(clean, m, SENSITIVITY_WINDOWS);
+        final byte[] expected = Files.readAllBytes(dir.resolve("clean").resolve("allocation.json"));
+
+        final CompressionJob job = CompressionJob.open(JobStore.local(dir.resolve("cut")), adaptivePlan("cospadi", "0.3"));
+        job.putWindows(WINDOWS);
+        runner.capture(job, m);
+        final AtomicInteger groups = new AtomicInteger();
+        assertThrows(CancellationException.class, () -> new LocalJobRunner(1, Parallelism.sequential(), e -> {
+            if (e.subject().startsWith("sensitivity") && groups.incrementAndGet() == 4) e.cancel();
+        }).allocate(job, m, SENSITIVITY_WINDOWS));
+        assertFalse(job.allocated());
+        try (Stream<Path> saved = Files.list(dir.resolve("cut").resolve("planning").resolve("sensitivity"))) {
+            assertEquals(4, saved.filter(p -> p.toString().endsWith(".json")).count(), "the groups measured before the cancel are saved");
+        }
+        final java.util.List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        new LocalJobRunner(1, Parallelism.sequential(), e -> events.add(e.subject())).allocate(job, m, SENSITIVITY_WINDOWS);
+        assertArrayEquals(expected, Files.readAllBytes(dir.resolve("cut").resolve("allocation.json")));
+        final long curves = events.stream().filter(s -> s.startsWith("curves")).count();
+        final long sensitivities = events.stream().filter(s -> s.startsWith("sensitivity")).count();
+        assertEquals(14, curves, "curves are read back, one event each");
+        assertEquals(14 - 4, sensitivities, "the 4 saved groups of 14 (7 types × 2 layers, one group each) are not measured again");
+    }
 }

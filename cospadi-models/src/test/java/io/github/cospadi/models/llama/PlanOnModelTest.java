@@ -326,4 +326,117 @@ class PlanOnModelTest {
         }
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Planner.plan(m, g, 0.4, probe, 2, false, w.subList(0, 3), 1, null, 0));
     }
+
+    /**
+     * Saved sensitivities: written and read back exactly; a plan from them equals the plan that measured them, and at
+     * another γ it equals planning with the same sensitivities in memory (no measurement); a file of another model, a
+     * damaged one or a non-finite weight is refused naming the file.
+     */
+    @Test
+    void savedSensitivitiesPlanLikeMeasuredOnes() {
+        final LlamaModel m = TinyLlamas.random(TinyLlamas.config(true), 10, null, Parallelism.sequential());
+        final List<int[]> w = windows(10, 6, 16);
+        final Map<String, CalibrationStats> g = grams(m, w);
+        final Compressor probe = Compressor.builder().ratio(0.3).fast().iterations(3).build();
+        final Planner.Result measured = Planner.plan(m, g, 0.3, probe, 2, false, w.subList(0, 3), 1, null, 0.1, 6, Sensitivity.Measure.LOSS);
+        final byte[] file = Sensitivity.toJson(Map.of("measure", "loss", "perturbation_ratio", "0.3"), measured.sensitivities())
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        final Sensitivity.Saved saved = Sensitivity.fromJson(file, "s.json");
+        assertEquals(measured.sensitivities(), saved.results(), "every double reads back exactly");
+        assertEquals("0.3", saved.about().get("perturbation_ratio"));
+        assertTrue(saved.sha256().matches("[0-9a-f]{64}"), saved.sha256());
+        final Planner.Result again = Planner.plan(m, g, 0.3, probe, 2, false, w.subList(0, 3), 1, null, 0.1, 6, Sensitivity.Measure.LOSS,
+                saved.resultsFor(m.projections(), "s.json"));
+        assertEquals(measured.plan().toJson(), again.plan().toJson());
+        // at γ = 0.4 with the γ = 0.3 sensitivities: the windows are not used (an empty list would be refused by a measurement)
+        final Compressor probe4 = Compressor.builder().ratio(0.4).fast().iterations(3).build();
+        final BudgetPlan reused = Planner.plan(m, g, 0.4, probe4, 2, false, List.of(), 1, null, 0.1, 6, Sensitivity.Measure.LOSS,
+                saved.results()).plan();
+        assertTrue(reused.storage() <= reused.budget(), reused.toText());
+        for (BudgetPlan.Entry e : reused.entries()) {
+            final Sensitivity.Result r = saved.results().get(e.options().name());
+            if (!r.negative()) assertEquals(r.weight(), e.options().sensitivity(), 0.0, e.options().name()); // a negative one gets the floor
+        }
+
+        final LlamaModel other = TinyLlamas.random(TinyLlamas.config(false), 10, null, Parallelism.sequential());
+        final Map<String, Sensitivity.Result> fewer = new java.util.LinkedHashMap<>(saved.results());
+        fewer.remove(m.projections().get(0).name());
+        final IllegalArgumentException missing = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new Sensitivity.Saved(Map.of(), fewer, "").resultsFor(m.projections(), "s.json"));
+        assertTrue(missing.getMessage().startsWith("s.json: the sensitivities are not this model's: 1 projections missing"), missing.getMessage());
+        if (other.projections().size() != m.projections().size()) {
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> saved.resultsFor(other.projections(), "s.json"));
+        }
+        final String text = new String(file, java.nio.charset.StandardCharsets.UTF_8);
+        final IllegalArgumentException bad = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Sensitivity.fromJson(text.replaceFirst("\"weight\": [^,]*,", "\"weight\": \"x\",").getBytes(java.nio.charset.StandardCharsets.UTF_8), "s.json"));
+        assertTrue(bad.getMessage().contains("s.json: projections['") && bad.getMessage().contains("'weight' must be a number"), bad.getMessage());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Sensitivity.fromJson(java.util.Arrays.copyOf(file, file.length / 2), "s.json"), "a truncated file");
+    }
+
+    /** An in-memory checkpoint that counts what it saves. */
+    static final class MemoryCheckpoint implements Planner.Checkpoint {
+        final Map<String, String> curves = new java.util.concurrent.ConcurrentHashMap<>(), groups = new java.util.concurrent.ConcurrentHashMap<>();
+        final java.util.concurrent.atomic.AtomicInteger saves = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override
+        public ErrorCurves savedCurves(String projection) {
+            final String j = curves.get(projection);
+            return j == null ? null : ErrorCurves.fromJson(j, projection);
+        }
+
+        @Override
+        public void saveCurves(String projection, ErrorCurves c) {
+            saves.incrementAndGet();
+            curves.put(projection, c.toJson());
+        }
+
+        @Override
+        public Map<String, Sensitivity.Result> savedGroup(String group) {
+            final String j = groups.get(group);
+            return j == null ? null : Sensitivity.fromJson(j.getBytes(java.nio.charset.StandardCharsets.UTF_8), group).results();
+        }
+
+        @Override
+        public void saveGroup(String group, Map<String, Sensitivity.Result> members) {
+            saves.incrementAndGet();
+            groups.put(group, Sensitivity.toJson(Map.of(), members));
+        }
+    }
+
+    /**
+     * A checkpointed plan is the plan without one; planning again from a full checkpoint measures nothing and gives the
+     * same plan; from a checkpoint missing some steps it measures only those. Saved curves read back exactly.
+     */
+    @Test
+    void aCheckpointedPlanResumesWithTheSameBits() {
+        final LlamaModel m = TinyLlamas.random(TinyLlamas.config(true), 11, null, Parallelism.sequential());
+        final List<int[]> w = windows(11, 6, 16);
+        final Map<String, CalibrationStats> g = grams(m, w);
+        final Compressor probe = Compressor.builder().ratio(0.3).fast().iterations(3).build();
+        final Planner.Result plain = Planner.plan(m, g, 0.3, probe, 2, false, w.subList(0, 3), 2, null, 0.1, 2, Sensitivity.Measure.LOSS);
+        final MemoryCheckpoint cp = new MemoryCheckpoint();
+        final Planner.Result first = Planner.plan(m, g, 0.3, probe, 2, false, w.subList(0, 3), 2, null, 0.1, 2, Sensitivity.Measure.LOSS, null, cp);
+        assertEquals(plain.plan().toJson(), first.plan().toJson());
+        final int projections = m.projections().size(), groups = 7 * Math.min(2, m.config().layers());
+        assertEquals(projections + groups, cp.saves.get(), "every curve and every group saved once");
+        for (String name : cp.curves.keySet()) assertEquals(cp.curves.get(name), ErrorCurves.fromJson(cp.curves.get(name), name).toJson());
+        final Planner.Result again = Planner.plan(m, g, 0.3, probe, 2, false, w.subList(0, 3), 2, null, 0.1, 2, Sensitivity.Measure.LOSS, null, cp);
+        assertEquals(plain.plan().toJson(), again.plan().toJson());
+        assertEquals(projections + groups, cp.saves.get(), "nothing measured again");
+        // lose one curve and two groups: exactly those are measured again, with the same plan
+        cp.curves.remove(cp.curves.keySet().iterator().next());
+        final java.util.Iterator<String> it = cp.groups.keySet().iterator();
+        it.next();
+        it.remove();
+        it.next();
+        it.remove();
+        final Planner.Result resumed = Planner.plan(m, g, 0.3, probe, 2, false, w.subList(0, 3), 1, null, 0.1, 2, Sensitivity.Measure.LOSS, null, cp);
+        assertEquals(plain.plan().toJson(), resumed.plan().toJson());
+        assertEquals(projections + groups + 3, cp.saves.get());
+        assertEquals(plain.sensitivities(), resumed.sensitivities());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> ErrorCurves.fromJson("{\"out_features\": 2, \"in_features\": 3,"
+                + " \"probe_orientation\": null, \"probe_storage\": 0, \"probe_error\": null, \"tail\": [1, 0.5]}", "c.json"), "tail of the wrong length");
+    }
 }
