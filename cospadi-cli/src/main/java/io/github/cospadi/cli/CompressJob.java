@@ -123,6 +123,7 @@ final class CompressJob {
             err.printf(Locale.ROOT, "resuming the job in %s: Grams %s, %d of %d projections done%n", jobDir,
                     job.gramsReady() ? "ready" : "pending", finished, tasks.size());
         }
+        if (sample != null && !job.allocated()) r.allocation().checkSaveTarget(); // before any work
         if (r.planOnly() && sample == null) {
             out.printf(Locale.ROOT, "wrote the job plan to %s: %d capture chunks, %d compression tasks%n", jobDir, job.plan().chunks(), tasks.size());
             return 0;
@@ -156,8 +157,11 @@ final class CompressJob {
             }
             io.github.cospadi.models.plan.Planner.Result planned = null;
             if (sample != null) {
-                if (!job.allocated()) err.printf(Locale.ROOT, "planning the adaptive allocation: sensitivities on %d windows...%n", sample.size());
-                if (known != null && !job.allocated()) err.printf(Locale.ROOT, "using the saved sensitivities of %s (%s)%n", r.allocation().sensitivities(), known.about());
+                if (!job.allocated()) {
+                    if (known != null) err.printf(Locale.ROOT, "planning the adaptive allocation with the saved sensitivities of %s (%s)%n",
+                            r.allocation().sensitivities(), known.about());
+                    else err.printf(Locale.ROOT, "planning the adaptive allocation: sensitivities on %d windows...%n", sample.size());
+                }
                 planned = runner.allocate(job, model, sample, known);
                 if (planned != null) PlanCommand.reportTimes(planned, sample.size(), err);
                 if (known == null) r.allocation().saveSensitivities(planned, model.name(), sample, r.ratio(), err);

@@ -111,6 +111,7 @@ final class CompressModelCommand implements Command {
         final PlanCommand.Settings planSettings = allocation.equals("adaptive") ? PlanCommand.Settings.parse(o, method) : null;
         o.finish();
         if (!captureOnly && Double.isNaN(ratio)) throw new Options.UsageException("missing --ratio");
+        if (planSettings != null && refit) throw new Options.UsageException("--refit applies to Basis Sharing's groups, not to --allocation adaptive");
         if (planSettings != null && !grouping.name().equals("none")) {
             throw new Options.UsageException("--allocation adaptive plans per matrix; it cannot be combined with --grouping " + grouping.name());
         }

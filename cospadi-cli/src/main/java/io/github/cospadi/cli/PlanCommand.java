@@ -61,6 +61,7 @@ final class PlanCommand implements Command {
         final Schedule schedule = Schedule.parse(o, true);
         o.finish();
         if (Double.isNaN(ratio)) throw new Options.UsageException("missing --ratio");
+        settings.checkSaveTarget();
         final LlamaModel model = Models.load(modelPath, Parallelism.threads(threads));
         final List<int[]> windows = CompressModelCommand.calibrationWindows(model, text, windowsOption);
         final Map<String, CalibrationStats> grams = gramsFile != null ? readGrams(model, Path.of(gramsFile))
@@ -96,16 +97,25 @@ final class PlanCommand implements Command {
             if (!(spread > 0)) throw new Options.UsageException("--spread must be positive, got " + spread);
             if (probe < 1) throw new Options.UsageException("--probe-iterations must be positive, got " + probe);
             if (windows < 1) throw new Options.UsageException("--sensitivity-windows must be positive, got " + windows);
-            if (method == Method.SVD) throw new Options.UsageException("adaptive allocation plans cospadi or svd-llm, not svd");
+            if (method != Method.COSPADI && method != Method.SVD_LLM) {
+                throw new Options.UsageException("adaptive allocation plans cospadi or svd-llm, not " + method.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+            }
             final String read = o.string("sensitivities", null), save = o.string("save-sensitivities", null);
             if (read != null && save != null) throw new Options.UsageException("--sensitivities reads saved sensitivities; --save-sensitivities saves measured ones: give one");
             if (read != null && !java.nio.file.Files.isRegularFile(Path.of(read))) {
                 throw new Options.UsageException("--sensitivities " + read + " is not a file (write one with --save-sensitivities)");
             }
-            if (save != null && java.nio.file.Files.exists(Path.of(save))) {
-                throw new Options.UsageException("--save-sensitivities " + save + " already exists; choose another file or delete it");
-            }
             return new Settings(probe, windows, rho, spread, bands, measure, read == null ? null : Path.of(read), save == null ? null : Path.of(save));
+        }
+
+        /**
+         * Refuses a {@code --save-sensitivities} file that exists before any work (a resumed job whose allocation is
+         * planned measures nothing, so its file may exist).
+         */
+        void checkSaveTarget() {
+            if (saveSensitivities != null && java.nio.file.Files.exists(saveSensitivities)) {
+                throw new Options.UsageException("--save-sensitivities " + saveSensitivities + " already exists; choose another file or delete it");
+            }
         }
 
         /** The saved sensitivities of {@code --sensitivities}, or null. */

@@ -71,10 +71,20 @@ class CompressJobTest {
                 "--bands", "2", "--out", dir.resolve("b").toString()};
         r = run(concat(other, "--sensitivities", saved.toString()));
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.err().contains("using the saved sensitivities of " + saved) && !r.err().contains("plan sensitivity"), r.err());
+        assertTrue(r.err().contains("with the saved sensitivities of " + saved) && !r.err().contains("plan sensitivity"), r.err());
         assertTrue(r.out().contains("adaptive plan: target ratio 0.4000"), r.out());
         assertTrue(Files.readString(dir.resolve("b").resolve("job").resolve("plan.json")).contains("sensitivities-sha256"));
-        r = run(concat(other, "--save-sensitivities", saved.toString()));
+        // the same command again after its plan is saved (a resumed job) is not refused for its own save target
+        final String[] third = {"compress", "--model", MODEL.toString(), "--calibration", Path.of("..", "..", "shared", "data", "sotu").toString(),
+                "--calibration-windows", "4", "--method", "svd-llm", "--ratio", "0.4", "--allocation", "adaptive", "--sensitivity-windows", "2",
+                "--bands", "2", "--save-sensitivities", dir.resolve("s2.json").toString(), "--out", dir.resolve("c").toString()};
+        r = run(concat(third, "--plan-only"));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.isRegularFile(dir.resolve("s2.json")));
+        r = run(third);
+        assertEquals(0, r.code(), r.err());
+        // a new plan whose save target exists is refused before any work
+        r = run(concat(other, "--overwrite", "--save-sensitivities", saved.toString()));
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("--save-sensitivities " + saved + " already exists"), r.err());
     }
