@@ -39,7 +39,7 @@ final class CompressJob {
     record Request(Path model, Path text, String windowsOption, Path out, int threads, boolean overwrite, String gramsFile,
                    double ratio, String method, String coder, int iterations, Schedule schedule, DType dtype,
                    GgmlType ggufType, CompressedFormat.Precision layout, boolean planOnly, int chunkWindows,
-                   io.github.cospadi.models.Grouping grouping, PlanCommand.Settings allocation) {}
+                   io.github.cospadi.models.Grouping grouping, PlanCommand.Settings allocation, boolean refit) {}
 
     private CompressJob() {}
 
@@ -75,6 +75,7 @@ final class CompressJob {
         settings.put("ratio", Double.toString(r.ratio()));
         settings.put("iterations", Integer.toString(r.iterations()));
         settings.put("coder", r.coder());
+        if (r.refit()) settings.put("refit", "true");
         // an adaptive allocation (docs/design.md §12): its settings and the windows its sensitivities are measured on
         List<int[]> sample = null;
         io.github.cospadi.models.plan.Sensitivity.Saved known = null;

@@ -2,8 +2,6 @@ package io.github.cospadi.cli;
 
 import io.github.cospadi.Compressor;
 import io.github.cospadi.CompressedMatrix;
-import io.github.cospadi.kernel.DenseLinear;
-import io.github.cospadi.models.ModelCompressor;
 import org.ejml.data.FMatrixRMaj;
 import io.github.cospadi.Method;
 import io.github.cospadi.common.Parallelism;
@@ -115,15 +113,18 @@ final class CompressModelCommand implements Command {
         if (planSettings != null && !grouping.name().equals("none")) {
             throw new Options.UsageException("--allocation adaptive plans per matrix; it cannot be combined with --grouping " + grouping.name());
         }
-        // the resumable job (docs/design.md §13): uniform or adaptive, per matrix or in shared-dictionary groups; Basis
-        // Sharing's coefficient refit still runs in one process
-        if (!captureOnly && !refit) {
+        // every compression is a resumable job (docs/design.md §13): uniform or adaptive, per matrix or in shared-dictionary
+        // groups, with or without Basis Sharing's refit
+        if (!captureOnly) {
+            if (refit && method != Method.BASIS_SHARING && method != Method.SVD_LLM && method != Method.SVD) {
+                throw new Options.UsageException("--refit applies to the low-rank methods on groups (basis-sharing, svd-llm, svd), not to " + method.name().toLowerCase(Locale.ROOT));
+            }
             return CompressJob.run(new CompressJob.Request(modelPath, text, windowsOption, outPath, threads, overwrite, gramsFile, ratio,
                     method.name().toLowerCase(Locale.ROOT).replace('_', '-'), coder, iterations, schedule, dtype, ggufType, factorLayout,
-                    planOnly, chunkWindows, grouping, planSettings), out, err);
+                    planOnly, chunkWindows, grouping, planSettings, refit), out, err);
         }
-        if (planOnly) throw new Options.UsageException("--plan-only applies to a job (not to --refit, which runs in one process)");
-        if (captureOnly ? Files.exists(outPath) && !overwrite : nonEmpty(outPath) && !overwrite) {
+        // capture-grams: the Grams alone, in this process
+        if (Files.exists(outPath) && !overwrite) {
             throw new IllegalArgumentException("output " + outPath + " already exists; choose another --out or pass --overwrite");
         }
 
@@ -154,51 +155,11 @@ final class CompressModelCommand implements Command {
             err.printf(Locale.ROOT, "captured in %.1f s%n", (System.nanoTime() - t0) / 1e9);
         }
 
-        if (captureOnly) {
-            final SafeTensorsWriter w = new SafeTensorsWriter().metadata("tokens_per_gram", Long.toString(grams.values().iterator().next().tokens()));
-            grams.forEach((name, stats) -> w.add(name.substring(0, name.length() - ".weight".length()) + ".input_gram", DType.F64,
-                    new long[]{stats.inFeatures(), stats.inFeatures()}, stats.gramView().data));
-            w.write(outPath);
-            err.printf(Locale.ROOT, "wrote %d Grams to %s (%.1f s)%n", grams.size(), outPath, (System.nanoTime() - start) / 1e9);
-            return 0;
-        }
-
-        final java.util.function.Supplier<Compressor.Builder> base = () -> {
-            final Compressor.Builder b = Compressor.builder().method(method).iterations(iterations)
-                    .coder(LayersCommand.coder(coder)).parallelism(Parallelism.sequential()).refitCoefficients(refit);
-            if (method == Method.COSPADI) {
-                schedule.accept(b);
-                b.orientation(orientation);
-            }
-            return b;
-        };
-        final long t1 = System.nanoTime();
-        final Compressor compressor = base.get().ratio(ratio).build();
-        final java.util.function.Function<String, Compressor> compressors = name -> compressor;
-        final java.util.function.BiConsumer<String, CompressedMatrix> replace = (name, c) -> model.replace(name, DenseLinear.wrap(c.reconstruct()));
-        final io.github.cospadi.common.ProgressListener progress = e ->
-                err.printf(Locale.ROOT, "[%d/%d] %s functional error %.4f (%.1f s, ETA %.0f s)%n", e.iteration(), e.totalIterations(),
-                        e.subject(), e.objective(), e.elapsed().toNanos() / 1e9, e.eta().toNanos() / 1e9);
-        // shared dictionaries (docs/design.md §5.8): the groups are resolved, and checked, before any work
-        final List<List<String>> groups = grouping.groups(model);
-        final Map<String, CompressedMatrix> factors = grouping.name().equals("none")
-                ? new ModelCompressor(compressors, threads, progress).compress(model, grams, null, replace)
-                : new ModelCompressor(base.get().ratio(ratio).build(), threads, progress).compressGroups(model, grams, grouping, replace);
-        final double compressSeconds = (System.nanoTime() - t1) / 1e9;
-
-        // one file per span of layers that shared dictionaries join; a projection an adaptive plan kept dense has no factors
-        io.github.cospadi.models.job.JobAssembly.writeFactorFiles(model, factors, outPath, factorLayout);
-        io.github.cospadi.models.job.JobAssembly.writeDense(model, modelPath, outPath, dtype, ggufType,
-                method.name().toLowerCase(Locale.ROOT) + " ratio=" + ratio + " iterations=" + iterations
-                        + " grouping=" + grouping.name() + (refit ? " refit" : "")
-                        + (method == Method.COSPADI ? " schedule=" + (schedule.fast() ? "fast" : "reference") : ""));
-        double mean = 0;
-        for (CompressedMatrix c : factors.values()) mean += c.report().functionalError();
-        out.printf(Locale.ROOT, "compressed %d projections with %s at ratio %.2f: mean functional error %.5f; compression %.1f s, total %.1f s; wrote %s%n",
-                factors.size(), method.name().toLowerCase(Locale.ROOT), ratio, mean / factors.size(), compressSeconds,
-                (System.nanoTime() - start) / 1e9, outPath);
-        out.printf(Locale.ROOT, "grouping %s: %d groups; achieved ratio %.4f (each shared dictionary counted once)%n", grouping.name(),
-                groups.size(), achievedRatio(factors.values()));
+        final SafeTensorsWriter w = new SafeTensorsWriter().metadata("tokens_per_gram", Long.toString(grams.values().iterator().next().tokens()));
+        grams.forEach((name, stats) -> w.add(name.substring(0, name.length() - ".weight".length()) + ".input_gram", DType.F64,
+                new long[]{stats.inFeatures(), stats.inFeatures()}, stats.gramView().data));
+        w.write(outPath);
+        err.printf(Locale.ROOT, "wrote %d Grams to %s (%.1f s)%n", grams.size(), outPath, (System.nanoTime() - start) / 1e9);
         return 0;
     }
 
@@ -229,14 +190,6 @@ final class CompressModelCommand implements Command {
             dense += (double) c.inFeatures() * c.outFeatures();
         }
         return 1 - stored / dense;
-    }
-
-    private static boolean nonEmpty(Path dir) throws java.io.IOException {
-        if (!Files.exists(dir)) return false;
-        if (!Files.isDirectory(dir)) return true;
-        try (var s = Files.list(dir)) {
-            return s.findAny().isPresent();
-        }
     }
 
     /** The calibration windows of the command's protocol (see the class comment). */

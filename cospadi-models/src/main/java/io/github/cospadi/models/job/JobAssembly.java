@@ -182,7 +182,7 @@ public final class JobAssembly {
         final String method = c.get("method");
         return method.replace('-', '_') + " ratio=" + c.get("ratio") + " iterations=" + c.get("iterations")
                 + (method.equals("cospadi") ? " schedule=" + c.getOrDefault("schedule", "fast") : "")
-                + (plan.adaptive() ? " allocation=adaptive" : "");
+                + (plan.adaptive() ? " allocation=adaptive" : "") + (plan.compressor().containsKey("refit") ? " refit" : "");
     }
 
     private static String sha256(Path file) throws IOException {

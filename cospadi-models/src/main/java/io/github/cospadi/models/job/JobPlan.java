@@ -40,7 +40,8 @@ import java.util.TreeSet;
  * {@code probe-iterations}, {@code sensitivity-windows}, {@code sensitivity} (loss, kl), {@code bands}, {@code spread},
  * {@code rho} and {@code sensitivity-sha256} (the SHA-256 of the windows the sensitivities are measured on), and
  * optionally {@code sensitivities-sha256}: the SHA-256 of a saved sensitivities file the allocation uses instead of
- * measuring ({@link io.github.cospadi.models.plan.Sensitivity.Saved}).
+ * measuring ({@link io.github.cospadi.models.plan.Sensitivity.Saved}); {@code refit} ({@code true}): Basis Sharing's
+ * per-member coefficient refit of a group (docs/design.md §5.8).
  *
  * @param model         the model source (a path or URI, as given)
  * @param calibration   a description of the calibration source (text folder and protocol, or a Grams file)
@@ -62,7 +63,7 @@ public record JobPlan(String model, String calibration, int windows, String wind
     private static final Set<String> COMPRESSOR_KEYS = Set.of("method", "ratio", "iterations", "coder", "schedule",
             "coding-interval", "warmup", "refresh-steps", "power-iterations", "init", "orientation", "square", "seed",
             "allocation", "probe-iterations", "sensitivity-windows", "sensitivity-sha256", "sensitivity", "bands", "spread", "rho",
-            "sensitivities-sha256");
+            "sensitivities-sha256", "refit");
     /** The settings of the adaptive allocation (all required with {@code allocation=adaptive}, none without). */
     static final List<String> ALLOCATION_KEYS = List.of("probe-iterations", "sensitivity-windows", "sensitivity-sha256", "sensitivity",
             "bands", "spread", "rho");
@@ -96,6 +97,9 @@ public record JobPlan(String model, String calibration, int windows, String wind
                 throw new IllegalArgumentException("plan: compressor setting '" + k + "' " + (allocation.equals("adaptive")
                         ? "is missing (allocation=adaptive needs " + ALLOCATION_KEYS + ")" : "applies to allocation=adaptive only"));
             }
+        }
+        if (compressor.containsKey("refit") && !compressor.get("refit").equals("true")) {
+            throw new IllegalArgumentException("plan: compressor refit must be true (or absent), got '" + compressor.get("refit") + "'");
         }
         if (compressor.containsKey("sensitivities-sha256") && !allocation.equals("adaptive")) {
             throw new IllegalArgumentException("plan: compressor setting 'sensitivities-sha256' applies to allocation=adaptive only");
@@ -140,7 +144,8 @@ public record JobPlan(String model, String calibration, int windows, String wind
         final Map<String, String> c = compressor;
         final Method method = method(c.get("method"));
         final Compressor.Builder b = Compressor.builder().method(method).iterations(integer("iterations"))
-                .coder(coder(c.getOrDefault("coder", "omp"))).parallelism(Parallelism.sequential());
+                .coder(coder(c.getOrDefault("coder", "omp"))).parallelism(Parallelism.sequential())
+                .refitCoefficients(c.containsKey("refit"));
         if (c.containsKey("seed")) b.seed(Long.parseLong(c.get("seed")));
         if (method == Method.COSPADI) {
             // the order of the command line's Schedule: initialization, orientation, base schedule, then each override

@@ -349,4 +349,33 @@ class CompressionJobTest {
         assertEquals(14, curves, "curves are read back, one event each");
         assertEquals(14 - 4, sensitivities, "the 4 saved groups of 14 (7 types × 2 layers, one group each) are not measured again");
     }
+
+    /** Basis Sharing's refit as a job setting: each group's task refits its members, as the in-process refit does. */
+    @Test
+    void basisSharingWithRefitIsAJob(@TempDir Path dir) throws IOException {
+        final Map<String, String> c = new TreeMap<>(Map.of("method", "basis-sharing", "ratio", "0.4", "iterations", "1", "refit", "true"));
+        final JobPlan plan = new JobPlan(model.toString(), "random test windows", WINDOWS.size(), JobPlan.windowsDigest(WINDOWS), 3, c, "pairs", null);
+        final CompressionJob job = CompressionJob.open(JobStore.local(dir), plan);
+        job.putWindows(WINDOWS);
+        final LlamaModel m = load(2);
+        new LocalJobRunner(2, Parallelism.threads(2), null).run(job, m);
+        final Map<String, io.github.cospadi.CompressedMatrix> factors = LocalJobRunner.factors(job, m);
+        final Map<String, CalibrationStats> grams = job.grams(m.projectionNames());
+        final io.github.cospadi.Compressor.Builder b = io.github.cospadi.Compressor.builder().method(io.github.cospadi.Method.BASIS_SHARING).ratio(0.4)
+                .iterations(1).parallelism(Parallelism.sequential());
+        final Map<String, io.github.cospadi.CompressedMatrix> refit = new io.github.cospadi.models.ModelCompressor(b.refitCoefficients(true).build(), 1, null)
+                .compressGroups(m, grams, io.github.cospadi.models.Grouping.pairs(), null);
+        final Map<String, io.github.cospadi.CompressedMatrix> plain = new io.github.cospadi.models.ModelCompressor(b.refitCoefficients(false).build(), 1, null)
+                .compressGroups(m, grams, io.github.cospadi.models.Grouping.pairs(), null);
+        int differ = 0;
+        for (String n : m.projectionNames()) {
+            assertArrayEquals(refit.get(n).reconstruct().data, factors.get(n).reconstruct().data, n);
+            if (!java.util.Arrays.equals(plain.get(n).reconstruct().data, factors.get(n).reconstruct().data)) differ++;
+        }
+        assertTrue(differ > 0, "the refit changed the shared groups' members");
+        final Map<String, String> bad = new TreeMap<>(c);
+        bad.put("refit", "yes");
+        assertThrows(IllegalArgumentException.class, () -> new JobPlan(model.toString(), "x", 0, "", 0, bad, "pairs", null));
+        assertTrue(JobAssembly.description(plan).endsWith(" refit"), JobAssembly.description(plan));
+    }
 }
