@@ -85,8 +85,6 @@ final class CompressModelCommand implements Command {
         final String coder = captureOnly ? "omp" : o.string("coder", "omp");
         final int iterations = captureOnly ? 60 : o.integer("iterations", 60);
         final Schedule schedule = captureOnly ? null : Schedule.parse(o, true); // the fast schedule unless --reference
-        final io.github.cospadi.common.Orientation orientation = captureOnly ? io.github.cospadi.common.Orientation.INPUT
-                : schedule.orientation(io.github.cospadi.common.Orientation.AUTO);
         final DType dtype = captureOnly ? DType.F32 : dtype(o.string("dtype", "F32"));
         final GgmlType ggufType = captureOnly ? GgmlType.F32 : ggufType(o.string("gguf-type", "F32"));
         final String factorsName = captureOnly ? "BF16" : o.string("factors", "BF16");

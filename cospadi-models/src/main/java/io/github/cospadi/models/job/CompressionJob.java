@@ -426,10 +426,9 @@ public final class CompressionJob {
      */
     public BudgetPlan allocation(ProjectionWeights model) throws IOException {
         BudgetPlan a = allocation;
-        if (a == null) {
-            if (!allocated()) throw new IllegalStateException("the adaptive allocation of " + store.location() + " is not planned yet");
-            a = BudgetPlan.fromJson(new String(store.readAllBytes("allocation.json"), StandardCharsets.UTF_8), store.location() + "/allocation.json");
-        }
+        if (a != null) return a; // planned by this job (from the model) or read and checked before
+        if (!allocated()) throw new IllegalStateException("the adaptive allocation of " + store.location() + " is not planned yet");
+        a = BudgetPlan.fromJson(new String(store.readAllBytes("allocation.json"), StandardCharsets.UTF_8), store.location() + "/allocation.json");
         final Map<String, Candidate> choices = a.choices();
         for (Projection p : model.projections()) {
             if (!choices.containsKey(p.name())) throw new IllegalStateException(store.location() + "/allocation.json has no entry for projection '" + p.name() + "'");

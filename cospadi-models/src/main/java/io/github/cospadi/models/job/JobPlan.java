@@ -166,7 +166,7 @@ public record JobPlan(String model, String calibration, int windows, String wind
     }
 
     /** A compressor setting as a number; {@code key} must be present. */
-    public double real(String key) {
+    double real(String key) {
         try {
             return Double.parseDouble(compressor.get(key));
         } catch (NumberFormatException e) {
@@ -175,7 +175,7 @@ public record JobPlan(String model, String calibration, int windows, String wind
     }
 
     /** A compressor setting as an integer; {@code key} must be present. */
-    public int integer(String key) {
+    int integer(String key) {
         try {
             return Integer.parseInt(compressor.get(key));
         } catch (NumberFormatException e) {
