@@ -44,7 +44,7 @@ final class PlanCommand implements Command {
     @Override
     public String usage() {
         return "--model FILE.gguf|DIR [--calibration TEXT_DIR [--calibration-windows N] | --grams FILE] --ratio G [--method cospadi|svd-llm] "
-                + "[--probe-iterations N] [--sensitivity-windows N] [--sensitivity loss|kl] [--bands B] [--spread S] [--rho R] [--sensitivities FILE | --save-sensitivities FILE] [--reference] [--orientation input|output|auto] [--square both|input|output] [--threads N] [--json]";
+                + "[--probe-iterations N] [--sensitivity-windows N] [--sensitivity loss|kl|fisher] [--bands B] [--spread S] [--rho R] [--sensitivities FILE | --save-sensitivities FILE] [--reference] [--orientation input|output|auto] [--square both|input|output] [--threads N] [--json]";
     }
 
     @Override

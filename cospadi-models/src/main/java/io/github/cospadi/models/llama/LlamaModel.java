@@ -222,6 +222,14 @@ public final class LlamaModel implements LanguageModel {
         return out;
     }
 
+    /**
+     * The backward pass over the current projections (their dense forms, copied now): per token window, every
+     * projection's input and the gradient of the window's loss with respect to its output (docs/design.md §12).
+     */
+    public LossGradients lossGradients() {
+        return new LossGradients(this);
+    }
+
     /** The output head (the embedding's operator when tied). */
     public LinearOperator head() {
         return head;
@@ -454,7 +462,7 @@ public final class LlamaModel implements LanguageModel {
         }
     }
 
-    private FMatrixRMaj rmsNorm(FMatrixRMaj x, float[] weight) {
+    FMatrixRMaj rmsNorm(FMatrixRMaj x, float[] weight) {
         final int n = x.numRows, d = x.numCols;
         final FMatrixRMaj y = new FMatrixRMaj(n, d);
         for (int t = 0; t < n; t++) rmsNorm(x.data, t * d, d, weight, y.data);
@@ -488,7 +496,7 @@ public final class LlamaModel implements LanguageModel {
     }
 
     /** Rotate-half RoPE in place on every head of one position: (x_i, x_{i+hd/2}) rotated by the position's angle. */
-    private static void applyRope(float[] x, int base0, int heads, int hd, double[] table) {
+    static void applyRope(float[] x, int base0, int heads, int hd, double[] table) {
         final int half = hd / 2;
         for (int h = 0; h < heads; h++) {
             final int base = base0 + h * hd;

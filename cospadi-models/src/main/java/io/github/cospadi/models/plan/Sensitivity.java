@@ -141,14 +141,21 @@ public final class Sensitivity {
         /** ΔL = mean nats per token of the perturbed model − of the dense model. */
         LOSS,
         /** ΔL = mean over predicted positions of Σ_v p(v)·(log p(v) − log p̃(v)). */
-        KL;
+        KL,
+        /**
+         * ΔL = (1/2T) Σ_windows Σ_t (g^ε_{m,t}·ΔY_{m,t})², an empirical Fisher estimate of the perturbation, from one
+         * backward pass per window for all projections at once (g^ε_{m,t} = ∂L_ε/∂Y_m at position t for the loss with
+         * random signs L_ε = Σ_t ε_t·ℓ_t, ΔY_m = X_m·ΔW_mᵀ).
+         */
+        FISHER;
 
-        /** The measure named {@code name} ("loss", "kl"), or an exception naming it. */
+        /** The measure named {@code name} ("loss", "kl", "fisher"), or an exception naming it. */
         public static Measure parse(String name) {
             switch (name) {
                 case "loss": return LOSS;
                 case "kl": return KL;
-                default: throw new IllegalArgumentException("sensitivity measure must be loss or kl, got '" + name + "'");
+                case "fisher": return FISHER;
+                default: throw new IllegalArgumentException("sensitivity measure must be loss, kl or fisher, got '" + name + "'");
             }
         }
     }
@@ -240,6 +247,12 @@ public final class Sensitivity {
                 results[m] = r;
             }
         }
+        if (measure == Measure.FISHER) {
+            if (!pending.isEmpty()) fisher(model, grams, windows, ranks, svd, groups, pending, positions, workers, progress, checkpoint, results);
+            final Map<String, Result> out = new LinkedHashMap<>();
+            for (int i = 0; i < projections.size(); i++) out.put(projections.get(i).name(), results[i]);
+            return out;
+        }
         final List<List<FMatrixRMaj>> streams = new ArrayList<>();
         final List<Distributions> dense = new ArrayList<>();
         double base = 0;
@@ -316,6 +329,105 @@ public final class Sensitivity {
         final Map<String, Result> out = new LinkedHashMap<>();
         for (int i = 0; i < projections.size(); i++) out.put(projections.get(i).name(), results[i]);
         return out;
+    }
+
+    /** The seed of the Fisher measure's random loss signs (window i uses SIGN_SEED + i). */
+    private static final long SIGN_SEED = 0x5167_0001L;
+
+    /**
+     * The signs ε_t ∈ {−1, +1} of the Fisher measure's loss L_ε = Σ_t ε_t·ℓ_t for window {@code window} (its index in
+     * the measured list) with {@code terms} predicted tokens: a fixed function of the two. With random signs,
+     * E_ε[(g^ε·ΔY)²] keeps the square of each loss term's own contribution and drops the products of different terms
+     * (docs/design.md §12).
+     */
+    public static double[] lossSigns(int window, int terms) {
+        final java.util.SplittableRandom random = new java.util.SplittableRandom(SIGN_SEED + window);
+        final double[] signs = new double[terms];
+        for (int t = 0; t < terms; t++) signs[t] = random.nextBoolean() ? 1 : -1;
+        return signs;
+    }
+
+    /**
+     * The Fisher measure (docs/design.md §12) for the {@code pending} groups: every projection's SVD-LLM perturbation
+     * ΔW_m = W_m − Ŵ_m (on the workers), then one backward pass per window (windows on the workers) of the loss with
+     * random signs, L_ε = Σ_t ε_t·ℓ_t, accumulating f_{m,w} = Σ_t (g^ε_{m,t}·ΔY_{m,t})² with ΔY_m = X_m·ΔW_mᵀ;
+     * ΔL_m = Σ_w f_{m,w} / 2T summed in window order, so the result does not depend on the workers. A group's
+     * ΔL_g = Σ_{m∈g} ΔL_m and w_g = ΔL_g / Σ_{m∈g} e_m², as for the perturbation measures; never negative.
+     */
+    private static void fisher(LlamaModel model, Map<String, CalibrationStats> grams, List<int[]> windows,
+                               java.util.function.Function<String, Integer> ranks, Compressor svd, List<int[]> groups, List<Integer> pending,
+                               long positions, int workers, Progress progress, Planner.Checkpoint checkpoint, Result[] results) {
+        final List<Projection> projections = model.projections();
+        final int count = projections.size();
+        final Map<String, Integer> index = new java.util.HashMap<>();
+        for (int i = 0; i < count; i++) index.put(projections.get(i).name(), i);
+        final double[] errors = new double[count];
+        final FMatrixRMaj[] delta = new FMatrixRMaj[count];
+        Planner.parallel("sensitivity perturbations", count, workers, i -> {
+            final Projection p = projections.get(i);
+            try {
+                final Integer rank = ranks.apply(p.name());
+                final Compressor perturbation = rank == null ? svd
+                        : Compressor.builder().method(Method.SVD_LLM).rank(rank).parallelism(Parallelism.sequential()).build();
+                final FMatrixRMaj w = model.weight(p.name());
+                final CompressedMatrix c = perturbation.compress(w, grams.get(p.name()));
+                final double e = c.report().functionalError();
+                errors[i] = Double.isFinite(e) ? e : 0;
+                if (e > 0 && Double.isFinite(e)) {
+                    final FMatrixRMaj approx = c.reconstruct();
+                    for (int j = 0; j < w.data.length; j++) w.data[j] -= approx.data[j];
+                    delta[i] = w;
+                }
+            } catch (RuntimeException t) {
+                throw new IllegalStateException("sensitivity of '" + p.name() + "': " + t.getMessage(), t);
+            }
+            return p.name();
+        }, (done, name) -> {});
+        final io.github.cospadi.models.llama.LossGradients gradients = model.lossGradients();
+        final double[][] perWindow = new double[windows.size()][count];
+        final Parallelism each = Math.min(workers, windows.size()) > 1 ? Parallelism.sequential() : model.parallelism();
+        Planner.parallel("sensitivity gradients", windows.size(), workers, wi -> {
+            final double[] f = perWindow[wi];
+            final double[] signs = lossSigns(wi, windows.get(wi).length - 1);
+            try {
+                gradients.run(windows.get(wi), signs, (name, x, g) -> {
+                    final int i = index.get(name);
+                    if (delta[i] == null) return;
+                    final FMatrixRMaj dy = DenseLinear.wrap(delta[i]).multiply(x, each);
+                    final int out = g.numCols;
+                    double sum = 0;
+                    for (int t = 0; t < g.numRows; t++) {
+                        double d = 0;
+                        for (int j = t * out; j < (t + 1) * out; j++) d += (double) g.data[j] * dy.data[j];
+                        sum += d * d;
+                    }
+                    f[i] = sum;
+                }, each);
+            } catch (RuntimeException t) {
+                throw new IllegalStateException("sensitivity gradients of window " + wi + ": " + t.getMessage(), t);
+            }
+            return "window " + wi;
+        }, (done, name) -> {
+            if (progress != null) progress.onProjection(done, windows.size(), name);
+        });
+        final double[] predicted = new double[count];
+        for (double[] f : perWindow) for (int i = 0; i < count; i++) predicted[i] += f[i];
+        for (int i = 0; i < count; i++) predicted[i] /= 2.0 * positions;
+        for (int gi : pending) {
+            final int[] members = groups.get(gi);
+            double loss = 0, sumSquares = 0;
+            for (int m : members) {
+                if (delta[m] == null) continue;
+                loss += predicted[m];
+                sumSquares += errors[m] * errors[m];
+            }
+            final Map<String, Result> measured = new LinkedHashMap<>();
+            for (int m : members) {
+                results[m] = delta[m] == null || !(sumSquares > 0) ? new Result(errors[m], 0, 0, false) : new Result(errors[m], loss, loss / sumSquares, false);
+                measured.put(projections.get(m).name(), results[m]);
+            }
+            if (checkpoint != null) checkpoint.saveGroup(projections.get(members[0]).name(), measured);
+        }
     }
 
     /**

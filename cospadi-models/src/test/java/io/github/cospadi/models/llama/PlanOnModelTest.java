@@ -147,6 +147,91 @@ class PlanOnModelTest {
     }
 
     /**
+     * The Fisher measure: for one band per type, ΔL = (1/2T)·Σ_windows Σ_t (∂L_ε/∂δ_t)², L_ε the window's loss with the
+     * measure's random signs ({@link Sensitivity#lossSigns}), δ_t scaling the
+     * perturbation ΔY = X·ΔWᵀ (ΔW = W − its SVD-LLM approximation) added at position t alone; each derivative by central
+     * finite differences of full forward passes through an operator that adds ε·ΔY_t to one row. Never negative,
+     * w = ΔL / Σ e², the same bits on 1 and 2 workers, and zero for a projection whose output is unused.
+     */
+    @ParameterizedTest
+    @ValueSource(longs = {18, 19})
+    void fisherSensitivityIsTheEmpiricalFisherOfThePerturbationByToken(long seed) {
+        final LlamaModel m = TinyLlamas.random(TinyLlamas.config(seed % 2 == 0), seed, null, Parallelism.sequential());
+        final List<int[]> w = windows(seed, 2, 7);
+        final Map<String, CalibrationStats> g = grams(m, w);
+        final Map<String, Sensitivity.Result> s = Sensitivity.measure(m, g, w, name -> null, 0.4, 1, Sensitivity.Measure.FISHER, 2, null);
+        assertEquals(s, Sensitivity.measure(m, g, w, name -> null, 0.4, 1, Sensitivity.Measure.FISHER, 1, null), "seed " + seed + ": 1 and 2 workers");
+        long positions = 0;
+        for (int[] x : w) positions += x.length - 1;
+        final Compressor svd = Compressor.builder().method(Method.SVD_LLM).ratio(0.4).build();
+        final double eps = 1e-2;
+        for (String type : LlamaModel.PROJECTIONS) {
+            double sumSquares = 0, fisher = 0;
+            for (int l = 0; l < m.config().layers(); l++) {
+                final String name = LlamaModel.layer(l, type);
+                final FMatrixRMaj weight = m.weight(name);
+                final CompressedMatrix c = svd.compress(weight, g.get(name));
+                sumSquares += c.report().functionalError() * c.report().functionalError();
+                final FMatrixRMaj delta = weight.copy();
+                final FMatrixRMaj approx = c.reconstruct();
+                for (int i = 0; i < delta.data.length; i++) delta.data[i] -= approx.data[i];
+                for (int wi = 0; wi < w.size(); wi++) {
+                    final int[] x = w.get(wi);
+                    final double[] signs = Sensitivity.lossSigns(wi, x.length - 1);
+                    for (int t = 0; t < x.length; t++) {
+                        final LlamaModel up = m.copy(), down = m.copy();
+                        up.replace(name, new RowShift(weight, delta, t, eps));
+                        down.replace(name, new RowShift(weight, delta, t, -eps));
+                        final double d = (windowNats(up, x, signs) - windowNats(down, x, signs)) / (2 * eps);
+                        fisher += d * d;
+                    }
+                }
+            }
+            final double expected = fisher / (2.0 * positions);
+            final Sensitivity.Result r = s.get(LlamaModel.layer(0, type));
+            assertTrue(r.lossDelta() > 0 && !r.negative(), "seed " + seed + " " + type + ": " + r);
+            assertEquals(expected, r.lossDelta(), 3e-2 * expected + 1e-8, "seed " + seed + " " + type);
+            assertEquals(r.lossDelta() / sumSquares, r.weight(), 1e-9 * r.weight(), "seed " + seed + " " + type);
+            assertEquals(r.weight(), s.get(LlamaModel.layer(1, type)).weight(), "seed " + seed + " " + type + ": one band shares w");
+        }
+        final String o = LlamaModel.layer(0, "self_attn.o_proj");
+        m.replaceWeight(o, new FMatrixRMaj(m.projection(o).outFeatures(), m.projection(o).inFeatures()));
+        final Map<String, Sensitivity.Result> unused = Sensitivity.measure(m, grams(m, w), w, name -> null, 0.4, m.config().layers(),
+                Sensitivity.Measure.FISHER, 2, null);
+        final Sensitivity.Result q = unused.get(LlamaModel.layer(0, "self_attn.q_proj"));
+        assertTrue(q.error() > 0, "seed " + seed + ": the perturbation must be real");
+        assertEquals(0.0, q.weight(), "seed " + seed + ": " + q);
+        assertTrue(unused.get(LlamaModel.layer(1, "mlp.down_proj")).weight() > 0, "seed " + seed);
+    }
+
+    /** X·Wᵀ with ε·X_t·ΔWᵀ added to row t only: the perturbation of one position's output. */
+    private record RowShift(FMatrixRMaj w, FMatrixRMaj delta, int row, double eps) implements io.github.cospadi.kernel.LinearOperator {
+        @Override public int inFeatures() { return w.numCols; }
+        @Override public int outFeatures() { return w.numRows; }
+        @Override public long weightBytes() { return 0; }
+        @Override public float[] multiply(float[] x, float[] y, Parallelism parallelism) { throw new UnsupportedOperationException(); }
+
+        @Override
+        public FMatrixRMaj multiply(FMatrixRMaj x, Parallelism parallelism) {
+            final FMatrixRMaj y = io.github.cospadi.kernel.DenseLinear.wrap(w).multiply(x, parallelism);
+            for (int i = 0; i < w.numRows; i++) {
+                double d = 0;
+                for (int j = 0; j < w.numCols; j++) d += (double) delta.get(i, j) * x.get(row, j);
+                y.set(row, i, (float) (y.get(row, i) + eps * d));
+            }
+            return y;
+        }
+    }
+
+    /** Σ_t ε_t·(−log p(x_{t+1} | x_≤t)) of one window by a full forward pass, in double. */
+    private static double windowNats(LlamaModel m, int[] x, double[] signs) {
+        final FMatrixRMaj z = m.logits(x, null);
+        double total = 0;
+        for (int t = 0; t + 1 < x.length; t++) total += signs[t] * (logSumExp(z, t) - z.get(t, x[t + 1]));
+        return total;
+    }
+
+    /**
      * Replaces the projection {@code type} of every layer of {@code perturbed} by the SVD-LLM approximation at
      * {@code ratio} of {@code dense}'s; returns the approximations' functional errors by layer.
      */
