@@ -1,5 +1,7 @@
 package io.github.cospadi.models.job;
 
+import io.github.cospadi.internal.JsonFields;
+
 import io.github.cospadi.Compressor;
 import io.github.cospadi.Method;
 import io.github.cospadi.coding.SparseCoder;
@@ -251,37 +253,15 @@ public record JobPlan(String model, String calibration, int windows, String wind
         if (!(v instanceof BigDecimal) || ((BigDecimal) v).intValue() != VERSION) {
             throw new IllegalArgumentException(source + ": plan version " + v + " is not supported (this build reads " + VERSION + ")");
         }
-        try {
-            return new JobPlan(str(m, "model", source), str(m, "calibration", source), num(m, "windows", source),
-                    str(m, "windows_sha256", source), num(m, "chunk_windows", source), strings(m, "compressor", source),
-                    str(m, "grouping", source), strings(m, "output", source));
+        final String model = JsonFields.string(m, "model", source), calibration = JsonFields.string(m, "calibration", source);
+        final int windows = JsonFields.int32(m, "windows", source), chunkWindows = JsonFields.int32(m, "chunk_windows", source);
+        final String sha = JsonFields.string(m, "windows_sha256", source), grouping = JsonFields.string(m, "grouping", source);
+        final Map<String, String> compressor = JsonFields.strings(m, "compressor", source), output = JsonFields.strings(m, "output", source);
+        try { // the constructor's own checks do not name the file
+            return new JobPlan(model, calibration, windows, sha, chunkWindows, compressor, grouping, output);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(source + ": " + e.getMessage(), e);
         }
-    }
-
-    private static String str(Map<String, Object> m, String key, String source) {
-        final Object v = m.get(key);
-        if (!(v instanceof String)) throw new IllegalArgumentException(source + ": '" + key + "' must be a string, got " + v);
-        return (String) v;
-    }
-
-    private static int num(Map<String, Object> m, String key, String source) {
-        final Object v = m.get(key);
-        if (!(v instanceof BigDecimal)) throw new IllegalArgumentException(source + ": '" + key + "' must be a number, got " + v);
-        return ((BigDecimal) v).intValueExact();
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, String> strings(Map<String, Object> m, String key, String source) {
-        final Object v = m.get(key);
-        if (!(v instanceof Map)) throw new IllegalArgumentException(source + ": '" + key + "' must be an object, got " + v);
-        final Map<String, String> out = new TreeMap<>();
-        for (Map.Entry<String, Object> e : ((Map<String, Object>) v).entrySet()) {
-            if (!(e.getValue() instanceof String)) throw new IllegalArgumentException(source + ": '" + key + "." + e.getKey() + "' must be a string");
-            out.put(e.getKey(), (String) e.getValue());
-        }
-        return out;
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.github.cospadi.models.plan;
 
+import io.github.cospadi.internal.JsonFields;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -163,17 +165,16 @@ public final class BudgetPlan {
      */
     public static BudgetPlan fromJson(String json, String source) {
         final Map<String, Object> m = io.github.cospadi.internal.JsonParser.parseExactObject(json, source);
-        if (!(m.get("matrices") instanceof List)) throw new IllegalArgumentException(source + ": 'matrices' must be an array, got " + m.get("matrices"));
         final List<Entry> entries = new ArrayList<>();
         int i = 0;
-        for (Object o : (List<?>) m.get("matrices")) {
+        for (Object o : JsonFields.list(m, "matrices", source)) {
             final String where = source + ": matrices[" + i++ + "]";
             if (!(o instanceof Map)) throw new IllegalArgumentException(where + " must be an object, got " + o);
             @SuppressWarnings("unchecked") final Map<String, Object> e = (Map<String, Object>) o;
-            final String name = string(e, "name", where), method = string(e, "method", where), orientation = string(e, "orientation", where);
-            final int out = (int) integer(e, "out_features", where), in = (int) integer(e, "in_features", where);
-            final int atoms = (int) integer(e, "atoms", where), nonzeros = (int) integer(e, "nonzeros", where);
-            final double error = real(e, "predicted_error", where), w = real(e, "sensitivity", where);
+            final String name = JsonFields.string(e, "name", where), method = JsonFields.string(e, "method", where), orientation = JsonFields.string(e, "orientation", where);
+            final int out = JsonFields.int32(e, "out_features", where), in = JsonFields.int32(e, "in_features", where);
+            final int atoms = JsonFields.int32(e, "atoms", where), nonzeros = JsonFields.int32(e, "nonzeros", where);
+            final double error = JsonFields.numberOrNaN(e, "predicted_error", where), w = JsonFields.numberOrNaN(e, "sensitivity", where);
             final io.github.cospadi.common.Orientation orient;
             switch (orientation) {
                 case "input": orient = io.github.cospadi.common.Orientation.INPUT; break;
@@ -188,7 +189,7 @@ public final class BudgetPlan {
                     case "dense": c = Candidate.dense(out, in); break;
                     default: throw new IllegalArgumentException("method must be cospadi, svd-llm or dense, got '" + method + "'");
                 }
-                if (c.storage() != integer(e, "storage", where)) {
+                if (c.storage() != JsonFields.integer(e, "storage", where)) {
                     throw new IllegalArgumentException("storage " + e.get("storage") + " does not match " + c.label() + " on " + out + "x" + in
                             + " (" + c.storage() + " values)");
                 }
@@ -197,36 +198,13 @@ public final class BudgetPlan {
                 throw new IllegalArgumentException(where + " ('" + name + "'): " + x.getMessage(), x);
             }
         }
-        final BudgetPlan plan = new BudgetPlan(entries, integer(m, "budget", source), real(m, "target_ratio", source),
-                real(m, "lower_bound", source), real(m, "gap_bound", source));
-        if (plan.storage() != integer(m, "storage", source) || plan.storage() > plan.budget()) {
+        final BudgetPlan plan = new BudgetPlan(entries, JsonFields.integer(m, "budget", source), JsonFields.numberOrNaN(m, "target_ratio", source),
+                JsonFields.numberOrNaN(m, "lower_bound", source), JsonFields.numberOrNaN(m, "gap_bound", source));
+        if (plan.storage() != JsonFields.integer(m, "storage", source) || plan.storage() > plan.budget()) {
             throw new IllegalArgumentException(source + ": the matrices store " + plan.storage() + " values; the file says storage "
                     + m.get("storage") + " within a budget of " + plan.budget());
         }
         return plan;
-    }
-
-    private static String string(Map<String, Object> m, String key, String where) {
-        final Object v = m.get(key);
-        if (!(v instanceof String)) throw new IllegalArgumentException(where + ": '" + key + "' must be a string, got " + v);
-        return (String) v;
-    }
-
-    private static long integer(Map<String, Object> m, String key, String where) {
-        final Object v = m.get(key);
-        try {
-            return ((java.math.BigDecimal) v).longValueExact();
-        } catch (ClassCastException | NullPointerException | ArithmeticException e) {
-            throw new IllegalArgumentException(where + ": '" + key + "' must be an integer, got " + v);
-        }
-    }
-
-    /** A number, or NaN for the {@code null} that {@link #num} writes for a non-finite value. */
-    private static double real(Map<String, Object> m, String key, String where) {
-        final Object v = m.get(key);
-        if (v == null && m.containsKey(key)) return Double.NaN;
-        if (!(v instanceof java.math.BigDecimal)) throw new IllegalArgumentException(where + ": '" + key + "' must be a number, got " + v);
-        return ((java.math.BigDecimal) v).doubleValue();
     }
 
     private static String num(double d) {

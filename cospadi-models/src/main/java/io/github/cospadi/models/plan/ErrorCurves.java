@@ -1,5 +1,7 @@
 package io.github.cospadi.models.plan;
 
+import io.github.cospadi.internal.JsonFields;
+
 import io.github.cospadi.Budget;
 import io.github.cospadi.CompressedMatrix;
 import io.github.cospadi.Compressor;
@@ -108,26 +110,27 @@ public final class ErrorCurves {
      */
     public static ErrorCurves fromJson(String json, String source) {
         final java.util.Map<String, Object> m = io.github.cospadi.internal.JsonParser.parseExactObject(json, source);
-        try {
-            final int out = ((java.math.BigDecimal) m.get("out_features")).intValueExact(), in = ((java.math.BigDecimal) m.get("in_features")).intValueExact();
-            final java.util.List<?> t = (java.util.List<?>) m.get("tail");
-            if (out < 1 || in < 1 || t.size() != Math.min(out, in) + 1) {
-                throw new IllegalArgumentException(source + ": a " + out + "x" + in + " matrix needs " + (Math.min(Math.max(out, 1), Math.max(in, 1)) + 1)
-                        + " tail values, got " + t.size());
-            }
-            final double[] tail = new double[t.size()];
-            for (int i = 0; i < tail.length; i++) {
-                tail[i] = ((java.math.BigDecimal) t.get(i)).doubleValue();
-                if (!(tail[i] >= 0 && tail[i] <= 1)) throw new IllegalArgumentException(source + ": tail[" + i + "] = " + tail[i] + " outside [0, 1]");
-            }
-            final Object o = m.get("probe_orientation");
-            if (o == null) return new ErrorCurves(out, in, tail, null, 0, Double.NaN);
-            final Orientation orientation = Orientation.valueOf((String) o);
-            final double error = ((java.math.BigDecimal) m.get("probe_error")).doubleValue();
-            return new ErrorCurves(out, in, tail, orientation, ((java.math.BigDecimal) m.get("probe_storage")).longValueExact(), error);
-        } catch (ClassCastException | NullPointerException | ArithmeticException e) {
-            throw new IllegalArgumentException(source + ": not the curves of a matrix (" + e + ")", e);
+        final int out = JsonFields.int32(m, "out_features", source), in = JsonFields.int32(m, "in_features", source);
+        final java.util.List<?> t = JsonFields.list(m, "tail", source);
+        if (out < 1 || in < 1 || t.size() != Math.min(out, in) + 1) {
+            throw new IllegalArgumentException(source + ": a " + out + "x" + in + " matrix needs " + (Math.min(Math.max(out, 1), Math.max(in, 1)) + 1)
+                    + " tail values, got " + t.size());
         }
+        final double[] tail = new double[t.size()];
+        for (int i = 0; i < tail.length; i++) {
+            if (!(t.get(i) instanceof java.math.BigDecimal)) throw new IllegalArgumentException(source + ": tail[" + i + "] must be a number, got " + t.get(i));
+            tail[i] = ((java.math.BigDecimal) t.get(i)).doubleValue();
+            if (!(tail[i] >= 0 && tail[i] <= 1)) throw new IllegalArgumentException(source + ": tail[" + i + "] = " + tail[i] + " outside [0, 1]");
+        }
+        if (m.get("probe_orientation") == null) return new ErrorCurves(out, in, tail, null, 0, Double.NaN);
+        final String o = JsonFields.string(m, "probe_orientation", source);
+        final Orientation orientation;
+        try {
+            orientation = Orientation.valueOf(o);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(source + ": 'probe_orientation' must be INPUT or OUTPUT, got " + o, e);
+        }
+        return new ErrorCurves(out, in, tail, orientation, JsonFields.integer(m, "probe_storage", source), JsonFields.numberOrNaN(m, "probe_error", source));
     }
 
     /** Curves from given squared singular values (any order) and a probe result, for tests. */

@@ -1,5 +1,7 @@
 package io.github.cospadi.models.plan;
 
+import io.github.cospadi.internal.JsonFields;
+
 import io.github.cospadi.CompressedMatrix;
 import io.github.cospadi.Compressor;
 import io.github.cospadi.Method;
@@ -108,10 +110,9 @@ public final class Sensitivity {
             final String where = source + ": projections['" + e.getKey() + "']";
             if (!(e.getValue() instanceof Map)) throw new IllegalArgumentException(where + " must be an object");
             final Map<String, Object> r = (Map<String, Object>) e.getValue();
-            final double error = finite(r, "error", where), delta = finite(r, "loss_delta", where), weight = finite(r, "weight", where);
+            final double error = JsonFields.finite(r, "error", where), delta = JsonFields.finite(r, "loss_delta", where), weight = JsonFields.finite(r, "weight", where);
             if (error < 0 || weight < 0) throw new IllegalArgumentException(where + ": error and weight must be >= 0, got " + error + ", " + weight);
-            if (!(r.get("negative") instanceof Boolean)) throw new IllegalArgumentException(where + ": 'negative' must be true or false, got " + r.get("negative"));
-            results.put(e.getKey(), new Result(error, delta, weight, (Boolean) r.get("negative")));
+            results.put(e.getKey(), new Result(error, delta, weight, JsonFields.bool(r, "negative", where)));
         }
         if (results.isEmpty()) throw new IllegalArgumentException(source + ": no projections");
         final java.security.MessageDigest md;
@@ -121,14 +122,6 @@ public final class Sensitivity {
             throw new IllegalStateException(x);
         }
         return new Saved(about, results, java.util.HexFormat.of().formatHex(md.digest(json)));
-    }
-
-    private static double finite(Map<String, Object> m, String key, String where) {
-        final Object v = m.get(key);
-        if (!(v instanceof java.math.BigDecimal)) throw new IllegalArgumentException(where + ": '" + key + "' must be a number, got " + v);
-        final double d = ((java.math.BigDecimal) v).doubleValue();
-        if (!Double.isFinite(d)) throw new IllegalArgumentException(where + ": '" + key + "' must be finite, got " + v);
-        return d;
     }
 
     /**
