@@ -186,7 +186,8 @@ public final class Sensitivity {
      * {@code bands} ≥ L every group is one projection and this is the per-projection measurement exactly. The cost is
      * one perturbation per group instead of per projection: 7·B rather than 7·L reruns from the group's first layer.
      * Each member's {@link Result#lossDelta} is its group's ΔL_g, by {@code measure}; {@code progress} hears one call
-     * per group, named after its first member. {@link Measure#KL} keeps the dense model's probabilities of every window
+     * per group, named after its first member. {@link Measure#FISHER} is per projection whatever {@code bands} (one
+     * backward pass per window measures them all; its {@code progress} hears one call per window). {@link Measure#KL} keeps the dense model's probabilities of every window
      * (4 bytes per position and vocabulary entry) and refuses windows for which they would take more than a
      * quarter of the heap.
      */
@@ -344,8 +345,8 @@ public final class Sensitivity {
      * The Fisher measure (docs/design.md §12) for the {@code pending} groups: every projection's SVD-LLM perturbation
      * ΔW_m = W_m − Ŵ_m (on the workers), then one backward pass per window (windows on the workers) of the loss with
      * random signs, L_ε = Σ_t ε_t·ℓ_t, accumulating f_{m,w} = Σ_t (g^ε_{m,t}·ΔY_{m,t})² with ΔY_m = X_m·ΔW_mᵀ;
-     * ΔL_m = Σ_w f_{m,w} / 2T summed in window order, so the result does not depend on the workers. A group's
-     * ΔL_g = Σ_{m∈g} ΔL_m and w_g = ΔL_g / Σ_{m∈g} e_m², as for the perturbation measures; never negative.
+     * ΔL_m = Σ_w f_{m,w} / 2T summed in window order, so the result does not depend on the workers; w_m = ΔL_m / e_m²,
+     * per projection whatever the bands (they only key the checkpoint here); never negative.
      */
     private static void fisher(LlamaModel model, Map<String, CalibrationStats> grams, List<int[]> windows,
                                java.util.function.Function<String, Integer> ranks, Compressor svd, List<int[]> groups, List<Integer> pending,
@@ -408,15 +409,10 @@ public final class Sensitivity {
         for (int i = 0; i < count; i++) predicted[i] /= 2.0 * positions;
         for (int gi : pending) {
             final int[] members = groups.get(gi);
-            double loss = 0, sumSquares = 0;
-            for (int m : members) {
-                if (delta[m] == null) continue;
-                loss += predicted[m];
-                sumSquares += errors[m] * errors[m];
-            }
             final Map<String, Result> measured = new LinkedHashMap<>();
             for (int m : members) {
-                results[m] = delta[m] == null || !(sumSquares > 0) ? new Result(errors[m], 0, 0, false) : new Result(errors[m], loss, loss / sumSquares, false);
+                results[m] = delta[m] == null ? new Result(errors[m], 0, 0, false)
+                        : new Result(errors[m], predicted[m], predicted[m] / (errors[m] * errors[m]), false);
                 measured.put(projections.get(m).name(), results[m]);
             }
             if (checkpoint != null) checkpoint.saveGroup(projections.get(members[0]).name(), measured);

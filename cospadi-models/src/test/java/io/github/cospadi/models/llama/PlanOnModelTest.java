@@ -147,11 +147,11 @@ class PlanOnModelTest {
     }
 
     /**
-     * The Fisher measure: for one band per type, ΔL = (1/2T)·Σ_windows Σ_t (∂L_ε/∂δ_t)², L_ε the window's loss with the
+     * The Fisher measure, per projection even in one band: ΔL = (1/2T)·Σ_windows Σ_t (∂L_ε/∂δ_t)², L_ε the window's loss with the
      * measure's random signs ({@link Sensitivity#lossSigns}), δ_t scaling the
      * perturbation ΔY = X·ΔWᵀ (ΔW = W − its SVD-LLM approximation) added at position t alone; each derivative by central
      * finite differences of full forward passes through an operator that adds ε·ΔY_t to one row. Never negative,
-     * w = ΔL / Σ e², the same bits on 1 and 2 workers, and zero for a projection whose output is unused.
+     * w = ΔL / e², the same bits on 1 and 2 workers, and zero for a projection whose output is unused.
      */
     @ParameterizedTest
     @ValueSource(longs = {18, 19})
@@ -166,12 +166,12 @@ class PlanOnModelTest {
         final Compressor svd = Compressor.builder().method(Method.SVD_LLM).ratio(0.4).build();
         final double eps = 1e-2;
         for (String type : LlamaModel.PROJECTIONS) {
-            double sumSquares = 0, fisher = 0;
             for (int l = 0; l < m.config().layers(); l++) {
                 final String name = LlamaModel.layer(l, type);
+                double fisher = 0;
                 final FMatrixRMaj weight = m.weight(name);
                 final CompressedMatrix c = svd.compress(weight, g.get(name));
-                sumSquares += c.report().functionalError() * c.report().functionalError();
+                final double e = c.report().functionalError();
                 final FMatrixRMaj delta = weight.copy();
                 final FMatrixRMaj approx = c.reconstruct();
                 for (int i = 0; i < delta.data.length; i++) delta.data[i] -= approx.data[i];
@@ -186,13 +186,13 @@ class PlanOnModelTest {
                         fisher += d * d;
                     }
                 }
+                final double expected = fisher / (2.0 * positions);
+                final Sensitivity.Result r = s.get(name);
+                assertTrue(r.lossDelta() > 0 && !r.negative(), "seed " + seed + " " + name + ": " + r);
+                assertEquals(e, r.error(), 0.0, "seed " + seed + " " + name);
+                assertEquals(expected, r.lossDelta(), 3e-2 * expected + 1e-8, "seed " + seed + " " + name);
+                assertEquals(r.lossDelta() / (e * e), r.weight(), 1e-9 * r.weight(), "seed " + seed + " " + name);
             }
-            final double expected = fisher / (2.0 * positions);
-            final Sensitivity.Result r = s.get(LlamaModel.layer(0, type));
-            assertTrue(r.lossDelta() > 0 && !r.negative(), "seed " + seed + " " + type + ": " + r);
-            assertEquals(expected, r.lossDelta(), 3e-2 * expected + 1e-8, "seed " + seed + " " + type);
-            assertEquals(r.lossDelta() / sumSquares, r.weight(), 1e-9 * r.weight(), "seed " + seed + " " + type);
-            assertEquals(r.weight(), s.get(LlamaModel.layer(1, type)).weight(), "seed " + seed + " " + type + ": one band shares w");
         }
         final String o = LlamaModel.layer(0, "self_attn.o_proj");
         m.replaceWeight(o, new FMatrixRMaj(m.projection(o).outFeatures(), m.projection(o).inFeatures()));
