@@ -31,9 +31,11 @@ import java.util.function.Supplier;
  *
  * <p>The probe (CoSpaDi's curve) is the compression's own schedule at the target ratio with {@code
  * --probe-iterations} (default 5) iterations; the sensitivities use {@code --sensitivity-windows} (default 32)
- * calibration windows, evenly spaced over the calibration set. Both are measured per projection type in {@code
- * --bands} (default 6) depth bands: one perturbation and one probe per type and band (per projection when the model
- * has at most that many layers, as the tiny Llama). {@code --method svd-llm} plans SVD-LLM and dense only.
+ * calibration windows, evenly spaced over the calibration set, measured by {@code --sensitivity} (default
+ * {@code fisher}: one backward pass per window, a weight per projection). The probes — and the perturbations of the
+ * {@code loss} and {@code kl} measures — are per projection type in {@code --bands} (default 6) depth bands (per
+ * projection when the model has at most that many layers, as the tiny Llama). {@code --method svd-llm} plans
+ * SVD-LLM and dense only.
  */
 final class PlanCommand implements Command {
     @Override
@@ -87,7 +89,8 @@ final class PlanCommand implements Command {
             final int bands = o.integer("bands", DEFAULT_BANDS);
             final Sensitivity.Measure measure;
             try {
-                measure = Sensitivity.Measure.parse(o.string("sensitivity", "loss"));
+                // measured: fisher plans better than loss at a seventh of its cost (docs/benchmarks.md §13.4)
+                measure = Sensitivity.Measure.parse(o.string("sensitivity", "fisher"));
             } catch (IllegalArgumentException e) {
                 throw new Options.UsageException("--" + e.getMessage());
             }

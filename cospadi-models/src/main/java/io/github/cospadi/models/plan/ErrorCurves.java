@@ -227,6 +227,10 @@ public final class ErrorCurves {
                     final Budget b = probeOrientation == Orientation.OUTPUT
                             ? Budget.forRatio(outFeatures, inFeatures, g, atomsPerNonzero, Budget.Accounting.EFFECTIVE)
                             : Budget.forRatio(inFeatures, outFeatures, g, atomsPerNonzero, Budget.Accounting.EFFECTIVE);
+                    // no overcomplete dictionaries (k beyond the atoms' dimension): the fast learners need k ≤ that dimension
+                    // (the OUTPUT one falls back to the reference learner, minutes per SmolLM2 down_proj), and the
+                    // one-probe curve is not validated there
+                    if (b.atoms() > (probeOrientation == Orientation.OUTPUT ? outFeatures : inFeatures)) continue;
                     final Candidate c = Candidate.cospadi(outFeatures, inFeatures, probeOrientation, b.atoms(), b.nonzerosPerColumn(), 0);
                     out.add(c.withError(cospadiError(c.storage())));
                 } catch (IllegalArgumentException impossible) {

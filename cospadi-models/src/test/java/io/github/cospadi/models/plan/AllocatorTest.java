@@ -175,6 +175,32 @@ class AllocatorTest {
         assertTrue(got.storage() <= zero.storage(), "seed " + seed);
     }
 
+    /**
+     * Property: CoSpaDi candidates never hold an overcomplete dictionary (k beyond the atoms' dimension: d1 for INPUT,
+     * d2 for OUTPUT), while SVD-LLM and dense candidates still cover the low ratios.
+     */
+    @ParameterizedTest
+    @MethodSource("seeds")
+    void candidatesAreNeverOvercomplete(long seed) {
+        final SplittableRandom r = new SplittableRandom(seed);
+        final int out = 8 + r.nextInt(120), in = 8 + r.nextInt(120);
+        final double[] sigma2 = new double[Math.min(out, in)];
+        for (int i = 0; i < sigma2.length; i++) sigma2[i] = r.nextDouble();
+        final Orientation o = r.nextBoolean() ? Orientation.INPUT : Orientation.OUTPUT;
+        final ErrorCurves curves = ErrorCurves.of(out, in, sigma2, o, (long) (0.7 * out * in), 0.1);
+        final double[] ratios = {0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.8};
+        boolean lowRatioCovered = false;
+        for (Candidate c : curves.candidates(ratios, 2)) {
+            if (c.kind() == Candidate.Kind.COSPADI) {
+                final int dim = c.orientation() == Orientation.OUTPUT ? out : in;
+                assertTrue(c.atoms() <= dim, "seed " + seed + ": " + c.label() + " on " + out + "x" + in + " (" + o + ") is overcomplete");
+            } else if (c.kind() == Candidate.Kind.SVD_LLM && c.atoms() > 0) {
+                lowRatioCovered = true;
+            }
+        }
+        assertTrue(lowRatioCovered, "seed " + seed + ": SVD-LLM candidates remain");
+    }
+
     @Test
     void samePlanForTheSameInputs() {
         for (long seed = 0; seed < 50; seed++) {
