@@ -65,7 +65,7 @@ final class CompressModelCommand implements Command {
     @Override
     public String usage() {
         return captureOnly ? "--model FILE.gguf|DIR [--calibration TEXT_DIR] [--calibration-windows N] --out FILE"
-                : "--model FILE.gguf|DIR [--calibration TEXT_DIR [--calibration-windows N] | --grams FILE] --ratio G [--method cospadi|basis-sharing|svd-llm|svd] [--grouping none|pairs|pairs-down|FILE.json] [--refit] [--coder omp|iht] "
+                : "--model FILE.gguf|DIR [--calibration TEXT_DIR [--calibration-windows N] | --grams FILE] --ratio G [--method cospadi|basis-sharing|svd-llm|svd] [--grouping none|pairs|pairs-all|FILE.json] [--refit] [--coder omp|iht] "
                 + "[--iterations T] [--reference] [--coding-interval C] [--orientation input|output|auto] [--square both|input|output] [--threads N] [--dtype F32|F16|BF16] "
                 + "[--gguf-type F32|F16|BF16|Q8_0] [--factors F32|BF16|COMPACT|INT8] [--capture-chunk N] [--plan-only] [--overwrite] "
                 + "[--allocation uniform|adaptive [--probe-iterations N] [--sensitivity-windows N] [--sensitivity loss|kl|fisher] [--bands B] [--spread S] [--sensitivities FILE | --save-sensitivities FILE]] --out DIR";
@@ -161,16 +161,16 @@ final class CompressModelCommand implements Command {
         return 0;
     }
 
-    /** {@code none}, {@code pairs}, {@code pairs-down} or a JSON file of projection-name groups ({@link io.github.cospadi.models.Grouping#read}). */
+    /** {@code none}, {@code pairs}, {@code pairs-all} or a JSON file of projection-name groups ({@link io.github.cospadi.models.Grouping#read}). */
     static io.github.cospadi.models.Grouping grouping(String spec) throws java.io.IOException {
         switch (spec) {
             case "none": return io.github.cospadi.models.Grouping.none();
             case "pairs": return io.github.cospadi.models.Grouping.pairs();
-            case "pairs-down": return io.github.cospadi.models.Grouping.pairsDown();
+            case "pairs-all": return io.github.cospadi.models.Grouping.pairsAll();
             default:
                 final Path file = Path.of(spec);
                 if (!Files.isRegularFile(file)) {
-                    throw new Options.UsageException("--grouping must be none, pairs, pairs-down or a JSON file of projection-name groups, got '" + spec + "'");
+                    throw new Options.UsageException("--grouping must be none, pairs, pairs-all or a JSON file of projection-name groups, got '" + spec + "'");
                 }
                 return io.github.cospadi.models.Grouping.read(file);
         }

@@ -126,7 +126,7 @@ class MainTest {
         assertEquals(c, l, 0.02, "the shared int8 layers run close to the reconstruction");
         r = run("compress", "--model", MODEL.toString(), "--ratio", "0.4", "--grouping", "nowhere.json", "--out", dir.resolve("x").toString());
         assertEquals(2, r.code(), r.err());
-        assertTrue(r.err().contains("--grouping must be none, pairs, pairs-down or a JSON file"), r.err());
+        assertTrue(r.err().contains("--grouping must be none, pairs, pairs-all or a JSON file"), r.err());
     }
 
     /** compress → perplexity on the reconstruction and on the compressed layers → generate, on the tiny Llama. */

@@ -22,8 +22,7 @@ import java.util.regex.Pattern;
  *   <li>{@link #none()}: every projection alone (per-layer compression);</li>
  *   <li>{@link #pairs()}: Basis Sharing's protocol — layers (0, 1), (2, 3), … (a last odd layer alone); the q, k, v,
  *       gate and up projections of a pair shared by type (q of both layers, k of both, …), o and down per layer;</li>
- *   <li>{@link #pairsDown()}: the pairs with down shared too — its OUTPUT-orientation dictionary lives in the residual
- *       stream that both layers write (docs/design.md §5.8); o per layer;</li>
+ *   <li>{@link #pairsAll()}: the same pairs with every type shared, o and down too (docs/design.md §5.8);</li>
  *   <li>{@link #of}: groups given by projection name (e.g. from a JSON file, {@link #read}); projections not named
  *       stay alone.</li>
  * </ul>
@@ -33,8 +32,6 @@ import java.util.regex.Pattern;
 public final class Grouping {
     /** Projection types Basis Sharing shares across a pair of layers (paper.md §5.2); o and down stay private. */
     private static final Set<String> SHARED_TYPES = Set.of("q_proj", "k_proj", "v_proj", "gate_proj", "up_proj");
-    /** The types {@link #pairsDown()} shares: Basis Sharing's and down. */
-    private static final Set<String> SHARED_WITH_DOWN = Set.of("q_proj", "k_proj", "v_proj", "gate_proj", "up_proj", "down_proj");
     /** "(prefix)layers.(N).(rest)": the layer index of a projection name. */
     private static final Pattern LAYERED = Pattern.compile("^(.*layers\\.)(\\d+)(\\..*)$");
 
@@ -56,9 +53,9 @@ public final class Grouping {
         return new Grouping("pairs", null);
     }
 
-    /** Pairs of consecutive layers with q, k, v, gate, up and down shared by type; o alone. */
-    public static Grouping pairsDown() {
-        return new Grouping("pairs-down", null);
+    /** Pairs of consecutive layers with every projection type shared by type (o and down too). */
+    public static Grouping pairsAll() {
+        return new Grouping("pairs-all", null);
     }
 
     /**
@@ -93,7 +90,7 @@ public final class Grouping {
     }
 
     /**
-     * The grouping a {@link #spec} names: {@code none}, {@code pairs}, {@code pairs-down}, or a JSON list of lists of projection names;
+     * The grouping a {@link #spec} names: {@code none}, {@code pairs}, {@code pairs-all}, or a JSON list of lists of projection names;
      * {@code source} names the text in messages.
      *
      * @throws IllegalArgumentException for anything else, naming {@code source}
@@ -102,12 +99,12 @@ public final class Grouping {
         Objects.requireNonNull(spec, "spec");
         if (spec.equals("none")) return none();
         if (spec.equals("pairs")) return pairs();
-        if (spec.equals("pairs-down")) return pairsDown();
-        if (!spec.startsWith("[")) throw new IllegalArgumentException(source + ": grouping must be none, pairs, pairs-down or a JSON list of projection-name groups, got '" + spec + "'");
+        if (spec.equals("pairs-all")) return pairsAll();
+        if (!spec.startsWith("[")) throw new IllegalArgumentException(source + ": grouping must be none, pairs, pairs-all or a JSON list of projection-name groups, got '" + spec + "'");
         return parseGroups(spec, source);
     }
 
-    /** {@code none}, {@code pairs}, {@code pairs-down}, or the user groups as compact JSON (what {@link #parse} reads back). */
+    /** {@code none}, {@code pairs}, {@code pairs-all}, or the user groups as compact JSON (what {@link #parse} reads back). */
     public String spec() {
         if (explicit == null) return name;
         final StringBuilder b = new StringBuilder("[");
@@ -144,7 +141,7 @@ public final class Grouping {
         }
     }
 
-    /** "none", "pairs", "pairs-down" or "groups". */
+    /** "none", "pairs", "pairs-all" or "groups". */
     public String name() {
         return name;
     }
@@ -197,7 +194,7 @@ public final class Grouping {
                     final Matcher m = LAYERED.matcher(p);
                     final String bare = p.endsWith(".weight") ? p.substring(0, p.length() - ".weight".length()) : p;
                     final String type = bare.substring(bare.lastIndexOf('.') + 1);
-                    if (m.matches() && (name.equals("pairs") ? SHARED_TYPES : SHARED_WITH_DOWN).contains(type)) {
+                    if (m.matches() && (name.equals("pairs-all") || SHARED_TYPES.contains(type))) {
                         key = m.group(1) + "pair-" + Integer.parseInt(m.group(2)) / 2 + m.group(3);
                     }
                 }

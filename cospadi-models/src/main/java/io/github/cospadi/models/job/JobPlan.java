@@ -80,7 +80,7 @@ public record JobPlan(String model, String calibration, int windows, String wind
         }
         if (windows > 0 && chunkWindows < 1) throw new IllegalArgumentException("plan: chunkWindows must be positive, got " + chunkWindows);
         if (windows == 0) chunkWindows = 0;
-        if (grouping == null) throw new IllegalArgumentException("plan: grouping must be none, pairs, pairs-down or a JSON list of projection-name groups, got null");
+        if (grouping == null) throw new IllegalArgumentException("plan: grouping must be none, pairs, pairs-all or a JSON list of projection-name groups, got null");
         io.github.cospadi.models.Grouping.parse(grouping, "plan"); // checked here, resolved on the model by the job
         compressor = Collections.unmodifiableMap(new TreeMap<>(Objects.requireNonNull(compressor, "plan: compressor")));
         output = Collections.unmodifiableMap(new TreeMap<>(output == null ? Map.of() : output));

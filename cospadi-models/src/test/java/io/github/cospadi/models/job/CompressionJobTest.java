@@ -190,7 +190,7 @@ class CompressionJobTest {
         assertEquals(3, p.chunks());
         final IllegalArgumentException g = assertThrows(IllegalArgumentException.class, () -> new JobPlan("m", "c", 0, "", 0,
                 Map.of("method", "cospadi", "ratio", "0.2", "iterations", "3"), "triples", Map.of()));
-        assertTrue(g.getMessage().contains("grouping must be none, pairs, pairs-down or a JSON list") && g.getMessage().contains("'triples'"), g.getMessage());
+        assertTrue(g.getMessage().contains("grouping must be none, pairs, pairs-all or a JSON list") && g.getMessage().contains("'triples'"), g.getMessage());
         final JobPlan groups = new JobPlan("m", "c", 0, "", 0, Map.of("method", "cospadi", "ratio", "0.2", "iterations", "3"),
                 io.github.cospadi.models.Grouping.of(List.of(List.of("a.q_proj", "b.q_proj"))).spec(), Map.of());
         assertEquals(groups, JobPlan.fromJson(groups.toJson(), "plan.json"), "user groups round-trip through the plan");

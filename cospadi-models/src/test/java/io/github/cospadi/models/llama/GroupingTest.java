@@ -52,17 +52,13 @@ class GroupingTest {
     }
 
     @Test
-    void pairsDownShareDownTooAndKeepOAlone() {
+    void pairsAllShareEveryTypeAcrossTwoLayers() {
         final LlamaModel m = TinyLlamas.random(TinyLlamas.config(true), 1, null, Parallelism.sequential());
-        final List<List<String>> groups = Grouping.pairsDown().groups(m);
-        for (String t : List.of("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj")) {
-            assertTrue(groups.contains(List.of(p(0, t), p(1, t))), t + ": " + groups);
-        }
-        assertTrue(groups.contains(List.of(p(0, "self_attn.o_proj"))), groups.toString());
-        assertTrue(groups.contains(List.of(p(1, "self_attn.o_proj"))), groups.toString());
-        assertEquals(8, groups.size(), groups.toString());
-        assertEquals("pairs-down", Grouping.parse("pairs-down", "test").spec());
-        assertEquals(groups, Grouping.parse(Grouping.pairsDown().spec(), "test").groups(m));
+        final List<List<String>> groups = Grouping.pairsAll().groups(m);
+        for (String t : LlamaModel.PROJECTIONS) assertTrue(groups.contains(List.of(p(0, t), p(1, t))), t + ": " + groups);
+        assertEquals(7, groups.size(), groups.toString());
+        assertEquals("pairs-all", Grouping.parse("pairs-all", "test").spec());
+        assertEquals(groups, Grouping.parse(Grouping.pairsAll().spec(), "test").groups(m));
     }
 
     @Test
