@@ -541,24 +541,33 @@ public final class LlamaModel implements LanguageModel {
                     for (int i = 0; i < hd; i++) qh[t * hd + i] = q.data[src + i] * scale;
                 }
                 ops.gemmTransposedA(qh, hd, kt, n, scores, 0, n); // (Q_h/√hd)·K_hᵀ
-                for (int t = 0; t < n; t++) {
-                    final int row = t * n;
-                    double max = Double.NEGATIVE_INFINITY;
-                    for (int u = 0; u <= t; u++) max = Math.max(max, scores[row + u]);
-                    double sum = 0;
-                    for (int u = 0; u <= t; u++) {
-                        e[u] = Math.exp(scores[row + u] - max);
-                        sum += e[u];
-                    }
-                    final double inv = 1 / sum;
-                    for (int u = 0; u <= t; u++) scores[row + u] = (float) (e[u] * inv);
-                    java.util.Arrays.fill(scores, row + t + 1, row + n, 0f);
-                }
+                causalSoftmax(scores, n, e);
                 ops.gemmTransposedA(scores, n, vh, hd, oh, 0, n); // P·V_h
                 for (int t = 0; t < n; t++) System.arraycopy(oh, t * hd, out.data, t * qw + h * hd, hd);
             }
         });
         return out;
+    }
+
+    /**
+     * Row-wise causal softmax in place on an n × n score matrix: row t over its first t + 1 entries (in double, {@code e}
+     * a scratch row of n), the entries above the diagonal set to 0. The attention's P; {@link LossGradients} recomputes
+     * it with this same code.
+     */
+    static void causalSoftmax(float[] scores, int n, double[] e) {
+        for (int t = 0; t < n; t++) {
+            final int row = t * n;
+            double max = Double.NEGATIVE_INFINITY;
+            for (int u = 0; u <= t; u++) max = Math.max(max, scores[row + u]);
+            double sum = 0;
+            for (int u = 0; u <= t; u++) {
+                e[u] = Math.exp(scores[row + u] - max);
+                sum += e[u];
+            }
+            final double inv = 1 / sum;
+            for (int u = 0; u <= t; u++) scores[row + u] = (float) (e[u] * inv);
+            java.util.Arrays.fill(scores, row + t + 1, row + n, 0f);
+        }
     }
 
     /** The test twin of {@link #attention}: the same attention one dot product and one axpy per (query, key) pair. */

@@ -225,19 +225,7 @@ public final class LossGradients {
                         System.arraycopy(dOut.data, src, doh, t * hd, hd);
                     }
                     ops.gemmTransposedA(qh, hd, kt, n, s, 0, n);
-                    for (int t = 0; t < n; t++) { // P, as the forward computes it
-                        final int row = t * n;
-                        double max = Double.NEGATIVE_INFINITY;
-                        for (int u = 0; u <= t; u++) max = Math.max(max, s[row + u]);
-                        double sum = 0;
-                        for (int u = 0; u <= t; u++) {
-                            e[u] = Math.exp(s[row + u] - max);
-                            sum += e[u];
-                        }
-                        final double inv = 1 / sum;
-                        for (int u = 0; u <= t; u++) s[row + u] = (float) (e[u] * inv);
-                        java.util.Arrays.fill(s, row + t + 1, row + n, 0f);
-                    }
+                    LlamaModel.causalSoftmax(s, n, e);                  // P, as the forward computes it
                     ops.gemmTransposedA(doh, hd, vt, n, dp, 0, n);     // dP = dO_h·V_hᵀ
                     transpose(s, n, st);
                     ops.gemmTransposedA(st, n, doh, hd, tmp, 0, n);    // Pᵀ·dO_h
