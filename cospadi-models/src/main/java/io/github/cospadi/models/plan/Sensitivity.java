@@ -270,10 +270,7 @@ public final class Sensitivity {
             for (int j = 0; j < members.length; j++) {
                 final Projection p = projections.get(members[j]);
                 try {
-                    final Integer rank = ranks.apply(p.name());
-                    final Compressor perturbation = rank == null ? svd
-                            : Compressor.builder().method(Method.SVD_LLM).rank(rank).parallelism(Parallelism.sequential()).build();
-                    final CompressedMatrix c = perturbation.compress(model.weight(p.name()), grams.get(p.name()));
+                    final CompressedMatrix c = perturbation(model.weight(p.name()), grams.get(p.name()), ranks.apply(p.name()), svd);
                     final double e = c.report().functionalError();
                     if (e > 0 && Double.isFinite(e)) {
                         errors[j] = e;
@@ -325,6 +322,12 @@ public final class Sensitivity {
         return out;
     }
 
+    /** A projection's perturbation: SVD-LLM at γ ({@code svd}), or at {@code rank} when one is given. */
+    private static CompressedMatrix perturbation(FMatrixRMaj weight, CalibrationStats gram, Integer rank, Compressor svd) {
+        final Compressor c = rank == null ? svd : Compressor.builder().method(Method.SVD_LLM).rank(rank).parallelism(Parallelism.sequential()).build();
+        return c.compress(weight, gram);
+    }
+
     /** The seed of the Fisher measure's random loss signs (window i uses SIGN_SEED + i). */
     private static final long SIGN_SEED = 0x5167_0001L;
 
@@ -360,11 +363,8 @@ public final class Sensitivity {
         Planner.parallel("sensitivity perturbations", count, workers, i -> {
             final Projection p = projections.get(i);
             try {
-                final Integer rank = ranks.apply(p.name());
-                final Compressor perturbation = rank == null ? svd
-                        : Compressor.builder().method(Method.SVD_LLM).rank(rank).parallelism(Parallelism.sequential()).build();
                 final FMatrixRMaj w = model.weight(p.name());
-                final CompressedMatrix c = perturbation.compress(w, grams.get(p.name()));
+                final CompressedMatrix c = perturbation(w, grams.get(p.name()), ranks.apply(p.name()), svd);
                 final double e = c.report().functionalError();
                 errors[i] = Double.isFinite(e) ? e : 0;
                 if (e > 0 && Double.isFinite(e)) {
