@@ -96,7 +96,9 @@ final class PlanCommand implements Command {
             }
             if (bands < 1) throw new Options.UsageException("--bands must be positive, got " + bands);
             final double rho = o.real("rho", 2);
-            final double spread = o.real("spread", 0.1); // measured: unlimited was 7.5 × uniform's loss, 0.1 gave 0.88 × (docs/benchmarks.md §13)
+            // measured: with the loss measure, unlimited was 7.5 × uniform's loss and 0.1 gave 0.88 × (docs/benchmarks.md §13); with
+            // the Fisher measure 0.2 beats 0.1 at every γ on both models (§13.4)
+            final double spread = o.real("spread", 0.2);
             if (!(spread > 0)) throw new Options.UsageException("--spread must be positive, got " + spread);
             if (probe < 1) throw new Options.UsageException("--probe-iterations must be positive, got " + probe);
             if (windows < 1) throw new Options.UsageException("--sensitivity-windows must be positive, got " + windows);
