@@ -190,7 +190,7 @@ public final class Grouping {
         } else {
             for (String p : byName.keySet()) {
                 String key = p;
-                if (name.startsWith("pairs")) {
+                if (name.equals("pairs") || name.equals("pairs-all")) {
                     final Matcher m = LAYERED.matcher(p);
                     final String bare = p.endsWith(".weight") ? p.substring(0, p.length() - ".weight".length()) : p;
                     final String type = bare.substring(bare.lastIndexOf('.') + 1);

@@ -345,30 +345,50 @@ public final class LlamaModel implements LanguageModel {
 
     /** Layer l on the residual stream x (tokens × hidden, updated in place). */
     private void block(int l, FMatrixRMaj x, double[][] rope, ProjectionListener listener, Parallelism parallelism) {
+        layerPass(l, x, rope, listener, parallelism, p -> op(l, p), false);
+    }
+
+    /**
+     * One layer's activations, as {@link #layerPass} computes them: the normed inputs h and h2, q and k after RoPE, v, the
+     * attention output, the residual x1 after the attention, the MLP's gate before SwiGLU, up, and act = silu(gate)·up.
+     */
+    record Activations(FMatrixRMaj h, FMatrixRMaj q, FMatrixRMaj k, FMatrixRMaj v, FMatrixRMaj attn, FMatrixRMaj x1,
+                       FMatrixRMaj h2, FMatrixRMaj gate, FMatrixRMaj up, FMatrixRMaj act) {}
+
+    /**
+     * Layer l on x (updated in place) with the projections {@code ops} gives by index in {@link #PROJECTIONS}: the
+     * model's forward ({@link #block}) and, with {@code keep}, the recomputation of {@link LossGradients}, which then
+     * gets the layer's activations (null without {@code keep}).
+     */
+    Activations layerPass(int l, FMatrixRMaj x, double[][] rope, ProjectionListener listener, Parallelism parallelism,
+                          java.util.function.IntFunction<LinearOperator> ops, boolean keep) {
         final int n = x.numRows, hd = config.headDim();
         final String p = "model.layers." + l + ".";
         final FMatrixRMaj h = rmsNorm(x, vectors.get(p + "input_layernorm.weight"));
         notify(listener, layer(l, "self_attn.q_proj"), h);
         notify(listener, layer(l, "self_attn.k_proj"), h);
         notify(listener, layer(l, "self_attn.v_proj"), h);
-        final FMatrixRMaj q = op(l, 0).multiply(h, parallelism);
-        final FMatrixRMaj k = op(l, 1).multiply(h, parallelism);
-        final FMatrixRMaj v = op(l, 2).multiply(h, parallelism);
+        final FMatrixRMaj q = ops.apply(0).multiply(h, parallelism);
+        final FMatrixRMaj k = ops.apply(1).multiply(h, parallelism);
+        final FMatrixRMaj v = ops.apply(2).multiply(h, parallelism);
         for (int t = 0; t < n; t++) {
             applyRope(q.data, t * q.numCols, config.heads(), hd, rope[t]);
             applyRope(k.data, t * k.numCols, config.kvHeads(), hd, rope[t]);
         }
         final FMatrixRMaj attn = attention(q, k, v, parallelism);
         notify(listener, layer(l, "self_attn.o_proj"), attn);
-        add(x.data, op(l, 3).multiply(attn, parallelism).data);
+        add(x.data, ops.apply(3).multiply(attn, parallelism).data);
+        final FMatrixRMaj x1 = keep ? x.copy() : null;
         final FMatrixRMaj h2 = rmsNorm(x, vectors.get(p + "post_attention_layernorm.weight"));
         notify(listener, layer(l, "mlp.gate_proj"), h2);
         notify(listener, layer(l, "mlp.up_proj"), h2);
-        final FMatrixRMaj gate = op(l, 4).multiply(h2, parallelism);
-        final FMatrixRMaj up = op(l, 5).multiply(h2, parallelism);
-        swiglu(gate.data, up.data);
-        notify(listener, layer(l, "mlp.down_proj"), gate);
-        add(x.data, op(l, 6).multiply(gate, parallelism).data);
+        final FMatrixRMaj gate = ops.apply(4).multiply(h2, parallelism);
+        final FMatrixRMaj up = ops.apply(5).multiply(h2, parallelism);
+        final FMatrixRMaj act = keep ? new FMatrixRMaj(gate.numRows, gate.numCols) : gate;
+        swiglu(gate.data, up.data, act.data);
+        notify(listener, layer(l, "mlp.down_proj"), act);
+        add(x.data, ops.apply(6).multiply(act, parallelism).data);
+        return keep ? new Activations(h, q, k, v, attn, x1, h2, gate, up, act) : null;
     }
 
     private LinearOperator op(int layer, int projection) {
@@ -454,7 +474,7 @@ public final class LlamaModel implements LanguageModel {
                 final float[] h2 = rmsNorm(x, vectors.get(p + "post_attention_layernorm.weight"));
                 final float[] gate = op(l, 4).multiply(h2, null, parallelism);
                 final float[] up = op(l, 5).multiply(h2, null, parallelism);
-                swiglu(gate, up);
+                swiglu(gate, up, gate);
                 add(x, op(l, 6).multiply(gate, null, parallelism));
             }
             pos++;
@@ -600,11 +620,11 @@ public final class LlamaModel implements LanguageModel {
         return out;
     }
 
-    /** gate ← silu(gate)·up. */
-    private static void swiglu(float[] gate, float[] up) {
+    /** out ← silu(gate)·up, element by element ({@code out} may be {@code gate}). */
+    private static void swiglu(float[] gate, float[] up, float[] out) {
         for (int i = 0; i < gate.length; i++) {
             final float g = gate[i];
-            gate[i] = (float) (g / (1 + Math.exp(-g))) * up[i];
+            out[i] = (float) (g / (1 + Math.exp(-g))) * up[i];
         }
     }
 

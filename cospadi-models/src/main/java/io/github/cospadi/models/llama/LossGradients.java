@@ -15,7 +15,7 @@ import java.util.List;
  * ({@link LlamaModel#lossGradients()}), copied once; later replacements in the model are not seen.
  *
  * <p>Each layer's activations are recomputed from its stored input during the backward sweep (one extra forward
- * pass, memory of one layer). The forward arithmetic is the model's own (same kernels, same order), so the loss
+ * pass, memory of one layer). The forward is the model's own layer code ({@code LlamaModel.layerPass}), so the loss
  * equals the one of {@link LlamaModel#logits}; the gradients are float32 with double reductions. Finite differences
  * of the forward pass are the test oracle. Windows may run concurrently on one instance.
  */
@@ -93,7 +93,7 @@ public final class LossGradients {
         final FMatrixRMaj[] inputs = new FMatrixRMaj[layers];
         for (int l = 0; l < layers; l++) {
             inputs[l] = x.copy();
-            forward(l, x, rope, parallelism);
+            forward(l, x, rope, parallelism, false);
         }
         final float[] finalNorm = model.norm("model.norm.weight");
         final FMatrixRMaj z = headOp.multiply(model.rmsNorm(x, finalNorm), parallelism);
@@ -118,39 +118,16 @@ public final class LossGradients {
         return loss;
     }
 
-    /** One layer's activations, as {@link LlamaModel}'s block computes them. */
-    private record Tape(FMatrixRMaj h, FMatrixRMaj q, FMatrixRMaj k, FMatrixRMaj v, FMatrixRMaj attn, FMatrixRMaj x1,
-                        FMatrixRMaj h2, FMatrixRMaj gate, FMatrixRMaj up, FMatrixRMaj act) {}
-
-    /** Layer l on x (updated in place to the layer's output), keeping its activations. */
-    private Tape forward(int l, FMatrixRMaj x, double[][] rope, Parallelism par) {
-        final int n = x.numRows, hd = config.headDim();
-        final String p = "model.layers." + l + ".";
-        final FMatrixRMaj h = model.rmsNorm(x, model.norm(p + "input_layernorm.weight"));
-        final FMatrixRMaj q = ops[l][0].multiply(h, par), k = ops[l][1].multiply(h, par), v = ops[l][2].multiply(h, par);
-        for (int t = 0; t < n; t++) {
-            LlamaModel.applyRope(q.data, t * q.numCols, config.heads(), hd, rope[t]);
-            LlamaModel.applyRope(k.data, t * k.numCols, config.kvHeads(), hd, rope[t]);
-        }
-        final FMatrixRMaj attn = model.attention(q, k, v, par);
-        add(x.data, ops[l][3].multiply(attn, par).data);
-        final FMatrixRMaj x1 = x.copy();
-        final FMatrixRMaj h2 = model.rmsNorm(x, model.norm(p + "post_attention_layernorm.weight"));
-        final FMatrixRMaj gate = ops[l][4].multiply(h2, par), up = ops[l][5].multiply(h2, par);
-        final FMatrixRMaj act = new FMatrixRMaj(gate.numRows, gate.numCols);
-        for (int i = 0; i < act.data.length; i++) {
-            final float g = gate.data[i];
-            act.data[i] = (float) (g / (1 + Math.exp(-g))) * up.data[i];
-        }
-        add(x.data, ops[l][6].multiply(act, par).data);
-        return new Tape(h, q, k, v, attn, x1, h2, gate, up, act);
+    /** Layer l on x (updated in place to the layer's output) through the model's own layer code; its activations with {@code keep}. */
+    private LlamaModel.Activations forward(int l, FMatrixRMaj x, double[][] rope, Parallelism par, boolean keep) {
+        return model.layerPass(l, x, rope, null, par, p -> ops[l][p], keep);
     }
 
     /** The gradient entering layer l from dx, the gradient at its output; reports the layer's seven projections. */
     private FMatrixRMaj backward(int l, FMatrixRMaj input, FMatrixRMaj dx, double[][] rope, double[][] unrope, Listener listener,
                                  Parallelism par) {
         final String p = "model.layers." + l + ".";
-        final Tape t = forward(l, input.copy(), rope, par);
+        final LlamaModel.Activations t = forward(l, input.copy(), rope, par, true);
         final List<String> names = LlamaModel.PROJECTIONS;
         // MLP: x2 = x1 + act·W_downᵀ, act = silu(gate)·up
         listener.onGradient(LlamaModel.layer(l, names.get(6)), t.act(), dx);

@@ -57,8 +57,7 @@ class PlanOnModelTest {
     @ValueSource(longs = {4, 5})
     void sensitivityOfAnUnusedProjectionIsZero(long seed) {
         final LlamaModel m = TinyLlamas.random(TinyLlamas.config(false), seed, null, Parallelism.sequential());
-        final String o = LlamaModel.layer(0, "self_attn.o_proj");
-        m.replaceWeight(o, new FMatrixRMaj(m.projection(o).outFeatures(), m.projection(o).inFeatures()));
+        final String o = silenceLayerZeroAttention(m);
         final List<int[]> w = windows(seed, 4, 12);
         final Map<String, Sensitivity.Result> s = Sensitivity.measure(m, grams(m, w), w, 0.5, 1, null);
         for (String p : List.of("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj")) {
@@ -137,8 +136,7 @@ class PlanOnModelTest {
             assertEquals(r.lossDelta() / sumSquares, r.weight(), 1e-9 * r.weight(), "seed " + seed + " " + type);
         }
         // an unused projection (layer 0's attention behind a zero o_proj) moves nothing
-        final String o = LlamaModel.layer(0, "self_attn.o_proj");
-        m.replaceWeight(o, new FMatrixRMaj(m.projection(o).outFeatures(), m.projection(o).inFeatures()));
+        silenceLayerZeroAttention(m);
         final Map<String, Sensitivity.Result> unused = Sensitivity.measure(m, grams(m, w), w, name -> null, 0.4, m.config().layers(),
                 Sensitivity.Measure.KL, 1, null);
         final Sensitivity.Result q = unused.get(LlamaModel.layer(0, "self_attn.q_proj"));
@@ -194,14 +192,20 @@ class PlanOnModelTest {
                 assertEquals(r.lossDelta() / (e * e), r.weight(), 1e-9 * r.weight(), "seed " + seed + " " + name);
             }
         }
-        final String o = LlamaModel.layer(0, "self_attn.o_proj");
-        m.replaceWeight(o, new FMatrixRMaj(m.projection(o).outFeatures(), m.projection(o).inFeatures()));
+        silenceLayerZeroAttention(m);
         final Map<String, Sensitivity.Result> unused = Sensitivity.measure(m, grams(m, w), w, name -> null, 0.4, m.config().layers(),
                 Sensitivity.Measure.FISHER, 2, null);
         final Sensitivity.Result q = unused.get(LlamaModel.layer(0, "self_attn.q_proj"));
         assertTrue(q.error() > 0, "seed " + seed + ": the perturbation must be real");
         assertEquals(0.0, q.weight(), "seed " + seed + ": " + q);
         assertTrue(unused.get(LlamaModel.layer(1, "mlp.down_proj")).weight() > 0, "seed " + seed);
+    }
+
+    /** Zeroes layer 0's o_proj, so that layer 0's q, k and v cannot change the output; returns o_proj's name. */
+    private static String silenceLayerZeroAttention(LlamaModel m) {
+        final String o = LlamaModel.layer(0, "self_attn.o_proj");
+        m.replaceWeight(o, new FMatrixRMaj(m.projection(o).outFeatures(), m.projection(o).inFeatures()));
+        return o;
     }
 
     /** X·Wᵀ with ε·X_t·ΔWᵀ added to row t only: the perturbation of one position's output. */
