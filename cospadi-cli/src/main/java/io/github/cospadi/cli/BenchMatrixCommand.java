@@ -28,7 +28,7 @@ final class BenchMatrixCommand implements Command {
 
     @Override
     public String usage() {
-        return "--rows R --cols C [--ratio G] [--iterations T] [--coding-interval C] [--warmup W] [--refresh-steps R] [--power-iterations P] [--fast] [--init svd|random-columns] [--orientation input|output|auto] [--square both|input|output] [--threads N] [--coder omp|iht] [--power-tolerance P] "
+        return "--rows R --cols C [--ratio G] [--iterations T] [--coding-interval C] [--warmup W] [--refresh-steps R] [--power-iterations P] [--extrapolation on|off] [--fast] [--init svd|random-columns] [--orientation input|output|auto] [--square both|input|output] [--threads N] [--coder omp|iht] [--power-tolerance P] "
                 + "[--seed S] [--json]";
     }
 

@@ -66,7 +66,7 @@ final class CompressModelCommand implements Command {
     public String usage() {
         return captureOnly ? "--model FILE.gguf|DIR [--calibration TEXT_DIR] [--calibration-windows N] --out FILE"
                 : "--model FILE.gguf|DIR [--calibration TEXT_DIR [--calibration-windows N] | --grams FILE] --ratio G [--method cospadi|basis-sharing|svd-llm|svd] [--grouping none|pairs|pairs-all|FILE.json] [--refit] [--coder omp|iht] "
-                + "[--iterations T] [--reference] [--coding-interval C] [--orientation input|output|auto] [--square both|input|output] [--threads N] [--dtype F32|F16|BF16] "
+                + "[--iterations T] [--reference] [--coding-interval C] [--extrapolation on|off] [--orientation input|output|auto] [--square both|input|output] [--threads N] [--dtype F32|F16|BF16] "
                 + "[--gguf-type F32|F16|BF16|Q8_0] [--factors F32|BF16|COMPACT|INT8] [--capture-chunk N] [--plan-only] [--overwrite] "
                 + "[--allocation uniform|adaptive [--probe-iterations N] [--sensitivity-windows N] [--sensitivity loss|kl|fisher] [--bands B] [--spread S] [--sensitivities FILE | --save-sensitivities FILE]] --out DIR";
     }

@@ -35,7 +35,7 @@ final class LayersCommand implements Command {
     @Override
     public String usage() {
         return "[--model DIR|FILE.gguf] [--grams FILE] [--ratio G] [--method cospadi|basis-sharing|svd-llm|svd] [--grouping none|pairs|pairs-all|FILE.json] [--refit] [--coder omp|iht] "
-                + "[--iterations T] [--coding-interval C] [--warmup W] [--refresh-steps R] [--power-iterations P] [--reference] [--init svd|random-columns] [--orientation input|output|auto] [--square both|input|output] [--seed S] [--rho R] [--threads N] [--filter TEXT] [--quantized] [--json]";
+                + "[--iterations T] [--coding-interval C] [--warmup W] [--refresh-steps R] [--power-iterations P] [--extrapolation on|off] [--reference] [--init svd|random-columns] [--orientation input|output|auto] [--square both|input|output] [--seed S] [--rho R] [--threads N] [--filter TEXT] [--quantized] [--json]";
     }
 
     @Override

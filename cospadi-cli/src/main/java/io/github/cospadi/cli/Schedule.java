@@ -14,11 +14,12 @@ import java.util.function.Consumer;
  * {@code compress}, {@code bench-matrix}).
  *
  * <p>The base schedule is the fast one ({@link Compressor.Builder#fast()}: 2 refresh steps per iteration, one power
- * step per atom, OMP only every 10th iteration and only on layers where a pass is cheap) or the reference, the paper's
+ * step per atom, OMP only every 10th iteration and only on layers where a pass is cheap, extrapolation after each
+ * iteration) or the reference, the paper's
  * schedule (the builder's defaults: OMP every iteration, 8 power steps per atom). {@code --fast} or
  * {@code --reference} picks it; without either the command's default applies (fast for the whole-model commands,
  * docs/benchmarks.md §11; the reference for {@code bench-matrix}). Then each of {@code --coding-interval},
- * {@code --warmup}, {@code --refresh-steps} and {@code --power-iterations} that is given overrides that one part of the
+ * {@code --warmup}, {@code --refresh-steps}, {@code --power-iterations} and {@code --extrapolation on|off} that is given overrides that one part of the
  * base schedule, whichever it is: {@code --coding-interval 4} alone is the fast schedule with OMP every 4th iteration
  * (no warm-up: {@code fast()} sets it to 0), {@code --reference --coding-interval 4} the reference recoding every 4th
  * after 5 warm-up iterations. {@code --iterations} is read by each command (its own default) and applies to both.
@@ -28,16 +29,18 @@ import java.util.function.Consumer;
 final class Schedule implements Consumer<Compressor.Builder> {
     private final boolean fast;
     private final Integer interval, warmup, refresh, power;
+    private final Boolean extrapolation;
     private final Initialization initialization;
     private final Orientation orientation, square;
 
-    private Schedule(boolean fast, Integer interval, Integer warmup, Integer refresh, Integer power,
+    private Schedule(boolean fast, Integer interval, Integer warmup, Integer refresh, Integer power, Boolean extrapolation,
                      Initialization initialization, Orientation orientation, Orientation square) {
         this.fast = fast;
         this.interval = interval;
         this.warmup = warmup;
         this.refresh = refresh;
         this.power = power;
+        this.extrapolation = extrapolation;
         this.initialization = initialization;
         this.orientation = orientation;
         this.square = square;
@@ -52,6 +55,12 @@ final class Schedule implements Consumer<Compressor.Builder> {
         final Integer warmup = optionalInteger(o, "warmup");
         final Integer refresh = optionalInteger(o, "refresh-steps");
         final Integer power = optionalInteger(o, "power-iterations");
+        final String ex = o.string("extrapolation", null);
+        final Boolean extrapolation;
+        if (ex == null) extrapolation = null;
+        else if (ex.equals("on")) extrapolation = Boolean.TRUE;
+        else if (ex.equals("off")) extrapolation = Boolean.FALSE;
+        else throw new Options.UsageException("--extrapolation must be on or off, got '" + ex + "'");
         final String init = o.string("init", null);
         final Initialization initialization;
         if (init == null) initialization = null;
@@ -65,7 +74,7 @@ final class Schedule implements Consumer<Compressor.Builder> {
         else if (sq.equals("input")) square = Orientation.INPUT;
         else if (sq.equals("output")) square = Orientation.OUTPUT;
         else throw new Options.UsageException("--square must be both, input or output, got '" + sq + "'");
-        return new Schedule(fast, interval, warmup, refresh, power, initialization, side == null ? null : LayersCommand.orientation(side), square);
+        return new Schedule(fast, interval, warmup, refresh, power, extrapolation, initialization, side == null ? null : LayersCommand.orientation(side), square);
     }
 
     private static Integer optionalInteger(Options o, String name) {
@@ -93,6 +102,7 @@ final class Schedule implements Consumer<Compressor.Builder> {
         if (warmup != null) b.codingWarmup(warmup);
         if (refresh != null) b.refreshSteps(refresh);
         if (power != null) b.powerIterations(power);
+        if (extrapolation != null) b.extrapolation(extrapolation);
     }
 
     /** The schedule as settings of a job plan ({@code io.github.cospadi.models.job.JobPlan}'s compressor keys). */
@@ -103,6 +113,7 @@ final class Schedule implements Consumer<Compressor.Builder> {
         if (warmup != null) m.put("warmup", warmup.toString());
         if (refresh != null) m.put("refresh-steps", refresh.toString());
         if (power != null) m.put("power-iterations", power.toString());
+        if (extrapolation != null) m.put("extrapolation", extrapolation ? "on" : "off");
         if (initialization != null) m.put("init", initialization.name().toLowerCase(Locale.ROOT).replace('_', '-'));
         if (orientation != null) m.put("orientation", orientation.name().toLowerCase(Locale.ROOT));
         if (square != null) m.put("square", square.name().toLowerCase(Locale.ROOT));
@@ -117,6 +128,7 @@ final class Schedule implements Consumer<Compressor.Builder> {
         if (warmup != null) parts.add(warmup + " warm-up iterations");
         if (refresh != null) parts.add(refresh + " refresh steps");
         if (power != null) parts.add(power + " power steps");
+        if (extrapolation != null) parts.add("extrapolation " + (extrapolation ? "on" : "off"));
         if (initialization != null) parts.add(initialization.name().toLowerCase(Locale.ROOT).replace('_', '-') + " init");
         if (square != null) parts.add("square matrices " + square.name().toLowerCase(Locale.ROOT) + " only");
         return String.join(", ", parts);

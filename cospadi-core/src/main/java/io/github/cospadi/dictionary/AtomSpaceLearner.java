@@ -65,6 +65,7 @@ public final class AtomSpaceLearner {
     private static final double RIDGE = 1e-8;
 
     private final Initialization initialization;
+    private final boolean extrapolation;
     private final int iterations, refitSteps, block;
     private final long ompCheap;
     private final double tolerance;
@@ -77,7 +78,16 @@ public final class AtomSpaceLearner {
      */
     public AtomSpaceLearner(Initialization initialization, int iterations, double tolerance, long seed, int refitSteps,
                             Parallelism parallelism, ProgressListener listener) {
-        this(initialization, iterations, tolerance, seed, refitSteps, BLOCK, OMP_CHEAP, parallelism, listener);
+        this(initialization, iterations, tolerance, seed, refitSteps, false, parallelism, listener);
+    }
+
+    /**
+     * @param refitSteps    CG steps of the per-channel coder ({@link #REFIT_STEPS} by default)
+     * @param extrapolation whether each iteration tries the extrapolated point past it (docs/design.md §5.7)
+     */
+    public AtomSpaceLearner(Initialization initialization, int iterations, double tolerance, long seed, int refitSteps,
+                            boolean extrapolation, Parallelism parallelism, ProgressListener listener) {
+        this(initialization, iterations, tolerance, seed, refitSteps, BLOCK, OMP_CHEAP, extrapolation, parallelism, listener);
     }
 
     /**
@@ -86,8 +96,9 @@ public final class AtomSpaceLearner {
      * algorithm of {@link OutputSpaceLearner}, its test twin).
      */
     AtomSpaceLearner(Initialization initialization, int iterations, double tolerance, long seed, int refitSteps, int block,
-                     long ompCheap, Parallelism parallelism, ProgressListener listener) {
+                     long ompCheap, boolean extrapolation, Parallelism parallelism, ProgressListener listener) {
         this.ompCheap = ompCheap;
+        this.extrapolation = extrapolation;
         this.initialization = Objects.requireNonNull(initialization, "initialization");
         this.iterations = Checks.positive("iterations", iterations);
         if (!(tolerance >= 0 && tolerance < 1)) throw new IllegalArgumentException("tolerance must be in [0, 1), got " + tolerance);
@@ -98,6 +109,30 @@ public final class AtomSpaceLearner {
         this.block = Checks.positive("block", block);
         this.parallelism = Objects.requireNonNull(parallelism, "parallelism");
         this.listener = Objects.requireNonNull(listener, "listener");
+    }
+
+    /** (exact F − tracked F)/‖W‖²_G at the end of the last run: the drift of the tracked changes, for tests. */
+    volatile double lastTrackingOffset;
+
+    /**
+     * The extrapolation of §5.7, with the step rule of {@link DictionaryLearner.Extrapolation}: after iteration t the
+     * point X_t + β·(X_t − X_{t−1}) for D and the values on X_t's supports, kept when its change of F is negative.
+     */
+    private final class Extrapolation {
+        private double beta = DictionaryLearner.Extrapolation.START;
+        private float[] previousDict, previousValues;
+        private int[] previousRows;
+
+        void step(State st) {
+            if (previousDict != null) {
+                final boolean kept = st.extrapolate(beta, previousDict, previousRows, previousValues);
+                beta = kept ? Math.min(beta * DictionaryLearner.Extrapolation.GROW, DictionaryLearner.Extrapolation.MAX)
+                        : Math.max(beta / 2, DictionaryLearner.Extrapolation.MIN);
+            }
+            previousDict = st.dict.clone();
+            previousRows = st.rows.clone();
+            previousValues = st.values.clone();
+        }
     }
 
     /** Whether this learner handles k atoms in R^{d2}: it needs an invertible Γ, so k ≤ d2. */
@@ -129,6 +164,7 @@ public final class AtomSpaceLearner {
         final List<Double> tracked = new ArrayList<>();
         int reseeds = 0;
         double objective = st.tracked, previous = objective;
+        final Extrapolation steps = extrapolation ? new Extrapolation() : null;
         for (int it = 1; it <= iterations; it++) {
             final long t0 = System.nanoTime();
             st.sweep(it % OMP_INTERVAL == 0 && (double) s * s <= OMP_AFFORDABLE * k);
@@ -137,6 +173,7 @@ public final class AtomSpaceLearner {
             codingSeconds += (t1 - t0) / 1e9;
             reseeds += st.mod();
             st.atomState();
+            if (steps != null) steps.step(st);
             updateSeconds += (System.nanoTime() - t1) / 1e9;
             objective = st.tracked;
             tracked.add(objective);
@@ -152,6 +189,7 @@ public final class AtomSpaceLearner {
         }
         // anchor the tracked history (exact differences, approximate level) at the exact final F
         final double offset = st.exactObjective() - objective;
+        lastTrackingOffset = offset / Math.max(st.energy, Double.MIN_NORMAL);
         final List<Double> history = new ArrayList<>(tracked.size());
         for (double f : tracked) history.add(Math.max(0, f + offset));
         final FMatrixRMaj dictionary = new FMatrixRMaj(d2, k);
@@ -656,6 +694,64 @@ public final class AtomSpaceLearner {
                 }
             });
             return e;
+        }
+
+        /**
+         * Moves to X_e = X + β·(X − X_prev) (D with renormalized atoms and rescaled codes; the values on the current
+         * supports, an entry new to a support extrapolated from 0) when that lowers F; returns whether it did. With
+         * Δ = D_e·S_e − D·S and E = W − D·S, ΔF = F(X_e) − F(X) = ⟨Δ − 2E, Δ·G⟩ = ⟨D_e·S_e + D·S − 2W, D_e·(S_e·G) −
+         * D·(S·G)⟩: both factors are of the size of the residual or of the step, so the float GEMMs give ΔF to a small
+         * relative error, with no cancellation against ‖W‖²_G.
+         */
+        boolean extrapolate(double beta, float[] previousDict, int[] previousRows, float[] previousValues) {
+            final float[] dict0 = dict.clone(), values0 = values.clone(), st0 = st.clone(), sgt0 = sgt.clone();
+            final double[] scale = new double[k];
+            for (int a = 0; a < k; a++) {
+                double norm = 0;
+                for (int r = 0; r < d2; r++) {
+                    final float x = (float) (dict0[r * kp + a] + beta * (dict0[r * kp + a] - previousDict[r * kp + a]));
+                    dict[r * kp + a] = x;
+                    norm += (double) x * x;
+                }
+                norm = Math.sqrt(norm);
+                if (!(norm > 0) || !Double.isFinite(norm)) {
+                    System.arraycopy(dict0, 0, dict, 0, dict.length);
+                    return false;
+                }
+                scale[a] = norm;
+                final double inv = 1 / norm;
+                for (int r = 0; r < d2; r++) dict[r * kp + a] = (float) (dict[r * kp + a] * inv);
+            }
+            final float[] old = new float[k];
+            for (int j = 0; j < d1; j++) {
+                for (int q = j * s; q < (j + 1) * s; q++) old[previousRows[q]] = previousValues[q];
+                for (int q = j * s; q < (j + 1) * s; q++) {
+                    final int a = rows[q];
+                    values[q] = (float) ((values0[q] + beta * (values0[q] - old[a])) * scale[a]);
+                }
+                for (int q = j * s; q < (j + 1) * s; q++) old[previousRows[q]] = 0;
+            }
+            refreshCodeProducts();
+            final float[] dictTe = new float[kp * d2];
+            for (int r = 0; r < d2; r++) for (int a = 0; a < k; a++) dictTe[a * d2 + r] = dict[r * kp + a];
+            final float[] left = new float[d1 * d2], right = new float[d1 * d2], part = new float[d1 * d2];
+            gemm(st, kp, dictTe, d2, left, 0, d1);       // (D_e·S_e)ᵀ
+            gemm(st0, kp, dictT, d2, part, 0, d1);       // (D·S)ᵀ
+            for (int i = 0; i < left.length; i++) left[i] += part[i] - 2 * wt[i];
+            gemm(sgt, kp, dictTe, d2, right, 0, d1);     // (D_e·S_e·G)ᵀ
+            gemm(sgt0, kp, dictT, d2, part, 0, d1);      // (D·S·G)ᵀ
+            double change = 0;
+            for (int i = 0; i < left.length; i++) change += (double) left[i] * (right[i] - part[i]);
+            if (change < 0 && Double.isFinite(change)) {
+                tracked += change;
+                atomState();
+                return true;
+            }
+            System.arraycopy(dict0, 0, dict, 0, dict.length);
+            System.arraycopy(values0, 0, values, 0, values.length);
+            System.arraycopy(st0, 0, st, 0, st.length);
+            System.arraycopy(sgt0, 0, sgt, 0, sgt.length);
+            return false;
         }
 
         /** F = tr(E·G·Eᵀ) in double (one double GEMM). */

@@ -33,21 +33,24 @@ import java.util.Objects;
  *                         with 0 and refresh steps the first codes come from thresholding the correlations
  * @param refreshSteps     on iterations that skip the coder, this many warm hard-thresholding steps
  *                         ({@link SparseCoder#refresh}) move the supports first, ≥ 0 (default 0)
+ * @param extrapolation    after each iteration, try the point past it along the last step (dictionary and values on
+ *                         the new supports), with an adaptive step kept only when it lowers the objective
+ *                         (docs/design.md §5, item 4; default false, true in the fast schedule)
  * @param seed             seed of every random choice (default 42)
  * @param parallelism      threads (default sequential; results do not depend on it)
  * @param progress         listener of the iterations, which may cancel (default none)
  */
 public record LearningOptions(SparseCoder coder, DictionaryUpdate update, Initialization initialization, int iterations,
                               double tolerance, int powerIterations, double powerTolerance, int codingInterval,
-                              boolean adaptiveInterval, int codingWarmup, int refreshSteps, long seed,
-                              Parallelism parallelism, ProgressListener progress) {
+                              boolean adaptiveInterval, int codingWarmup, int refreshSteps, boolean extrapolation,
+                              long seed, Parallelism parallelism, ProgressListener progress) {
     /** With {@link #adaptiveInterval}: OMP every this many iterations when a pass is cheap. */
     public static final int FAST_OMP_INTERVAL = 10;
     /** With {@link #adaptiveInterval}: an OMP pass counts as cheap up to this many times the cost of a refresh pass. */
     public static final double FAST_OMP_COST = 10;
 
     private static final LearningOptions DEFAULTS = new LearningOptions(SparseCoder.omp(), DictionaryUpdate.KSVD,
-            Initialization.SVD, 60, 0, 8, 1e-6, 1, false, DictionaryLearner.CODING_WARMUP, 0, 42,
+            Initialization.SVD, 60, 0, 8, 1e-6, 1, false, DictionaryLearner.CODING_WARMUP, 0, false, 42,
             Parallelism.sequential(), ProgressListener.none());
 
     /** Validates every option; the messages name the option and the value. */
@@ -95,73 +98,79 @@ public record LearningOptions(SparseCoder coder, DictionaryUpdate update, Initia
 
     public LearningOptions withCoder(SparseCoder coder) {
         return new LearningOptions(coder, update, initialization, iterations, tolerance, powerIterations, powerTolerance,
-                codingInterval, adaptiveInterval, codingWarmup, refreshSteps, seed, parallelism, progress);
+                codingInterval, adaptiveInterval, codingWarmup, refreshSteps, extrapolation, seed, parallelism, progress);
     }
 
     public LearningOptions withUpdate(DictionaryUpdate update) {
         return new LearningOptions(coder, update, initialization, iterations, tolerance, powerIterations, powerTolerance,
-                codingInterval, adaptiveInterval, codingWarmup, refreshSteps, seed, parallelism, progress);
+                codingInterval, adaptiveInterval, codingWarmup, refreshSteps, extrapolation, seed, parallelism, progress);
     }
 
     public LearningOptions withInitialization(Initialization initialization) {
         return new LearningOptions(coder, update, initialization, iterations, tolerance, powerIterations, powerTolerance,
-                codingInterval, adaptiveInterval, codingWarmup, refreshSteps, seed, parallelism, progress);
+                codingInterval, adaptiveInterval, codingWarmup, refreshSteps, extrapolation, seed, parallelism, progress);
     }
 
     public LearningOptions withIterations(int iterations) {
         return new LearningOptions(coder, update, initialization, iterations, tolerance, powerIterations, powerTolerance,
-                codingInterval, adaptiveInterval, codingWarmup, refreshSteps, seed, parallelism, progress);
+                codingInterval, adaptiveInterval, codingWarmup, refreshSteps, extrapolation, seed, parallelism, progress);
     }
 
     public LearningOptions withTolerance(double tolerance) {
         return new LearningOptions(coder, update, initialization, iterations, tolerance, powerIterations, powerTolerance,
-                codingInterval, adaptiveInterval, codingWarmup, refreshSteps, seed, parallelism, progress);
+                codingInterval, adaptiveInterval, codingWarmup, refreshSteps, extrapolation, seed, parallelism, progress);
     }
 
     public LearningOptions withPowerIterations(int powerIterations) {
         return new LearningOptions(coder, update, initialization, iterations, tolerance, powerIterations, powerTolerance,
-                codingInterval, adaptiveInterval, codingWarmup, refreshSteps, seed, parallelism, progress);
+                codingInterval, adaptiveInterval, codingWarmup, refreshSteps, extrapolation, seed, parallelism, progress);
     }
 
     public LearningOptions withPowerTolerance(double powerTolerance) {
         return new LearningOptions(coder, update, initialization, iterations, tolerance, powerIterations, powerTolerance,
-                codingInterval, adaptiveInterval, codingWarmup, refreshSteps, seed, parallelism, progress);
+                codingInterval, adaptiveInterval, codingWarmup, refreshSteps, extrapolation, seed, parallelism, progress);
     }
 
     /** A fixed coding interval (and no adaptive one). */
     public LearningOptions withCodingInterval(int codingInterval) {
         return new LearningOptions(coder, update, initialization, iterations, tolerance, powerIterations, powerTolerance,
-                codingInterval, false, codingWarmup, refreshSteps, seed, parallelism, progress);
+                codingInterval, false, codingWarmup, refreshSteps, extrapolation, seed, parallelism, progress);
     }
 
     /** The budget-dependent interval of the fast schedule ({@link #codingInterval(int, int)}). */
     public LearningOptions withAdaptiveInterval() {
         return new LearningOptions(coder, update, initialization, iterations, tolerance, powerIterations, powerTolerance,
-                Integer.MAX_VALUE, true, codingWarmup, refreshSteps, seed, parallelism, progress);
+                Integer.MAX_VALUE, true, codingWarmup, refreshSteps, extrapolation, seed, parallelism, progress);
     }
 
     public LearningOptions withCodingWarmup(int codingWarmup) {
         return new LearningOptions(coder, update, initialization, iterations, tolerance, powerIterations, powerTolerance,
-                codingInterval, adaptiveInterval, codingWarmup, refreshSteps, seed, parallelism, progress);
+                codingInterval, adaptiveInterval, codingWarmup, refreshSteps, extrapolation, seed, parallelism, progress);
     }
 
     public LearningOptions withRefreshSteps(int refreshSteps) {
         return new LearningOptions(coder, update, initialization, iterations, tolerance, powerIterations, powerTolerance,
-                codingInterval, adaptiveInterval, codingWarmup, refreshSteps, seed, parallelism, progress);
+                codingInterval, adaptiveInterval, codingWarmup, refreshSteps, extrapolation, seed, parallelism, progress);
+    }
+
+    /** Whether each iteration tries an extrapolated point (see {@link #extrapolation()}). */
+    public LearningOptions withExtrapolation(boolean extrapolation) {
+        return new LearningOptions(coder, update, initialization, iterations, tolerance, powerIterations, powerTolerance,
+                codingInterval, adaptiveInterval, codingWarmup, refreshSteps, extrapolation, seed, parallelism, progress);
     }
 
     public LearningOptions withSeed(long seed) {
         return new LearningOptions(coder, update, initialization, iterations, tolerance, powerIterations, powerTolerance,
-                codingInterval, adaptiveInterval, codingWarmup, refreshSteps, seed, parallelism, progress);
+                codingInterval, adaptiveInterval, codingWarmup, refreshSteps, extrapolation, seed, parallelism, progress);
     }
 
     public LearningOptions withParallelism(Parallelism parallelism) {
         return new LearningOptions(coder, update, initialization, iterations, tolerance, powerIterations, powerTolerance,
-                codingInterval, adaptiveInterval, codingWarmup, refreshSteps, seed, parallelism, progress);
+                codingInterval, adaptiveInterval, codingWarmup, refreshSteps, extrapolation, seed, parallelism, progress);
     }
 
     public LearningOptions withProgress(ProgressListener progress) {
         return new LearningOptions(coder, update, initialization, iterations, tolerance, powerIterations, powerTolerance,
-                codingInterval, adaptiveInterval, codingWarmup, refreshSteps, seed, parallelism, progress);
+                codingInterval, adaptiveInterval, codingWarmup, refreshSteps, extrapolation, seed, parallelism, progress);
     }
 }

@@ -86,7 +86,7 @@ public final class OutputSpaceLearner implements Learner {
         final boolean atomSpace = options.adaptiveInterval() && AtomSpaceLearner.applies(weight.numRows, atoms);
         final DictionaryLearner.Result r = atomSpace
                 ? new AtomSpaceLearner(options.initialization(), options.iterations(), options.tolerance(), options.seed(),
-                        AtomSpaceLearner.REFIT_STEPS, options.parallelism(), options.progress())
+                        AtomSpaceLearner.REFIT_STEPS, options.extrapolation(), options.parallelism(), options.progress())
                         .learn(weight, problem.gram(), atoms, nonzerosPerColumn)
                 : learn(weight, problem.gram(), atoms, nonzerosPerColumn);
         final Map<String, Double> phases = new LinkedHashMap<>();

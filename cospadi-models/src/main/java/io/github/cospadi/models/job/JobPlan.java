@@ -63,7 +63,7 @@ public record JobPlan(String model, String calibration, int windows, String wind
     /** Windows per capture chunk unless a plan says otherwise. */
     public static final int DEFAULT_CHUNK_WINDOWS = 32;
     private static final Set<String> COMPRESSOR_KEYS = Set.of("method", "ratio", "iterations", "coder", "schedule",
-            "coding-interval", "warmup", "refresh-steps", "power-iterations", "init", "orientation", "square", "seed",
+            "coding-interval", "warmup", "refresh-steps", "power-iterations", "extrapolation", "init", "orientation", "square", "seed",
             "allocation", "probe-iterations", "sensitivity-windows", "sensitivity-sha256", "sensitivity", "bands", "spread", "rho",
             "sensitivities-sha256", "refit");
     /** The settings of the adaptive allocation (all required with {@code allocation=adaptive}, none without). */
@@ -161,6 +161,13 @@ public record JobPlan(String model, String calibration, int windows, String wind
             if (c.containsKey("warmup")) b.codingWarmup(integer("warmup"));
             if (c.containsKey("refresh-steps")) b.refreshSteps(integer("refresh-steps"));
             if (c.containsKey("power-iterations")) b.powerIterations(integer("power-iterations"));
+            if (c.containsKey("extrapolation")) {
+                final String ex = c.get("extrapolation");
+                if (!ex.equals("on") && !ex.equals("off")) {
+                    throw new IllegalArgumentException("plan: compressor extrapolation must be on or off, got '" + ex + "'");
+                }
+                b.extrapolation(ex.equals("on"));
+            }
             b.orientation(orientation(c.getOrDefault("orientation", "auto")));
             if (c.containsKey("square")) b.squareOrientation(orientation(c.get("square")));
         }

@@ -30,6 +30,16 @@ class JobJsonTest {
     }
 
     @Test
+    void extrapolationIsASettingOfThePlan() {
+        final java.util.function.Function<String, JobPlan> plan = value -> new JobPlan("/m/tiny", "random test windows", 7, SHA, 3,
+                Map.of("method", "cospadi", "ratio", "0.3", "iterations", "3", "extrapolation", value), "none", Map.of());
+        assertTrue(plan.apply("on").builder().ratio(0.3).build().toString().contains("extrapolation"));
+        assertFalse(plan.apply("off").builder().ratio(0.3).build().toString().contains("extrapolation"));
+        final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> plan.apply("yes").builder());
+        assertEquals("plan: compressor extrapolation must be on or off, got 'yes'", e.getMessage());
+    }
+
+    @Test
     void aRecordHasPinnedBytesAndItsNumbersReadBackExactly() {
         final Map<String, Object> m = new LinkedHashMap<>();
         m.put("task", "compress-a\"b\\cé\t");
