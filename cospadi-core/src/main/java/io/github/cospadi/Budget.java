@@ -32,7 +32,9 @@ public record Budget(int inFeatures, int outFeatures, int atoms, int nonzerosPer
     }
 
     /**
-     * k = ⌊(1−γ)·d1·d2 / (d1 + d2/ρ [+ d2/16])⌋ and s = ⌊k/ρ⌋ for a target ratio γ ∈ (0, 1) and ρ = k/s ≥ 1.
+     * k = ⌊(1−γ)·d1·d2 / (d1 + d2/ρ [+ d2/16])⌋ and s = ⌊k/ρ⌋ for a target ratio γ ∈ (0, 1) and ρ = k/s ≥ 1; with
+     * the effective accounting and ρ > 2, d2/ρ becomes d2·(14 + ρ)/(16ρ), the compact layout's cost (see
+     * {@link #effectiveRatio}).
      */
     public static Budget forRatio(int inFeatures, int outFeatures, double ratio, double atomsPerNonzero, Accounting accounting) {
         checkRatio(ratio);
@@ -40,7 +42,11 @@ public record Budget(int inFeatures, int outFeatures, int atoms, int nonzerosPer
             throw new IllegalArgumentException("atomsPerNonzero (rho = k/s) must be a finite number >= 1, got " + atomsPerNonzero);
         }
         final double d1 = inFeatures, d2 = outFeatures;
-        final double denominator = d1 + d2 / atomsPerNonzero + (accounting == Accounting.FULL ? d2 / 16 : 0);
+        // effective accounting beyond ρ = 2: each code value costs (14 + ρ)/16 of a value in the compact layout (14 bits
+        // and ρ mask bits), not 1 — Eq. 11's 14-bit values pay for the mask only up to ρ = 2
+        final double codeCost = accounting == Accounting.FULL ? 1 / atomsPerNonzero + 1.0 / 16
+                : Math.max(1 / atomsPerNonzero, (14 + atomsPerNonzero) / (16 * atomsPerNonzero));
+        final double denominator = d1 + d2 * codeCost;
         final int k = (int) Math.floor((1 - ratio) * d1 * d2 / denominator);
         final int s = (int) Math.floor(k / atomsPerNonzero);
         if (k < 1 || s < 1) {
@@ -69,14 +75,22 @@ public record Budget(int inFeatures, int outFeatures, int atoms, int nonzerosPer
         return atoms == nonzerosPerColumn;
     }
 
-    /** Achieved ratio, paper Eq. 11: 1 − (d1·k + s·d2)/(d1·d2); for k = s this is the low-rank ratio 1 − r(d1+d2)/(d1·d2). */
+    /**
+     * Achieved ratio, paper Eq. 11: 1 − (d1·k + s·d2)/(d1·d2); for k = s this is the low-rank ratio 1 − r(d1+d2)/(d1·d2).
+     * Eq. 11 counts 14-bit code values whose 2 saved bits pay for the k × d2 bitmask, which holds for k ≤ 2s + 1 (ρ = 2
+     * and its rounding); beyond that the bitmask's unpaid bits, (k − 2s − 1)·d2/16 values, are counted too, so that
+     * the ratio stays that of the compact layout (docs/format.md) for every ρ.
+     */
     public double effectiveRatio() {
-        return 1 - ((double) inFeatures * atoms + (double) nonzerosPerColumn * outFeatures) / ((double) inFeatures * outFeatures);
+        final double unpaidMask = Math.max(0, (double) atoms - 2.0 * nonzerosPerColumn - 1) * outFeatures / 16;
+        return 1 - ((double) inFeatures * atoms + (double) nonzerosPerColumn * outFeatures + unpaidMask)
+                / ((double) inFeatures * outFeatures);
     }
 
-    /** Achieved ratio, paper Eq. 10: adds the k × d2 bitmask (none for dense low-rank codes). */
+    /** Achieved ratio, paper Eq. 10: d1·k + s·d2 values plus the k × d2 bitmask (none for dense low-rank codes). */
     public double fullRatio() {
-        if (isLowRank()) return effectiveRatio();
-        return effectiveRatio() - (double) atoms * outFeatures / 16.0 / ((double) inFeatures * outFeatures);
+        final double plain = 1 - ((double) inFeatures * atoms + (double) nonzerosPerColumn * outFeatures) / ((double) inFeatures * outFeatures);
+        if (isLowRank()) return plain;
+        return plain - (double) atoms * outFeatures / 16.0 / ((double) inFeatures * outFeatures);
     }
 }

@@ -41,6 +41,32 @@ class BudgetTest {
         assertTrue(r.effectiveRatio() >= gamma - 1e-12);
     }
 
+    static java.util.stream.LongStream seeds() {
+        return java.util.stream.LongStream.range(0, 200);
+    }
+
+    /**
+     * For any ρ the effective accounting is the compact layout's size (docs/format.md: 2·d1·k + k·d2/8 + 14·s·d2/8
+     * bytes): the achieved ratio is at least γ and the layout's bytes are within one atom's bitmask row (Eq. 11's own
+     * rounding) of what the ratio claims. At ρ = 2 nothing changes from Eq. 11.
+     */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.MethodSource("seeds")
+    void effectiveAccountingIsTheCompactLayoutForEveryRho(long seed) {
+        final java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+        final int d1 = 16 + random.nextInt(2000), d2 = 16 + random.nextInt(2000);
+        final double gamma = 0.1 + 0.5 * random.nextDouble(), rho = seed % 4 == 0 ? 2 : 1 + 4 * random.nextDouble();
+        final Budget b = Budget.forRatio(d1, d2, gamma, rho, Budget.Accounting.EFFECTIVE);
+        final String name = "seed " + seed + ": " + b + ", gamma " + gamma + ", rho " + rho;
+        assertTrue(b.effectiveRatio() >= gamma - 1e-12, name + " achieved " + b.effectiveRatio());
+        final double compactBytes = 2.0 * d1 * b.atoms() + b.atoms() * (double) d2 / 8 + 14.0 * b.nonzerosPerColumn() * d2 / 8;
+        final double claimedBytes = 2 * (1 - b.effectiveRatio()) * d1 * d2;
+        assertTrue(compactBytes <= claimedBytes + d2 / 8.0 + 1e-6 * claimedBytes, name + ": layout " + compactBytes + " bytes, claimed " + claimedBytes);
+        if (rho == 2) {
+            assertEquals(1 - ((double) d1 * b.atoms() + (double) b.nonzerosPerColumn() * d2) / ((double) d1 * d2), b.effectiveRatio(), 1e-15, name);
+        }
+    }
+
     @Test
     void rejectsImpossibleBudgetsNamingTheValues() {
         assertMessage(() -> Budget.forRatio(256, 256, 1.5, 2, Budget.Accounting.EFFECTIVE), "ratio (gamma) must be in (0, 1), got 1.5");

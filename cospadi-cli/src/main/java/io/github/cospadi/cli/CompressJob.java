@@ -39,7 +39,7 @@ final class CompressJob {
     record Request(Path model, Path text, String windowsOption, Path out, int threads, boolean overwrite, String gramsFile,
                    double ratio, String method, String coder, int iterations, Schedule schedule, DType dtype,
                    GgmlType ggufType, CompressedFormat.Precision layout, boolean planOnly, int chunkWindows,
-                   io.github.cospadi.models.Grouping grouping, PlanCommand.Settings allocation, boolean refit) {}
+                   io.github.cospadi.models.Grouping grouping, PlanCommand.Settings allocation, boolean refit, Double rho) {}
 
     private CompressJob() {}
 
@@ -74,6 +74,7 @@ final class CompressJob {
         settings.put("method", r.method());
         settings.put("ratio", Double.toString(r.ratio()));
         settings.put("iterations", Integer.toString(r.iterations()));
+        if (r.rho() != null) settings.put("rho", Double.toString(r.rho())); // uniform: every matrix at k/s = ρ
         settings.put("coder", r.coder());
         if (r.refit()) settings.put("refit", "true");
         // an adaptive allocation (docs/design.md §12): its settings and the windows its sensitivities are measured on

@@ -11,10 +11,6 @@ import org.ejml.data.FMatrixRMaj;
  * inverse). Immutable.
  */
 public final class WhiteningFactor {
-    /** Rows of L per block of the back substitution in {@link #unwhiten}. */
-    private static final int SOLVE_ROWS = 64;
-    /** Columns of D_L per parallel block of {@link #unwhiten}. */
-    private static final int SOLVE_COLUMNS = 64;
     /** Rows of L per parallel block of the whitening product (a multiple of the kernel's 4-row tile). */
     private static final int ROW_BLOCK = 64;
     private final DMatrixRMaj upper; // (d1 x d1) or null for the identity
@@ -93,7 +89,7 @@ public final class WhiteningFactor {
     }
 
     /**
-     * D = L⁻¹·D_L (d1 × k) by blocked back substitution in double: from the last block of {@link #SOLVE_ROWS} rows of L
+     * D = L⁻¹·D_L (d1 × k) by blocked back substitution in double ({@link io.github.cospadi.internal.Cholesky#solveUpper}): from the last block of 64 rows of L
      * up, X_I ← X_I − L[I, below]·X[below] on the double tile kernel, then the triangular solve within the block
      * (row operations over the k columns). Parallel over fixed blocks of columns, so the thread count does not change
      * the result.
@@ -104,25 +100,9 @@ public final class WhiteningFactor {
         }
         if (upper == null) return whitenedDictionary.copy();
         final int d1 = size, k = whitenedDictionary.numCols;
-        final double[] l = upper.data;
         final double[] x = new double[d1 * k];
         for (int i = 0; i < x.length; i++) x[i] = whitenedDictionary.data[i];
-        for (int end = d1; end > 0; end -= SOLVE_ROWS) {
-            final int i0 = Math.max(0, end - SOLVE_ROWS), i1 = end;
-            parallelism.forEachBlock(k, SOLVE_COLUMNS, (from, to) -> {
-                final FloatOps ops = FloatOps.get();
-                final int cols = to - from;
-                if (i1 < d1) ops.subtractProduct(l, i0 * d1 + i1, d1, x, i1 * k + from, k, x, i0 * k + from, k, i1 - i0, cols, d1 - i1);
-                for (int i = i1 - 1; i >= i0; i--) {
-                    for (int p = i + 1; p < i1; p++) {
-                        final double c = l[i * d1 + p];
-                        if (c != 0) ops.axpy(-c, x, p * k + from, x, i * k + from, cols);
-                    }
-                    final double inv = 1 / l[i * d1 + i];
-                    for (int j = from; j < to; j++) x[i * k + j] *= inv;
-                }
-            });
-        }
+        io.github.cospadi.internal.Cholesky.solveUpper(upper.data, d1, x, k, parallelism);
         final FMatrixRMaj out = new FMatrixRMaj(d1, k);
         for (int i = 0; i < x.length; i++) out.data[i] = (float) x[i];
         return out;

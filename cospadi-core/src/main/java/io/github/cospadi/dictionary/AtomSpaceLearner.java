@@ -302,6 +302,7 @@ public final class AtomSpaceLearner {
         final float[] tmp;         // GEMM output (d1 x k)
         final float[] gst;         // rows of the current block of (Γ·S)ᵀ = Sᵀ·Γ (d1 x k)
         double tracked;            // F, tracked through exact changes
+        float[] left, right, part; // d1 x d2 work arrays of the extrapolation, allocated on its first use
 
         State(FMatrixRMaj weight, double[] g, int k, int s) {
             d2 = weight.numRows;
@@ -639,25 +640,11 @@ public final class AtomSpaceLearner {
             if (l == null) return false;
             final double[] y = new double[n * d2];
             for (int i = 0; i < n; i++) for (int r = 0; r < d2; r++) y[i * d2 + r] = bf[index[i] * d2 + r];
-            final FloatOps ops = FloatOps.get();
-            // Lᵀ·Y = B: Y_i = (B_i − Σ_{p<i} L_pi·Y_p)/L_ii
-            for (int i = 0; i < n; i++) {
-                for (int p = 0; p < i; p++) {
-                    final double v = l.data[p * n + i];
-                    if (v != 0) ops.axpy(-v, y, p * d2, y, i * d2, d2);
-                }
-                final double inv = 1 / l.data[i * n + i];
-                for (int r = 0; r < d2; r++) y[i * d2 + r] *= inv;
-            }
-            // L·X = Y: X_i = (Y_i − Σ_{p>i} L_ip·X_p)/L_ii
-            for (int i = n - 1; i >= 0; i--) {
-                for (int p = i + 1; p < n; p++) {
-                    final double v = l.data[i * n + p];
-                    if (v != 0) ops.axpy(-v, y, p * d2, y, i * d2, d2);
-                }
-                final double inv = 1 / l.data[i * n + i];
-                for (int r = 0; r < d2; r++) y[i * d2 + r] *= inv;
-            }
+            // M = LᵀL: Lᵀ·Y = B, then L·X = Y, both blocked on the double tile kernel
+            final double[] lower = new double[n * n];
+            for (int i = 0; i < n; i++) for (int p = i; p < n; p++) lower[p * n + i] = l.data[i * n + p];
+            Cholesky.solveLower(lower, n, y, d2, parallelism);
+            Cholesky.solveUpper(l.data, n, y, d2, parallelism);
             for (int i = 0; i < n * d2; i++) if (!Double.isFinite(y[i])) return false;
             for (int i = 0; i < n; i++) for (int r = 0; r < d2; r++) next[r * kp + index[i]] = (float) y[i * d2 + r];
             return true;
@@ -734,7 +721,12 @@ public final class AtomSpaceLearner {
             refreshCodeProducts();
             final float[] dictTe = new float[kp * d2];
             for (int r = 0; r < d2; r++) for (int a = 0; a < k; a++) dictTe[a * d2 + r] = dict[r * kp + a];
-            final float[] left = new float[d1 * d2], right = new float[d1 * d2], part = new float[d1 * d2];
+            if (left == null) {
+                left = new float[d1 * d2];
+                right = new float[d1 * d2];
+                part = new float[d1 * d2];
+            }
+            final float[] left = this.left, right = this.right, part = this.part;
             gemm(st, kp, dictTe, d2, left, 0, d1);       // (D_e·S_e)ᵀ
             gemm(st0, kp, dictT, d2, part, 0, d1);       // (D·S)ᵀ
             for (int i = 0; i < left.length; i++) left[i] += part[i] - 2 * wt[i];

@@ -70,4 +70,56 @@ public final class Cholesky {
         }
         return DMatrixRMaj.wrap(n, n, a);
     }
+
+    /** Rows per block of the blocked triangular solves; columns per parallel block. */
+    private static final int SOLVE_ROWS = 64, SOLVE_COLUMNS = 64;
+
+    /**
+     * Solves L·X = B in place for an upper triangular L (n × n row-major, {@code upper}) and X, B (n × cols row-major,
+     * {@code x}): blocked back substitution from the last block of {@link #SOLVE_ROWS} rows up, X_I ← X_I −
+     * L[I, below]·X[below] on the double tile kernel ({@link FloatOps#subtractProduct}), then row operations within
+     * the block. Parallel over fixed blocks of columns, so the thread count does not change the result. Row-by-row
+     * substitution is the test oracle.
+     */
+    public static void solveUpper(double[] upper, int n, double[] x, int cols, Parallelism parallelism) {
+        for (int end = n; end > 0; end -= SOLVE_ROWS) {
+            final int i0 = Math.max(0, end - SOLVE_ROWS), i1 = end;
+            parallelism.forEachBlock(cols, SOLVE_COLUMNS, (from, to) -> {
+                final FloatOps ops = FloatOps.get();
+                final int w = to - from;
+                if (i1 < n) ops.subtractProduct(upper, i0 * n + i1, n, x, i1 * cols + from, cols, x, i0 * cols + from, cols, i1 - i0, w, n - i1);
+                for (int i = i1 - 1; i >= i0; i--) {
+                    for (int p = i + 1; p < i1; p++) {
+                        final double c = upper[i * n + p];
+                        if (c != 0) ops.axpy(-c, x, p * cols + from, x, i * cols + from, w);
+                    }
+                    final double inv = 1 / upper[i * n + i];
+                    for (int j = from; j < to; j++) x[i * cols + j] *= inv;
+                }
+            });
+        }
+    }
+
+    /**
+     * Solves L·X = B in place for a lower triangular L (n × n row-major): blocked forward substitution, the mirror of
+     * {@link #solveUpper}. With L = Uᵀ it solves Uᵀ·X = B for the upper factor U of {@link #upper}.
+     */
+    public static void solveLower(double[] lower, int n, double[] x, int cols, Parallelism parallelism) {
+        for (int i0 = 0; i0 < n; i0 += SOLVE_ROWS) {
+            final int start = i0, i1 = Math.min(n, i0 + SOLVE_ROWS);
+            parallelism.forEachBlock(cols, SOLVE_COLUMNS, (from, to) -> {
+                final FloatOps ops = FloatOps.get();
+                final int w = to - from;
+                if (start > 0) ops.subtractProduct(lower, start * n, n, x, from, cols, x, start * cols + from, cols, i1 - start, w, start);
+                for (int i = start; i < i1; i++) {
+                    for (int p = start; p < i; p++) {
+                        final double c = lower[i * n + p];
+                        if (c != 0) ops.axpy(-c, x, p * cols + from, x, i * cols + from, w);
+                    }
+                    final double inv = 1 / lower[i * n + i];
+                    for (int j = from; j < to; j++) x[i * cols + j] *= inv;
+                }
+            });
+        }
+    }
 }

@@ -51,6 +51,43 @@ class CholeskyTest {
         for (int i = 0; i < n * n; i++) assertEquals(a.data[i], ltl.data[i], 1e-9 * (1 + Math.abs(a.data[i])), "seed " + seed);
     }
 
+    /** The blocked triangular solves against row-by-row substitution, for both triangles, 1 and 2 threads. */
+    @ParameterizedTest(name = "seed {0}")
+    @MethodSource("seeds")
+    void blockedTriangularSolvesMatchSubstitution(long seed) {
+        final Random random = new Random(seed);
+        final int[] sizes = {1, 3, 63, 64, 65, 130, 201};
+        final int n = sizes[(int) (seed % sizes.length)], cols = 1 + random.nextInt(150);
+        final DMatrixRMaj u = Cholesky.upper(RandomMatrices_DDRM.symmetricPosDef(n, random), 0.5, 0, Parallelism.sequential());
+        final double[] lower = new double[n * n];
+        for (int i = 0; i < n; i++) for (int p = i; p < n; p++) lower[p * n + i] = u.data[i * n + p];
+        final double[] b = new double[n * cols];
+        for (int i = 0; i < b.length; i++) b[i] = random.nextGaussian();
+        // oracles: U·X = B from the last row up, Uᵀ·X = B from the first row down
+        final double[] upperOracle = b.clone(), lowerOracle = b.clone();
+        for (int j = 0; j < cols; j++) {
+            for (int i = n - 1; i >= 0; i--) {
+                double v = upperOracle[i * cols + j];
+                for (int p = i + 1; p < n; p++) v -= u.data[i * n + p] * upperOracle[p * cols + j];
+                upperOracle[i * cols + j] = v / u.data[i * n + i];
+            }
+            for (int i = 0; i < n; i++) {
+                double v = lowerOracle[i * cols + j];
+                for (int p = 0; p < i; p++) v -= lower[i * n + p] * lowerOracle[p * cols + j];
+                lowerOracle[i * cols + j] = v / lower[i * n + i];
+            }
+        }
+        for (Parallelism par : new Parallelism[]{Parallelism.sequential(), Parallelism.threads(2)}) {
+            final double[] x = b.clone(), y = b.clone();
+            Cholesky.solveUpper(u.data, n, x, cols, par);
+            Cholesky.solveLower(lower, n, y, cols, par);
+            for (int i = 0; i < b.length; i++) {
+                assertEquals(upperOracle[i], x[i], 1e-9 * (1 + Math.abs(upperOracle[i])), "seed " + seed + " upper, n=" + n + " at " + i);
+                assertEquals(lowerOracle[i], y[i], 1e-9 * (1 + Math.abs(lowerOracle[i])), "seed " + seed + " lower, n=" + n + " at " + i);
+            }
+        }
+    }
+
     @ParameterizedTest(name = "seed {0}")
     @MethodSource("seeds")
     void notPositiveDefiniteReturnsNull(long seed) {

@@ -95,6 +95,7 @@ public record JobPlan(String model, String calibration, int windows, String wind
             throw new IllegalArgumentException("plan: compressor allocation must be uniform or adaptive, got '" + allocation + "'");
         }
         for (String k : ALLOCATION_KEYS) {
+            if (k.equals("rho") && !allocation.equals("adaptive")) continue; // uniform: optional, every matrix at k/s = ρ
             if (allocation.equals("adaptive") != compressor.containsKey(k)) {
                 throw new IllegalArgumentException("plan: compressor setting '" + k + "' " + (allocation.equals("adaptive")
                         ? "is missing (allocation=adaptive needs " + ALLOCATION_KEYS + ")" : "applies to allocation=adaptive only"));
@@ -135,7 +136,9 @@ public record JobPlan(String model, String calibration, int windows, String wind
      * gives a compressor with the same settings in every JVM.
      */
     public Compressor buildCompressor() {
-        return builder().ratio(real("ratio")).build();
+        final Compressor.Builder b = builder().ratio(real("ratio"));
+        if (!adaptive() && compressor.containsKey("rho")) b.atomsPerNonzero(real("rho"));
+        return b.build();
     }
 
     /**

@@ -63,9 +63,13 @@ public record Candidate(Kind kind, Orientation orientation, int atoms, int nonze
         return new Candidate(Kind.DENSE, Orientation.INPUT, 0, 0, (long) outFeatures * inFeatures, 0);
     }
 
-    /** d·k + s·n values, the numerator of {@link Budget#effectiveRatio()}. */
+    /**
+     * d·k + s·n values and the bitmask's unpaid bits beyond ρ = 2 (rounded up): the numerator of
+     * {@link Budget#effectiveRatio()}.
+     */
     static long storage(Budget b) {
-        return (long) b.inFeatures() * b.atoms() + (long) b.nonzerosPerColumn() * b.outFeatures();
+        final long unpaidMask = Math.max(0L, (long) b.atoms() - 2L * b.nonzerosPerColumn() - 1) * b.outFeatures();
+        return (long) b.inFeatures() * b.atoms() + (long) b.nonzerosPerColumn() * b.outFeatures() + (unpaidMask + 15) / 16;
     }
 
     /** This candidate with another predicted error. */

@@ -40,6 +40,15 @@ class JobJsonTest {
     }
 
     @Test
+    void aUniformPlanMayFixRho() {
+        final JobPlan plan = new JobPlan("/m/tiny", "random test windows", 7, SHA, 3,
+                Map.of("method", "cospadi", "ratio", "0.3", "iterations", "3", "rho", "3.0"), "none", Map.of());
+        assertTrue(plan.buildCompressor().toString().contains("rho=3.0"), plan.buildCompressor().toString());
+        assertTrue(new JobPlan("/m/tiny", "random test windows", 7, SHA, 3, Map.of("method", "cospadi", "ratio", "0.3", "iterations", "3"),
+                "none", Map.of()).buildCompressor().toString().contains("rho=2.0"));
+    }
+
+    @Test
     void aRecordHasPinnedBytesAndItsNumbersReadBackExactly() {
         final Map<String, Object> m = new LinkedHashMap<>();
         m.put("task", "compress-a\"b\\cé\t");
