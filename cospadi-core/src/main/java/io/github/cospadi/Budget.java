@@ -82,9 +82,16 @@ public record Budget(int inFeatures, int outFeatures, int atoms, int nonzerosPer
      * the ratio stays that of the compact layout (docs/format.md) for every ρ.
      */
     public double effectiveRatio() {
+        return 1 - effectiveStorage() / ((double) inFeatures * outFeatures);
+    }
+
+    /**
+     * The values the effective accounting counts (the numerator of {@link #effectiveRatio}): d1·k + s·d2 and the
+     * bitmask's unpaid bits beyond ρ = 2, max(0, k − 2s − 1)·d2/16.
+     */
+    public double effectiveStorage() {
         final double unpaidMask = Math.max(0, (double) atoms - 2.0 * nonzerosPerColumn - 1) * outFeatures / 16;
-        return 1 - ((double) inFeatures * atoms + (double) nonzerosPerColumn * outFeatures + unpaidMask)
-                / ((double) inFeatures * outFeatures);
+        return (double) inFeatures * atoms + (double) nonzerosPerColumn * outFeatures + unpaidMask;
     }
 
     /** Achieved ratio, paper Eq. 10: d1·k + s·d2 values plus the k × d2 bitmask (none for dense low-rank codes). */

@@ -115,19 +115,17 @@ public final class AtomSpaceLearner {
     volatile double lastTrackingOffset;
 
     /**
-     * The extrapolation of §5.7, with the step rule of {@link DictionaryLearner.Extrapolation}: after iteration t the
-     * point X_t + β·(X_t − X_{t−1}) for D and the values on X_t's supports, kept when its change of F is negative.
+     * The extrapolation of §5.7, with the step rule of {@link ExtrapolationStep}: after iteration t the point
+     * X_t + β·(X_t − X_{t−1}) for D and the values on X_t's supports, kept when its change of F is negative.
      */
     private final class Extrapolation {
-        private double beta = DictionaryLearner.Extrapolation.START;
+        private double beta = ExtrapolationStep.START;
         private float[] previousDict, previousValues;
         private int[] previousRows;
 
         void step(State st) {
             if (previousDict != null) {
-                final boolean kept = st.extrapolate(beta, previousDict, previousRows, previousValues);
-                beta = kept ? Math.min(beta * DictionaryLearner.Extrapolation.GROW, DictionaryLearner.Extrapolation.MAX)
-                        : Math.max(beta / 2, DictionaryLearner.Extrapolation.MIN);
+                beta = ExtrapolationStep.nextBeta(beta, st.extrapolate(beta, previousDict, previousRows, previousValues));
             }
             previousDict = st.dict.clone();
             previousRows = st.rows.clone();
@@ -709,15 +707,7 @@ public final class AtomSpaceLearner {
                 final double inv = 1 / norm;
                 for (int r = 0; r < d2; r++) dict[r * kp + a] = (float) (dict[r * kp + a] * inv);
             }
-            final float[] old = new float[k];
-            for (int j = 0; j < d1; j++) {
-                for (int q = j * s; q < (j + 1) * s; q++) old[previousRows[q]] = previousValues[q];
-                for (int q = j * s; q < (j + 1) * s; q++) {
-                    final int a = rows[q];
-                    values[q] = (float) ((values0[q] + beta * (values0[q] - old[a])) * scale[a]);
-                }
-                for (int q = j * s; q < (j + 1) * s; q++) old[previousRows[q]] = 0;
-            }
+            ExtrapolationStep.extrapolateValues(rows, values0, values, previousRows, previousValues, beta, scale, k, d1, s);
             refreshCodeProducts();
             final float[] dictTe = new float[kp * d2];
             for (int r = 0; r < d2; r++) for (int a = 0; a < k; a++) dictTe[a * d2 + r] = dict[r * kp + a];

@@ -176,13 +176,11 @@ public final class DictionaryLearner implements Learner {
      * The extrapolation of the fast schedule (docs/design.md §5, item 4). After iteration t, with X_t = (D, S) and the
      * previous iterate X_{t−1}, the point X_t + β·(X_t − X_{t−1}) — atoms renormalized with their codes rescaled, so the
      * product is unchanged by the normalization; values on X_t's supports, an entry new to a support extrapolated from
-     * 0 — replaces X_t when its objective, from the recomputed residual, is lower. β grows by {@link #GROW} after a
-     * success and halves after a failure (the rule of Ang and Gillis 2019 for alternating least squares), within
-     * [{@link #MIN}, {@link #MAX}]. The objective stays non-increasing.
+     * 0 — replaces X_t when its objective, from the recomputed residual, is lower; β follows
+     * {@link ExtrapolationStep#nextBeta}. The objective stays non-increasing.
      */
     static final class Extrapolation {
-        static final double START = 0.5, GROW = 1.5, MAX = 4, MIN = 1.0 / 64;
-        private double beta = START;
+        private double beta = ExtrapolationStep.START;
         private float[] previousAtoms, previousValues;
         private int[] previousRows;
 
@@ -213,26 +211,18 @@ public final class DictionaryLearner implements Learner {
                 final double inv = 1 / norm;
                 for (int r = 0; r < m; r++) st.dt[i * m + r] = (float) (st.dt[i * m + r] * inv);
             }
-            final float[] old = new float[k];
-            for (int j = 0; j < n; j++) {
-                for (int t = j * s; t < (j + 1) * s; t++) old[previousRows[t]] = previousValues[t];
-                for (int t = j * s; t < (j + 1) * s; t++) {
-                    final int i = st.rows[t];
-                    st.values[t] = (float) ((values[t] + beta * (values[t] - old[i])) * scale[i]);
-                }
-                for (int t = j * s; t < (j + 1) * s; t++) old[previousRows[t]] = 0;
-            }
+            ExtrapolationStep.extrapolateValues(st.rows, values, st.values, previousRows, previousValues, beta, scale, k, n, s);
             st.recomputeResidual(parallelism);
             final double extrapolated = st.objective();
             if (extrapolated < f) {
-                beta = Math.min(beta * GROW, MAX);
+                beta = ExtrapolationStep.nextBeta(beta, true);
                 return extrapolated;
             }
             return restore(st, atoms, values, residual, f);
         }
 
         private double restore(State st, float[] atoms, float[] values, float[] residual, double f) {
-            beta = Math.max(beta / 2, MIN);
+            beta = ExtrapolationStep.nextBeta(beta, false);
             System.arraycopy(atoms, 0, st.dt, 0, atoms.length);
             System.arraycopy(values, 0, st.values, 0, values.length);
             System.arraycopy(residual, 0, st.et, 0, residual.length);

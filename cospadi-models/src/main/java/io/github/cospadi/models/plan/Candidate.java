@@ -63,13 +63,9 @@ public record Candidate(Kind kind, Orientation orientation, int atoms, int nonze
         return new Candidate(Kind.DENSE, Orientation.INPUT, 0, 0, (long) outFeatures * inFeatures, 0);
     }
 
-    /**
-     * d·k + s·n values and the bitmask's unpaid bits beyond ρ = 2 (rounded up): the numerator of
-     * {@link Budget#effectiveRatio()}.
-     */
+    /** {@link Budget#effectiveStorage()} rounded up to whole values (exact at ρ = 2: d·k + s·n). */
     static long storage(Budget b) {
-        final long unpaidMask = Math.max(0L, (long) b.atoms() - 2L * b.nonzerosPerColumn() - 1) * b.outFeatures();
-        return (long) b.inFeatures() * b.atoms() + (long) b.nonzerosPerColumn() * b.outFeatures() + (unpaidMask + 15) / 16;
+        return (long) Math.ceil(b.effectiveStorage());
     }
 
     /** This candidate with another predicted error. */
