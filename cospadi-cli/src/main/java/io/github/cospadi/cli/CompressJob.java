@@ -39,7 +39,7 @@ final class CompressJob {
     record Request(Path model, Path text, String windowsOption, Path out, int threads, boolean overwrite, String gramsFile,
                    double ratio, String method, String coder, int iterations, Schedule schedule, DType dtype,
                    GgmlType ggufType, CompressedFormat.Precision layout, boolean planOnly, int chunkWindows,
-                   io.github.cospadi.models.Grouping grouping, PlanCommand.Settings allocation, boolean refit, Double rho) {}
+                   io.github.cospadi.models.Grouping grouping, PlanCommand.Settings allocation, boolean refit, String rho) {}
 
     private CompressJob() {}
 
@@ -74,7 +74,7 @@ final class CompressJob {
         settings.put("method", r.method());
         settings.put("ratio", Double.toString(r.ratio()));
         settings.put("iterations", Integer.toString(r.iterations()));
-        if (r.rho() != null) settings.put("rho", Double.toString(r.rho())); // uniform: every matrix at k/s = ρ
+        if (r.rho() != null) settings.put("rho", r.rho()); // uniform: every matrix at k/s = ρ, or auto: ρ per projection type
         settings.put("coder", r.coder());
         if (r.refit()) settings.put("refit", "true");
         // an adaptive allocation (docs/design.md §12): its settings and the windows its sensitivities are measured on
@@ -146,6 +146,9 @@ final class CompressJob {
                         err.printf(Locale.ROOT, "  plan %s %d/%d (%.1f s)%n", e.subject().substring(0, e.subject().indexOf(' ')), e.iteration(),
                                 e.totalIterations(), e.elapsed().toNanos() / 1e9);
                     }
+                } else if (e.phase().equals("rho")) {
+                    err.printf(Locale.ROOT, "  rho %d/%d: %s functional error %.4f (%.1f s)%n", e.iteration(), e.totalIterations(), e.subject(),
+                            e.objective(), e.elapsed().toNanos() / 1e9);
                 } else {
                     last.set(e.iteration());
                     err.printf(Locale.ROOT, "[%d/%d] %s functional error %.4f (%.1f s, ETA %.0f s)%n", e.iteration(), e.totalIterations(),
@@ -194,6 +197,12 @@ final class CompressJob {
                 };
                 PlanCommand.reportPlan(job.allocation(model), measured, job.recordValue("allocate", "seconds"),
                         job.recordValue("allocate", "curves_seconds"), job.recordValue("allocate", "sensitivity_seconds"), out);
+            }
+            if (job.plan().rhoAuto()) {
+                final StringBuilder b = new StringBuilder("rho = k/s per projection type (chosen in " + String.format(Locale.ROOT, "%.1f s",
+                        job.recordValue("choose-rho", "seconds")) + "):");
+                for (Map.Entry<String, Double> e : job.rhoChoices(model).entrySet()) b.append(' ').append(e.getKey()).append('=').append(e.getValue());
+                out.println(b);
             }
             out.printf(Locale.ROOT, "compressed %d projections with %s at ratio %.2f: mean functional error %.5f; compression %.1f s, total %.1f s; wrote %s%n",
                     factors.size(), r.method().replace('-', '_'), r.ratio(), mean / factors.size(), compressSeconds, (System.nanoTime() - start) / 1e9, r.out());

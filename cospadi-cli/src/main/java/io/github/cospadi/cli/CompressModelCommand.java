@@ -66,7 +66,7 @@ final class CompressModelCommand implements Command {
     public String usage() {
         return captureOnly ? "--model FILE.gguf|DIR [--calibration TEXT_DIR] [--calibration-windows N] --out FILE"
                 : "--model FILE.gguf|DIR [--calibration TEXT_DIR [--calibration-windows N] | --grams FILE] --ratio G [--method cospadi|basis-sharing|svd-llm|svd] [--grouping none|pairs|pairs-all|FILE.json] [--refit] [--coder omp|iht] "
-                + "[--iterations T] [--reference] [--coding-interval C] [--extrapolation on|off] [--rho R] [--orientation input|output|auto] [--square both|input|output] [--threads N] [--dtype F32|F16|BF16] "
+                + "[--iterations T] [--reference] [--coding-interval C] [--extrapolation on|off] [--rho R|auto] [--orientation input|output|auto] [--square both|input|output] [--threads N] [--dtype F32|F16|BF16] "
                 + "[--gguf-type F32|F16|BF16|Q8_0] [--factors F32|BF16|COMPACT|INT8] [--capture-chunk N] [--plan-only] [--overwrite] "
                 + "[--allocation uniform|adaptive [--probe-iterations N] [--sensitivity-windows N] [--sensitivity loss|kl|fisher] [--bands B] [--spread S] [--sensitivities FILE | --save-sensitivities FILE]] --out DIR";
     }
@@ -106,9 +106,15 @@ final class CompressModelCommand implements Command {
         }
         final PlanCommand.Settings planSettings = allocation.equals("adaptive") ? PlanCommand.Settings.parse(o, method) : null;
         // uniform allocation: one ρ = k/s for every matrix (the adaptive plan reads --rho itself)
-        final Double rho = planSettings == null && !captureOnly && o.string("rho", null) != null ? o.real("rho", 2) : null;
+        final String rhoText = planSettings == null && !captureOnly ? o.string("rho", null) : null;
+        final boolean rhoAuto = "auto".equals(rhoText);
+        final Double rho = rhoText != null && !rhoAuto ? o.real("rho", 2) : null;
         o.finish();
-        if (rho != null && !(rho >= 1)) throw new Options.UsageException("--rho must be at least 1, got " + rho);
+        if (rho != null && !(rho >= 1)) throw new Options.UsageException("--rho must be at least 1 or auto, got " + rho);
+        if (rhoAuto && method != Method.COSPADI) throw new Options.UsageException("--rho applies to cospadi, not to " + method.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+        if (rhoAuto && !grouping.name().equals("none")) {
+            throw new Options.UsageException("--rho auto chooses k/s per projection type on single matrices; it cannot be combined with --grouping " + grouping.name());
+        }
         if (rho != null && method != Method.COSPADI) throw new Options.UsageException("--rho applies to cospadi, not to " + method.name().toLowerCase(Locale.ROOT).replace('_', '-'));
         if (!captureOnly && Double.isNaN(ratio)) throw new Options.UsageException("missing --ratio");
         if (planSettings != null && refit) throw new Options.UsageException("--refit applies to Basis Sharing's groups, not to --allocation adaptive");
@@ -123,7 +129,7 @@ final class CompressModelCommand implements Command {
             }
             return CompressJob.run(new CompressJob.Request(modelPath, text, windowsOption, outPath, threads, overwrite, gramsFile, ratio,
                     method.name().toLowerCase(Locale.ROOT).replace('_', '-'), coder, iterations, schedule, dtype, ggufType, factorLayout,
-                    planOnly, chunkWindows, grouping, planSettings, refit, rho), out, err);
+                    planOnly, chunkWindows, grouping, planSettings, refit, rhoAuto ? "auto" : rho == null ? null : Double.toString(rho)), out, err);
         }
         // capture-grams: the Grams alone, in this process
         if (Files.exists(outPath) && !overwrite) {

@@ -102,6 +102,12 @@ public final class SparkJobRunner implements Serializable {
         }
         final List<String> pending = new ArrayList<>();
         for (String t : tasks) if (!ready.compressed(t)) pending.add(t);
+        if (ready.plan().rhoAuto() && !ready.rhoChosen() && !pending.isEmpty()) {
+            // ρ per projection type: one compression per type and candidate on the driver, from the file's tensors
+            try (LlamaWeights w = Models.weights(Path.of(modelPath))) {
+                ready.chooseRho(w, Runtime.getRuntime().availableProcessors(), io.github.cospadi.common.ProgressListener.none());
+            }
+        }
         ready.writeManifest("compress", tasks.size() - pending.size(), tasks.size(), null);
         if (!pending.isEmpty()) {
             sc.setJobGroup("compress", "cospadi compression", false);
@@ -111,7 +117,7 @@ public final class SparkJobRunner implements Serializable {
                 releaseModels(); // the capture is over: an executor that ran it lets its model go
                 final CompressionJob j = CompressionJob.resume(store.open());
                 try (LlamaWeights w = Models.weights(Path.of(modelPath))) { // reads the task's own tensors only
-                    if (j.plan().adaptive()) j.compress(w, t); // the task's own budget, or recorded as kept dense
+                    if (j.plan().adaptive() || j.plan().rhoAuto()) j.compress(w, t); // the task's own budget or ρ, or recorded as kept dense
                     else j.compress(w, compressor(j), t);
                 }
                 return t;

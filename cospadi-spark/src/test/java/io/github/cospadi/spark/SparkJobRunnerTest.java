@@ -108,6 +108,28 @@ class SparkJobRunnerTest {
         assertFalse(Files.exists(faulty.resolve("capture")), "the partial Grams are deleted once reduced");
     }
 
+    /** rho=auto: the driver chooses ρ per projection type from the file, and the job's bytes are the single JVM's. */
+    @Test
+    void sparkChoosesRhoPerTypeOnTheDriverWithTheSingleJvmBytes(@TempDir Path dir) throws Exception {
+        final Path model = TinyLlamaDir.write(dir.resolve("model"), 3);
+        final JobPlan plan = new JobPlan(model.toString(), "random test windows", WINDOWS.size(), JobPlan.windowsDigest(WINDOWS), 3,
+                Map.of("method", "cospadi", "ratio", "0.5", "iterations", "3", "coder", "omp", "schedule", "fast", "rho", "auto"), "none", Map.of());
+        final Path local = dir.resolve("local");
+        final CompressionJob localJob = CompressionJob.open(JobStore.local(local), plan);
+        localJob.putWindows(WINDOWS);
+        new LocalJobRunner(2, Parallelism.threads(2), null).run(localJob, Models.load(model, Parallelism.sequential()));
+        final Map<String, byte[]> expected = results(local);
+        expected.put("rho.json", Files.readAllBytes(local.resolve("rho.json")));
+
+        final Path spark = dir.resolve("spark");
+        final HadoopJobStore.Spec spec = HadoopJobStore.Spec.of(spark.toUri().toString(), sc.hadoopConfiguration());
+        CompressionJob.open(spec.open(), plan).putWindows(WINDOWS);
+        assertEquals(14, new SparkJobRunner(spec, model.toString(), null).run(sc));
+        final Map<String, byte[]> got = results(spark);
+        got.put("rho.json", Files.readAllBytes(spark.resolve("rho.json")));
+        assertSame(expected, got, "rho=auto on Spark");
+    }
+
     /**
      * An adaptive job: Spark refuses to compress before the allocation (it needs the whole model on one machine), then,
      * once the allocation is planned in one JVM, compresses each matrix by its own budget with the single-JVM bytes;

@@ -1,9 +1,12 @@
 package io.github.cospadi.models.job;
 
+import io.github.cospadi.Budget;
 import io.github.cospadi.CompressedMatrix;
 import io.github.cospadi.Compressor;
 import io.github.cospadi.calibration.CalibrationStats;
 import io.github.cospadi.common.Parallelism;
+import io.github.cospadi.common.ProgressEvent;
+import io.github.cospadi.common.ProgressListener;
 import io.github.cospadi.internal.JsonParser;
 import io.github.cospadi.io.CompressedFormat;
 import io.github.cospadi.models.CompressibleModel;
@@ -16,6 +19,7 @@ import io.github.cospadi.models.plan.Candidate;
 import io.github.cospadi.models.plan.Planner;
 import io.github.cospadi.models.plan.Sensitivity;
 import org.ejml.data.DMatrixRMaj;
+import org.ejml.data.FMatrixRMaj;
 
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
@@ -58,6 +62,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * planning/curves/PROJECTION.json    an adaptive plan's measured error curves of one projection
  * planning/sensitivity/FIRST.json    the sensitivities of one perturbation group (named by its first member)
  * allocation.json                    an adaptive plan's budget per matrix (BudgetPlan JSON; docs/design.md §12)
+ * rho.json                           a rho=auto plan's ρ per projection type, with the errors it was chosen by (§4.1)
  * factors/PROJECTION.cspd            the factors of one projection, exact (F32 layout)
  * tasks/ID.json                      a task's record: its files with their SHA-256, time, functional error
  * lock                               a local directory's writer lock, holding the runner's pid ({@link JobStore#lock})
@@ -80,6 +85,8 @@ public final class CompressionJob {
     private volatile Map<String, List<String>> units;
     private volatile BudgetPlan allocation;
     private volatile Compressor uniform;
+    private volatile Map<String, Double> rhoChoices;
+    private final Map<Double, Compressor> byRho = new ConcurrentHashMap<>();
 
     private CompressionJob(JobStore store, JobPlan plan) {
         this.store = store;
@@ -413,6 +420,138 @@ public final class CompressionJob {
         }
     }
 
+    // ---------------------------------------------------------------- stage 1c: ρ per projection type (rho=auto)
+
+    /**
+     * The ρ = k/s a {@code rho=auto} plan tries on each projection type, in order; a tie goes to the earlier one. The
+     * paper's 2 first: docs/benchmarks.md §16.2 measured 2.5 best on SmolLM2's MLP and v projections at γ = 0.3 and
+     * 3 on some at γ = 0.4, 2 on k_proj and at γ = 0.2.
+     */
+    public static final List<Double> RHO_CANDIDATES = List.of(2.0, 2.5, 3.0);
+
+    /**
+     * A projection's type: its name with every dot-delimited integer (the layer index) replaced by {@code *}, e.g.
+     * {@code model.layers.*.mlp.down_proj}. The projections of one type share a shape and a role.
+     */
+    public static String projectionType(String projection) {
+        return projection.replaceAll("(?<=^|\\.)\\d+(?=\\.|$)", "*");
+    }
+
+    /**
+     * Chooses ρ = k/s for every projection type of a {@code rho=auto} plan (docs/design.md §4.1): the type's
+     * representative, its middle member in model order, is compressed by the plan's compressor at every candidate of
+     * {@link #RHO_CANDIDATES} whose dictionary is not overcomplete on the matrix's smaller side (k ≤ min(d1, d2);
+     * ρ = 2 is always tried), and the type takes the ρ of the lowest functional error. Written to {@code rho.json} as
+     * the task {@code choose-rho}; a pure function of the plan and the Grams, whatever {@code workers}. Returns the
+     * choices by type (read back when chosen before).
+     *
+     * @throws IllegalStateException when the plan has no {@code rho=auto} or a representative's Gram is not reduced
+     * @throws java.util.concurrent.CancellationException when {@code progress} cancels
+     */
+    public Map<String, Double> chooseRho(ProjectionWeights model, int workers, ProgressListener progress) throws IOException {
+        if (!plan.rhoAuto()) throw new IllegalStateException("the plan fixes rho (compressor rho is not auto): nothing to choose");
+        if (rhoChosen()) return rhoChoices(model);
+        final Map<String, List<Projection>> byType = new LinkedHashMap<>();
+        for (Projection p : model.projections()) byType.computeIfAbsent(projectionType(p.name()), t -> new ArrayList<>()).add(p);
+        final List<String> types = new ArrayList<>(byType.keySet());
+        final List<Projection> representatives = new ArrayList<>();
+        for (String t : types) representatives.add(byType.get(t).get(byType.get(t).size() / 2));
+        final List<String> names = new ArrayList<>();
+        for (Projection p : representatives) names.add(p.name());
+        final Map<String, CalibrationStats> g = grams(names);
+        final Map<String, FMatrixRMaj> weights = new LinkedHashMap<>();
+        for (String n : names) weights.put(n, model.weight(n));
+        final double ratio = plan.real("ratio");
+        final List<int[]> trials = new ArrayList<>(); // {type, candidate}, the largest matrices first
+        for (int t = 0; t < types.size(); t++) {
+            for (int c = 0; c < RHO_CANDIDATES.size(); c++) if (c == 0 || fits(representatives.get(t), ratio, RHO_CANDIDATES.get(c))) trials.add(new int[]{t, c});
+        }
+        trials.sort(Comparator.comparingLong((int[] x) -> -(long) representatives.get(x[0]).outFeatures() * representatives.get(x[0]).inFeatures()));
+        final double[][] errors = new double[types.size()][RHO_CANDIDATES.size()];
+        for (double[] e : errors) java.util.Arrays.fill(e, Double.NaN);
+        final long t0 = System.nanoTime();
+        final java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
+        Parallelism.threads(Math.max(1, Math.min(workers, trials.size()))).forEachBlock(trials.size(), 1, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                final int t = trials.get(i)[0], c = trials.get(i)[1];
+                final String n = names.get(t);
+                final Compressor compressor = plan.builder().ratio(ratio).atomsPerNonzero(RHO_CANDIDATES.get(c)).build();
+                final double e = compressor.compress(weights.get(n), g.get(n)).report().functionalError();
+                errors[t][c] = e;
+                final ProgressEvent event = new ProgressEvent("rho", done.incrementAndGet(), trials.size(), e,
+                        java.time.Duration.ofNanos(System.nanoTime() - t0), n + " rho=" + RHO_CANDIDATES.get(c));
+                progress.onProgress(event);
+                if (event.isCancelled() || Thread.currentThread().isInterrupted()) throw new java.util.concurrent.CancellationException("choosing rho cancelled");
+            }
+        });
+        final List<Object> entries = new ArrayList<>();
+        final Map<String, Double> chosen = new LinkedHashMap<>();
+        for (int t = 0; t < types.size(); t++) {
+            int best = 0;
+            for (int c = 1; c < RHO_CANDIDATES.size(); c++) if (errors[t][c] < errors[t][best]) best = c; // NaN (not tried) never wins
+            final Map<String, Object> tried = new LinkedHashMap<>();
+            for (int c = 0; c < RHO_CANDIDATES.size(); c++) if (!Double.isNaN(errors[t][c])) tried.put(Double.toString(RHO_CANDIDATES.get(c)), errors[t][c]);
+            final Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("type", types.get(t));
+            entry.put("representative", names.get(t));
+            entry.put("functional_errors", tried);
+            entry.put("rho", RHO_CANDIDATES.get(best));
+            entries.add(entry);
+            chosen.put(types.get(t), RHO_CANDIDATES.get(best));
+        }
+        final byte[] bytes = (MiniJson.write(Map.of("types", entries)) + "\n").getBytes(StandardCharsets.UTF_8);
+        store.write("rho.json", bytes);
+        writeRecord("choose-rho", Map.of("rho.json", Checksums.of(bytes)), Map.of("seconds", (System.nanoTime() - t0) / 1e9));
+        rhoChoices = java.util.Collections.unmodifiableMap(chosen);
+        return rhoChoices;
+    }
+
+    /** Whether candidate ρ leaves the dictionary no larger than the projection's smaller side (AUTO's side). */
+    private static boolean fits(Projection p, double ratio, double rho) {
+        final int small = Math.min(p.outFeatures(), p.inFeatures()), large = Math.max(p.outFeatures(), p.inFeatures());
+        try {
+            return Budget.forRatio(small, large, ratio, rho, Budget.Accounting.EFFECTIVE).atoms() <= small;
+        } catch (IllegalArgumentException e) {
+            return false; // no room at this ρ
+        }
+    }
+
+    /** Whether the ρ per projection type of a {@code rho=auto} plan is written and verified. */
+    public boolean rhoChosen() throws IOException {
+        return finished("choose-rho");
+    }
+
+    /**
+     * The ρ per projection type of a {@code rho=auto} plan as stored in {@code rho.json}, checked to cover every type of
+     * the model.
+     *
+     * @throws IllegalStateException when it is not chosen yet, or does not match the model
+     */
+    @SuppressWarnings("unchecked")
+    public Map<String, Double> rhoChoices(ProjectionWeights model) throws IOException {
+        Map<String, Double> r = rhoChoices;
+        if (r == null) {
+            if (!rhoChosen()) throw new IllegalStateException("the rho per projection type of " + store.location() + " is not chosen yet");
+            final String file = store.location() + "/rho.json";
+            final Map<String, Object> m = JsonParser.parseExactObject(new String(store.readAllBytes("rho.json"), StandardCharsets.UTF_8), file);
+            final Map<String, Double> out = new LinkedHashMap<>();
+            if (!(m.get("types") instanceof List)) throw new IllegalStateException(file + ": no list 'types'");
+            for (Object o : (List<Object>) m.get("types")) {
+                if (!(o instanceof Map) || !(((Map<String, Object>) o).get("type") instanceof String) || !(((Map<String, Object>) o).get("rho") instanceof Number)) {
+                    throw new IllegalStateException(file + ": every entry of 'types' needs a string 'type' and a number 'rho', got " + o);
+                }
+                out.put((String) ((Map<String, Object>) o).get("type"), ((Number) ((Map<String, Object>) o).get("rho")).doubleValue());
+            }
+            rhoChoices = r = java.util.Collections.unmodifiableMap(out);
+        }
+        for (Projection p : model.projections()) {
+            if (!r.containsKey(projectionType(p.name()))) {
+                throw new IllegalStateException(store.location() + "/rho.json has no entry for projection type '" + projectionType(p.name()) + "'");
+            }
+        }
+        return r;
+    }
+
     /** Whether the adaptive allocation is written and verified. */
     public boolean allocated() throws IOException {
         return finished("allocate");
@@ -443,6 +582,10 @@ public final class CompressionJob {
      * its rank — and null for a matrix the allocation keeps dense.
      */
     public Compressor compressor(ProjectionWeights model, String task) throws IOException {
+        if (plan.rhoAuto()) {
+            final double rho = rhoChoices(model).get(projectionType(members(model, task).get(0)));
+            return byRho.computeIfAbsent(rho, r -> plan.builder().ratio(plan.real("ratio")).atomsPerNonzero(r).build());
+        }
         if (!plan.adaptive()) {
             Compressor c = uniform;
             if (c == null) uniform = c = plan.buildCompressor();

@@ -37,7 +37,9 @@ import java.util.TreeSet;
  * {@code iterations}, {@code coder} (omp, iht), {@code schedule} (fast, reference), and optionally
  * {@code coding-interval}, {@code warmup}, {@code refresh-steps}, {@code power-iterations}, {@code init} (svd,
  * random-columns), {@code orientation} (input, output, auto; default auto), {@code square} (input or output: what
- * AUTO does with a square matrix; absent: both ways) and {@code seed}; and {@code allocation} (uniform, the default, or
+ * AUTO does with a square matrix; absent: both ways), {@code seed} and, for a uniform allocation, {@code rho} (ρ = k/s of
+ * every matrix, default 2, or {@code auto}: chosen per projection type by the job, {@link CompressionJob#chooseRho});
+ * and {@code allocation} (uniform, the default, or
  * adaptive: the budget allocated per matrix, docs/design.md §12) with, for adaptive only, its settings
  * {@code probe-iterations}, {@code sensitivity-windows}, {@code sensitivity} (loss, kl), {@code bands}, {@code spread},
  * {@code rho} and {@code sensitivity-sha256} (the SHA-256 of the windows the sensitivities are measured on), and
@@ -60,6 +62,8 @@ public record JobPlan(String model, String calibration, int windows, String wind
                       Map<String, String> compressor, String grouping, Map<String, String> output) {
     /** The plan file's format version. */
     public static final int VERSION = 1;
+    /** The {@code rho} value that lets the job choose ρ = k/s per projection type. */
+    public static final String RHO_AUTO = "auto";
     /** Windows per capture chunk unless a plan says otherwise. */
     public static final int DEFAULT_CHUNK_WINDOWS = 32;
     private static final Set<String> COMPRESSOR_KEYS = Set.of("method", "ratio", "iterations", "coder", "schedule",
@@ -101,6 +105,25 @@ public record JobPlan(String model, String calibration, int windows, String wind
                         ? "is missing (allocation=adaptive needs " + ALLOCATION_KEYS + ")" : "applies to allocation=adaptive only"));
             }
         }
+        if (!allocation.equals("adaptive") && compressor.containsKey("rho")) {
+            final String rho = compressor.get("rho");
+            if (rho.equals(RHO_AUTO)) {
+                if (!compressor.get("method").equals("cospadi")) {
+                    throw new IllegalArgumentException("plan: compressor rho=auto applies to method cospadi, got '" + compressor.get("method") + "'");
+                }
+                if (!grouping.equals("none")) {
+                    throw new IllegalArgumentException("plan: compressor rho=auto chooses k/s per projection type on single matrices; grouping must be none, got '" + grouping + "'");
+                }
+            } else {
+                double r;
+                try {
+                    r = Double.parseDouble(rho);
+                } catch (NumberFormatException e) {
+                    r = Double.NaN;
+                }
+                if (!(r >= 1) || !Double.isFinite(r)) throw new IllegalArgumentException("plan: compressor rho must be a number >= 1 or auto, got '" + rho + "'");
+            }
+        }
         if (compressor.containsKey("refit") && !compressor.get("refit").equals("true")) {
             throw new IllegalArgumentException("plan: compressor refit must be true (or absent), got '" + compressor.get("refit") + "'");
         }
@@ -114,6 +137,15 @@ public record JobPlan(String model, String calibration, int windows, String wind
                 throw new IllegalArgumentException("plan: allocation=adaptive plans cospadi or svd-llm, got method '" + m + "'");
             }
         }
+    }
+
+    /**
+     * Whether ρ = k/s is chosen per projection type by the job ({@code rho=auto} with a uniform allocation,
+     * docs/design.md §4.1): then {@link #buildCompressor} has no single compressor and each task's comes from
+     * {@link CompressionJob#compressor}.
+     */
+    public boolean rhoAuto() {
+        return !adaptive() && RHO_AUTO.equals(compressor.get("rho"));
     }
 
     /** Whether the budget is allocated per matrix (compressor setting {@code allocation=adaptive}, docs/design.md §12). */
@@ -137,6 +169,7 @@ public record JobPlan(String model, String calibration, int windows, String wind
      */
     public Compressor buildCompressor() {
         final Compressor.Builder b = builder().ratio(real("ratio"));
+        if (rhoAuto()) throw new IllegalStateException("plan: rho=auto gives each projection type its own k/s; take a task's compressor from CompressionJob.compressor");
         if (!adaptive() && compressor.containsKey("rho")) b.atomsPerNonzero(real("rho"));
         return b.build();
     }

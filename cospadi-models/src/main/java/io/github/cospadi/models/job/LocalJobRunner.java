@@ -191,6 +191,11 @@ public final class LocalJobRunner {
             throw new IllegalStateException("the job's adaptive allocation is not planned yet (LocalJobRunner.allocate first)");
         }
         final List<String> pending = new ArrayList<>();
+        if (job.plan().rhoAuto() && !job.rhoChosen()) {
+            boolean all = true;
+            for (String t : tasks) all &= job.compressed(t);
+            if (!all) job.chooseRho(model, workers, progress); // ρ per projection type, before any task needs it
+        }
         for (String t : tasks) {
             if (job.compressed(t)) continue;
             if (job.keptDense(model, t)) job.writeKeptDense(model, t); // nothing to compress: the allocation keeps it dense

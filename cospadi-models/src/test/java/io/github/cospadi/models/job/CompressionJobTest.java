@@ -204,6 +204,117 @@ class CompressionJobTest {
         assertTrue(bad.getMessage().startsWith("y/plan.json: malformed JSON"), bad.getMessage());
     }
 
+    static JobPlan rhoAutoPlan(String ratio) {
+        return new JobPlan(model.toString(), "random test windows", WINDOWS.size(), JobPlan.windowsDigest(WINDOWS), 3,
+                Map.of("method", "cospadi", "ratio", ratio, "iterations", "3", "coder", "omp", "schedule", "fast", "rho", "auto"), "none",
+                Map.of("factors", "BF16"));
+    }
+
+    /**
+     * rho=auto (docs/design.md §4.1): each projection type's ρ is the candidate of lowest functional error on the type's
+     * middle layer — checked against compressing that matrix directly at every candidate whose dictionary fits the
+     * smaller side — chosen once and stored; every task is then compressed at its type's ρ, bit for bit the factors of
+     * a compressor built with that ρ; the same choices and bytes for 1 and 2 workers; a damaged rho.json is chosen
+     * again with the same result.
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"0.3", "0.5"})
+    void rhoAutoChoosesPerTypeOnTheMiddleLayerAndCompressesEachTypeAtItsRho(String ratio, @TempDir Path dir) throws IOException {
+        final Map<String, Map<String, byte[]>> byWorkers = new TreeMap<>();
+        Map<String, Double> first = null;
+        final double gamma = Double.parseDouble(ratio);
+        for (int workers : new int[]{1, 2}) {
+            final Path d = dir.resolve("w" + workers);
+            final CompressionJob job = CompressionJob.open(JobStore.local(d), rhoAutoPlan(ratio));
+            job.putWindows(WINDOWS);
+            final LlamaModel m = load(workers);
+            final LocalJobRunner runner = new LocalJobRunner(workers, Parallelism.threads(workers), null);
+            runner.capture(job, m);
+            final String someTask = job.compressionTasks(m).get(0);
+            assertThrows(IllegalStateException.class, () -> job.compressor(m, someTask), "no compressor before the choice");
+            assertThrows(IllegalStateException.class, () -> job.plan().buildCompressor(), "rho=auto has no single compressor");
+            final List<io.github.cospadi.common.ProgressEvent> events = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+            final Map<String, Double> chosen = job.chooseRho(m, workers, events::add);
+            int trials = 0;
+            for (String type : chosen.keySet()) {
+                final List<io.github.cospadi.models.Projection> members = new java.util.ArrayList<>();
+                for (var p : m.projections()) if (CompressionJob.projectionType(p.name()).equals(type)) members.add(p);
+                final var rep = members.get(members.size() / 2);
+                assertTrue(rep.name().startsWith("model.layers.1."), rep.name() + ": the middle of two layers");
+                final CalibrationStats g = job.grams(List.of(rep.name())).get(rep.name());
+                double best = Double.POSITIVE_INFINITY, bestRho = Double.NaN;
+                for (double rho : CompressionJob.RHO_CANDIDATES) {
+                    final int small = Math.min(rep.outFeatures(), rep.inFeatures()), large = Math.max(rep.outFeatures(), rep.inFeatures());
+                    final boolean fits;
+                    boolean f;
+                    try {
+                        f = io.github.cospadi.Budget.forRatio(small, large, gamma, rho, io.github.cospadi.Budget.Accounting.EFFECTIVE).atoms() <= small;
+                    } catch (IllegalArgumentException e) {
+                        f = false;
+                    }
+                    fits = f;
+                    if (!fits && rho != 2.0) continue;
+                    trials++;
+                    final double e = job.plan().builder().ratio(gamma).atomsPerNonzero(rho).build().compress(m.weight(rep.name()), g).report().functionalError();
+                    if (e < best) {
+                        best = e;
+                        bestRho = rho;
+                    }
+                }
+                assertEquals(bestRho, chosen.get(type), type + ": the candidate of lowest functional error");
+            }
+            assertEquals(7, chosen.size(), "seven projection types: " + chosen);
+            assertEquals(trials, events.size(), "one progress event per trial");
+            assertSame(chosen, job.chooseRho(m, workers, e -> fail("chosen once")), "a second call reads the choice");
+            if (first == null) first = chosen;
+            else assertEquals(first, chosen, "the choice does not depend on the workers");
+            runner.compress(job, m);
+            for (String task : job.compressionTasks(m)) {
+                final double rho = chosen.get(CompressionJob.projectionType(task));
+                final io.github.cospadi.CompressedMatrix direct = job.plan().builder().ratio(gamma).atomsPerNonzero(rho).build()
+                        .compress(m.weight(task), job.grams(List.of(task)).get(task));
+                final io.github.cospadi.CompressedMatrix stored = job.taskFactors(task).get(task);
+                assertEquals(direct.atoms(), stored.atoms(), task);
+                assertEquals(direct.nonzerosPerColumn(), stored.nonzerosPerColumn(), task);
+                assertArrayEquals(direct.dictionary().data, stored.dictionary().data, task + ": the factors of its type's rho, bit for bit");
+            }
+            byWorkers.put("w" + workers, results(d));
+            // a damaged choice is redone, with the same result
+            Files.writeString(d.resolve("rho.json"), "{\"types\": []}");
+            final CompressionJob again = CompressionJob.resume(JobStore.local(d));
+            assertFalse(again.rhoChosen(), "a damaged rho.json is not taken");
+            assertEquals(chosen, again.chooseRho(m, workers, io.github.cospadi.common.ProgressListener.none()));
+        }
+        assertSameResults(byWorkers.get("w1"), byWorkers.get("w2"), "1 and 2 workers");
+    }
+
+    @Test
+    void projectionTypesReplaceTheLayerIndex() {
+        assertEquals("model.layers.*.mlp.down_proj.weight", CompressionJob.projectionType("model.layers.12.mlp.down_proj.weight"));
+        assertEquals("encoder.layer.*.attention.self.query", CompressionJob.projectionType("encoder.layer.3.attention.self.query"));
+        assertEquals("*.attn.*", CompressionJob.projectionType("0.attn.7"));
+        assertEquals("a.b12.c", CompressionJob.projectionType("a.b12.c"), "only whole dot-delimited integers");
+    }
+
+    @Test
+    void rhoPlansAreCheckedAtTheDoor() {
+        final Map<String, String> base = Map.of("method", "cospadi", "ratio", "0.3", "iterations", "3");
+        for (String bad : new String[]{"0.5", "abc", "NaN", "Infinity"}) {
+            final Map<String, String> c = new TreeMap<>(base);
+            c.put("rho", bad);
+            final IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new JobPlan("m", "c", 0, "", 0, c, "none", Map.of()));
+            assertTrue(e.getMessage().contains("rho must be a number >= 1 or auto, got '" + bad + "'"), e.getMessage());
+        }
+        final Map<String, String> auto = new TreeMap<>(base);
+        auto.put("rho", "auto");
+        assertTrue(new JobPlan("m", "c", 0, "", 0, auto, "none", Map.of()).rhoAuto());
+        final IllegalArgumentException g = assertThrows(IllegalArgumentException.class, () -> new JobPlan("m", "c", 0, "", 0, auto, "pairs", Map.of()));
+        assertTrue(g.getMessage().contains("grouping must be none, got 'pairs'"), g.getMessage());
+        auto.put("method", "svd-llm");
+        final IllegalArgumentException s = assertThrows(IllegalArgumentException.class, () -> new JobPlan("m", "c", 0, "", 0, auto, "none", Map.of()));
+        assertTrue(s.getMessage().contains("rho=auto applies to method cospadi, got 'svd-llm'"), s.getMessage());
+    }
+
     static final List<int[]> SENSITIVITY_WINDOWS = WINDOWS.subList(0, 3);
 
     static JobPlan adaptivePlan(String method, String ratio) {
