@@ -100,14 +100,15 @@ public final class SparkJobRunner implements Serializable {
             throw new IllegalStateException("the job in " + ready.store().location() + " allocates its budget adaptively and its allocation is not planned yet: "
                     + "run `cospadi compress ... --allocation adaptive --plan-only` on one machine first (it captures the Grams and plans), then submit");
         }
-        final List<String> pending = new ArrayList<>();
-        for (String t : tasks) if (!ready.compressed(t)) pending.add(t);
-        if (ready.plan().rhoAuto() && !ready.rhoChosen() && !pending.isEmpty()) {
+        if (ready.plan().rhoAuto() && !ready.rhoChosen()) {
             // ρ per projection type: one compression per type and candidate on the driver, from the file's tensors
+            // (the representatives' tasks may finish with it)
             try (LlamaWeights w = Models.weights(Path.of(modelPath))) {
                 ready.chooseRho(w, Runtime.getRuntime().availableProcessors(), io.github.cospadi.common.ProgressListener.none());
             }
         }
+        final List<String> pending = new ArrayList<>();
+        for (String t : tasks) if (!ready.compressed(t)) pending.add(t);
         ready.writeManifest("compress", tasks.size() - pending.size(), tasks.size(), null);
         if (!pending.isEmpty()) {
             sc.setJobGroup("compress", "cospadi compression", false);

@@ -428,6 +428,11 @@ public final class CompressionJob {
      * 3 on some at γ = 0.4, 2 on k_proj and at γ = 0.2.
      */
     public static final List<Double> RHO_CANDIDATES = List.of(2.0, 2.5, 3.0);
+    /**
+     * The trials of {@code rho=auto} run the plan's schedule with at most this many iterations (a 60-iteration plan on a
+     * 4-layer model would otherwise spend three quarters of its time choosing).
+     */
+    public static final int RHO_TRIAL_ITERATIONS = 8;
 
     /**
      * A projection's type: its name with every dot-delimited integer (the layer index) replaced by {@code *}, e.g.
@@ -441,9 +446,11 @@ public final class CompressionJob {
      * Chooses ρ = k/s for every projection type of a {@code rho=auto} plan (docs/design.md §4.1): the type's
      * representative, its middle member in model order, is compressed by the plan's compressor at every candidate of
      * {@link #RHO_CANDIDATES} whose dictionary is not overcomplete on the matrix's smaller side (k ≤ min(d1, d2);
-     * ρ = 2 is always tried), and the type takes the ρ of the lowest functional error. Written to {@code rho.json} as
-     * the task {@code choose-rho}; a pure function of the plan and the Grams, whatever {@code workers}. Returns the
-     * choices by type (read back when chosen before).
+     * ρ = 2 is always tried), with at most {@link #RHO_TRIAL_ITERATIONS} iterations, and the type takes the ρ of the
+     * lowest functional error. Written to {@code rho.json} as the task {@code choose-rho}; a pure function of the plan
+     * and the Grams, whatever {@code workers}. When the trials ran the plan's own iterations, the winner's factors are
+     * the representative's task result and are written as such (its task is then finished). Returns the choices by
+     * type (read back when chosen before).
      *
      * @throws IllegalStateException when the plan has no {@code rho=auto} or a representative's Gram is not reduced
      * @throws java.util.concurrent.CancellationException when {@code progress} cancels
@@ -467,6 +474,8 @@ public final class CompressionJob {
             for (int c = 0; c < RHO_CANDIDATES.size(); c++) if (c == 0 || fits(representatives.get(t), ratio, RHO_CANDIDATES.get(c))) trials.add(new int[]{t, c});
         }
         trials.sort(Comparator.comparingLong((int[] x) -> -(long) representatives.get(x[0]).outFeatures() * representatives.get(x[0]).inFeatures()));
+        final int trialIterations = Math.min(plan.integer("iterations"), RHO_TRIAL_ITERATIONS);
+        final CompressedMatrix[][] results = new CompressedMatrix[types.size()][RHO_CANDIDATES.size()];
         final double[][] errors = new double[types.size()][RHO_CANDIDATES.size()];
         for (double[] e : errors) java.util.Arrays.fill(e, Double.NaN);
         final long t0 = System.nanoTime();
@@ -475,8 +484,9 @@ public final class CompressionJob {
             for (int i = from; i < to; i++) {
                 final int t = trials.get(i)[0], c = trials.get(i)[1];
                 final String n = names.get(t);
-                final Compressor compressor = plan.builder().ratio(ratio).atomsPerNonzero(RHO_CANDIDATES.get(c)).build();
-                final double e = compressor.compress(weights.get(n), g.get(n)).report().functionalError();
+                final Compressor compressor = plan.builder().ratio(ratio).atomsPerNonzero(RHO_CANDIDATES.get(c)).iterations(trialIterations).build();
+                results[t][c] = compressor.compress(weights.get(n), g.get(n));
+                final double e = results[t][c].report().functionalError();
                 errors[t][c] = e;
                 final ProgressEvent event = new ProgressEvent("rho", done.incrementAndGet(), trials.size(), e,
                         java.time.Duration.ofNanos(System.nanoTime() - t0), n + " rho=" + RHO_CANDIDATES.get(c));
@@ -503,6 +513,13 @@ public final class CompressionJob {
         store.write("rho.json", bytes);
         writeRecord("choose-rho", Map.of("rho.json", Checksums.of(bytes)), Map.of("seconds", (System.nanoTime() - t0) / 1e9));
         rhoChoices = java.util.Collections.unmodifiableMap(chosen);
+        if (trialIterations == plan.integer("iterations")) {
+            // the winner is what the representative's task computes (the same compressor and inputs): keep it
+            for (int t = 0; t < types.size(); t++) {
+                int best = RHO_CANDIDATES.indexOf(chosen.get(types.get(t)));
+                if (!compressed(names.get(t))) writeFactors(names.get(t), results[t][best]);
+            }
+        }
         return rhoChoices;
     }
 

@@ -204,9 +204,9 @@ class CompressionJobTest {
         assertTrue(bad.getMessage().startsWith("y/plan.json: malformed JSON"), bad.getMessage());
     }
 
-    static JobPlan rhoAutoPlan(String ratio) {
+    static JobPlan rhoAutoPlan(String ratio, int iterations) {
         return new JobPlan(model.toString(), "random test windows", WINDOWS.size(), JobPlan.windowsDigest(WINDOWS), 3,
-                Map.of("method", "cospadi", "ratio", ratio, "iterations", "3", "coder", "omp", "schedule", "fast", "rho", "auto"), "none",
+                Map.of("method", "cospadi", "ratio", ratio, "iterations", Integer.toString(iterations), "coder", "omp", "schedule", "fast", "rho", "auto"), "none",
                 Map.of("factors", "BF16"));
     }
 
@@ -215,17 +215,20 @@ class CompressionJobTest {
      * middle layer — checked against compressing that matrix directly at every candidate whose dictionary fits the
      * smaller side — chosen once and stored; every task is then compressed at its type's ρ, bit for bit the factors of
      * a compressor built with that ρ; the same choices and bytes for 1 and 2 workers; a damaged rho.json is chosen
-     * again with the same result.
+     * again with the same result. Trials of a plan with more than {@link CompressionJob#RHO_TRIAL_ITERATIONS} iterations
+     * run that many (and the representatives are compressed again); otherwise the winner is the task's result.
      */
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"0.3", "0.5"})
-    void rhoAutoChoosesPerTypeOnTheMiddleLayerAndCompressesEachTypeAtItsRho(String ratio, @TempDir Path dir) throws IOException {
+    @org.junit.jupiter.params.provider.CsvSource({"0.3, 3", "0.5, 3", "0.4, 10"})
+    void rhoAutoChoosesPerTypeOnTheMiddleLayerAndCompressesEachTypeAtItsRho(String ratio, int iterations, @TempDir Path dir) throws IOException {
+        final int trialIterations = Math.min(iterations, CompressionJob.RHO_TRIAL_ITERATIONS);
+        final boolean reused = trialIterations == iterations;
         final Map<String, Map<String, byte[]>> byWorkers = new TreeMap<>();
         Map<String, Double> first = null;
         final double gamma = Double.parseDouble(ratio);
         for (int workers : new int[]{1, 2}) {
             final Path d = dir.resolve("w" + workers);
-            final CompressionJob job = CompressionJob.open(JobStore.local(d), rhoAutoPlan(ratio));
+            final CompressionJob job = CompressionJob.open(JobStore.local(d), rhoAutoPlan(ratio, iterations));
             job.putWindows(WINDOWS);
             final LlamaModel m = load(workers);
             final LocalJobRunner runner = new LocalJobRunner(workers, Parallelism.threads(workers), null);
@@ -255,20 +258,22 @@ class CompressionJobTest {
                     fits = f;
                     if (!fits && rho != 2.0) continue;
                     trials++;
-                    final double e = job.plan().builder().ratio(gamma).atomsPerNonzero(rho).build().compress(m.weight(rep.name()), g).report().functionalError();
+                    final double e = job.plan().builder().ratio(gamma).atomsPerNonzero(rho).iterations(trialIterations).build()
+                            .compress(m.weight(rep.name()), g).report().functionalError();
                     if (e < best) {
                         best = e;
                         bestRho = rho;
                     }
                 }
                 assertEquals(bestRho, chosen.get(type), type + ": the candidate of lowest functional error");
+                assertEquals(reused, job.compressed(rep.name()), rep.name() + ": the winning trial is its task's result iff it ran the plan's iterations");
             }
             assertEquals(7, chosen.size(), "seven projection types: " + chosen);
             assertEquals(trials, events.size(), "one progress event per trial");
             assertSame(chosen, job.chooseRho(m, workers, e -> fail("chosen once")), "a second call reads the choice");
             if (first == null) first = chosen;
             else assertEquals(first, chosen, "the choice does not depend on the workers");
-            runner.compress(job, m);
+            assertEquals(reused ? 14 - 7 : 14, runner.compress(job, m), "the representatives are done iff reused");
             for (String task : job.compressionTasks(m)) {
                 final double rho = chosen.get(CompressionJob.projectionType(task));
                 final io.github.cospadi.CompressedMatrix direct = job.plan().builder().ratio(gamma).atomsPerNonzero(rho).build()
