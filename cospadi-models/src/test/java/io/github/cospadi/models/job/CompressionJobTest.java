@@ -204,6 +204,18 @@ class CompressionJobTest {
         assertTrue(bad.getMessage().startsWith("y/plan.json: malformed JSON"), bad.getMessage());
     }
 
+    /** A job of {@code plan} in {@code dir}, its Grams captured by a runner of {@code workers} workers. */
+    record Captured(CompressionJob job, LlamaModel model, LocalJobRunner runner) {}
+
+    static Captured captured(Path dir, JobPlan plan, int workers) throws IOException {
+        final CompressionJob job = CompressionJob.open(JobStore.local(dir), plan);
+        job.putWindows(WINDOWS);
+        final LlamaModel m = load(workers);
+        final LocalJobRunner runner = new LocalJobRunner(workers, Parallelism.threads(workers), null);
+        runner.capture(job, m);
+        return new Captured(job, m, runner);
+    }
+
     static JobPlan rhoAutoPlan(String ratio, int iterations) {
         return new JobPlan(model.toString(), "random test windows", WINDOWS.size(), JobPlan.windowsDigest(WINDOWS), 3,
                 Map.of("method", "cospadi", "ratio", ratio, "iterations", Integer.toString(iterations), "coder", "omp", "schedule", "fast", "rho", "auto"), "none",
@@ -228,11 +240,10 @@ class CompressionJobTest {
         final double gamma = Double.parseDouble(ratio);
         for (int workers : new int[]{1, 2}) {
             final Path d = dir.resolve("w" + workers);
-            final CompressionJob job = CompressionJob.open(JobStore.local(d), rhoAutoPlan(ratio, iterations));
-            job.putWindows(WINDOWS);
-            final LlamaModel m = load(workers);
-            final LocalJobRunner runner = new LocalJobRunner(workers, Parallelism.threads(workers), null);
-            runner.capture(job, m);
+            final Captured cap = captured(d, rhoAutoPlan(ratio, iterations), workers);
+            final CompressionJob job = cap.job();
+            final LlamaModel m = cap.model();
+            final LocalJobRunner runner = cap.runner();
             final String someTask = job.compressionTasks(m).get(0);
             assertThrows(IllegalStateException.class, () -> job.compressor(m, someTask), "no compressor before the choice");
             assertThrows(IllegalStateException.class, () -> job.plan().buildCompressor(), "rho=auto has no single compressor");
@@ -343,11 +354,10 @@ class CompressionJobTest {
         io.github.cospadi.models.plan.BudgetPlan planned = null;
         for (int workers : new int[]{1, 2}) {
             final Path d = dir.resolve("w" + workers);
-            final CompressionJob job = CompressionJob.open(JobStore.local(d), adaptivePlan(method, ratio));
-            job.putWindows(WINDOWS);
-            final LlamaModel m = load(workers);
-            final LocalJobRunner runner = new LocalJobRunner(workers, Parallelism.threads(workers), null);
-            runner.capture(job, m);
+            final Captured cap = captured(d, adaptivePlan(method, ratio), workers);
+            final CompressionJob job = cap.job();
+            final LlamaModel m = cap.model();
+            final LocalJobRunner runner = cap.runner();
             assertThrows(IllegalStateException.class, () -> runner.compress(job, m), "no compression before the allocation");
             final io.github.cospadi.models.plan.Planner.Result r = runner.allocate(job, m, SENSITIVITY_WINDOWS);
             assertNotNull(r);
