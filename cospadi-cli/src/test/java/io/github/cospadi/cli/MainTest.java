@@ -127,6 +127,12 @@ class MainTest {
         r = run("compress", "--model", MODEL.toString(), "--ratio", "0.4", "--grouping", "nowhere.json", "--out", dir.resolve("x").toString());
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("--grouping must be none, pairs, pairs-all or a JSON file"), r.err());
+        r = run("compress", "--model", MODEL.toString(), "--ratio", "0.4", "--rho", "auto", "--grouping", "pairs", "--out", dir.resolve("x").toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--rho auto chooses k/s per projection type on single matrices; it cannot be combined with --grouping pairs"), r.err());
+        r = run("compress", "--model", MODEL.toString(), "--ratio", "0.4", "--rho", "auto", "--method", "svd-llm", "--out", dir.resolve("x").toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--rho applies to cospadi, not to svd-llm"), r.err());
     }
 
     /** compress → perplexity on the reconstruction and on the compressed layers → generate, on the tiny Llama. */
