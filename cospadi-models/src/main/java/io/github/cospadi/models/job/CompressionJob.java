@@ -557,7 +557,9 @@ public final class CompressionJob {
                 if (!(o instanceof Map) || !(((Map<String, Object>) o).get("type") instanceof String) || !(((Map<String, Object>) o).get("rho") instanceof Number)) {
                     throw new IllegalStateException(file + ": every entry of 'types' needs a string 'type' and a number 'rho', got " + o);
                 }
-                out.put((String) ((Map<String, Object>) o).get("type"), ((Number) ((Map<String, Object>) o).get("rho")).doubleValue());
+                final double rho = ((Number) ((Map<String, Object>) o).get("rho")).doubleValue();
+                if (!RHO_CANDIDATES.contains(rho)) throw new IllegalStateException(file + ": rho must be one of " + RHO_CANDIDATES + ", got " + rho);
+                out.put((String) ((Map<String, Object>) o).get("type"), rho);
             }
             rhoChoices = r = java.util.Collections.unmodifiableMap(out);
         }
