@@ -105,8 +105,11 @@ final class CompressModelCommand implements Command {
             throw new Options.UsageException("--allocation must be uniform or adaptive, got '" + allocation + "'");
         }
         final PlanCommand.Settings planSettings = allocation.equals("adaptive") ? PlanCommand.Settings.parse(o, method) : null;
-        // uniform allocation: one ρ = k/s for every matrix (the adaptive plan reads --rho itself)
-        final String rhoText = planSettings == null && !captureOnly ? o.string("rho", null) : null;
+        // uniform allocation: one ρ = k/s for every matrix, or auto — the default of a per-matrix CoSpaDi job: ρ per
+        // projection type (docs/design.md §4.1); the adaptive plan reads --rho itself, shared dictionaries keep ρ = 2
+        final String given = planSettings == null && !captureOnly ? o.string("rho", null) : null;
+        final String rhoText = given == null && planSettings == null && !captureOnly && method == Method.COSPADI
+                && grouping.name().equals("none") ? "auto" : given;
         final boolean rhoAuto = "auto".equals(rhoText);
         final Double rho = rhoText != null && !rhoAuto ? o.real("rho", 2) : null;
         o.finish();
