@@ -248,31 +248,17 @@ public final class AtomSpaceLearner {
         for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) reversed.data[i * n + j] = g[(n - 1 - i) * n + (n - 1 - j)];
         final DMatrixRMaj l = Cholesky.upper(reversed, lambda, 0, parallelism);
         if (l == null) throw new IllegalStateException("damped Gram not positive definite (lambda=" + lambda + ")");
-        final double[] xt = upperInverseTransposed(l.data, n, parallelism);
+        final double[] xt = upperInverseTransposed(l.data, n);
         final double[] u = new double[n * n];
         for (int i = 0; i < n; i++) for (int j = i; j < n; j++) u[i * n + j] = xt[(n - 1 - i) * n + (n - 1 - j)];
         return u;
     }
 
     /**
-     * X = L⁻¹ for an upper triangular L (n × n, row-major), returned transposed (row c holds column c of X, entries
-     * 0..c): the blocked back substitution of {@link Cholesky#solveUpper} on the identity, whose zeros below the diagonal
-     * stay exact zeros. {@link #upperInverseTransposedBySubstitution} is its test twin.
+     * X = L⁻¹ for an upper triangular L (n × n, row-major), returned transposed: row c holds column c of X (entries
+     * 0..c), so the back substitution X[i, c] = (δ_ic − Σ_{p>i} L[i, p]·X[p, c])/L[i, i] is one contiguous dot product.
      */
-    static double[] upperInverseTransposed(double[] l, int n, Parallelism parallelism) {
-        final double[] x = new double[n * n];
-        for (int i = 0; i < n; i++) x[i * n + i] = 1;
-        Cholesky.solveUpper(l, n, x, n, parallelism);
-        final double[] xt = new double[n * n];
-        for (int i = 0; i < n; i++) for (int c = i; c < n; c++) xt[c * n + i] = x[i * n + c];
-        return xt;
-    }
-
-    /**
-     * {@link #upperInverseTransposed} by plain substitution: X[i, c] = (δ_ic − Σ_{p>i} L[i, p]·X[p, c])/L[i, i], one
-     * contiguous dot product per entry in the transposed layout.
-     */
-    static double[] upperInverseTransposedBySubstitution(double[] l, int n) {
+    static double[] upperInverseTransposed(double[] l, int n) {
         final FloatOps ops = FloatOps.get();
         final double[] xt = new double[n * n];
         for (int c = 0; c < n; c++) {
@@ -421,7 +407,7 @@ public final class AtomSpaceLearner {
             DMatrixRMaj l = null;
             for (double ridge = RIDGE; l == null && ridge < 1; ridge *= 100) l = Cholesky.upper(gd, ridge * mean, 0, parallelism);
             if (l == null) throw new IllegalStateException("atom Gram not positive semidefinite (non-finite dictionary?)");
-            final double[] xt = upperInverseTransposed(l.data, k, parallelism); // X = L⁻¹, transposed
+            final double[] xt = upperInverseTransposed(l.data, k); // X = L⁻¹, transposed
             // (Γ + λI)⁻¹ = X·Xᵀ: one float GEMM (the inverse only steers); its diagonal in double
             final float[] xf = new float[kp * kp], xtf = new float[kp * kp];
             Arrays.fill(ginvDiag, 0);

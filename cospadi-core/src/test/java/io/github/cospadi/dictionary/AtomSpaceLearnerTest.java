@@ -24,30 +24,6 @@ class AtomSpaceLearnerTest {
         return LongStream.range(0, 12);
     }
 
-    /** The blocked triangular inverse equals plain substitution (up to rounding), and is upper triangular with exact zeros. */
-    @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.MethodSource("seeds")
-    void theBlockedTriangularInverseMatchesSubstitution(long seed) {
-        final java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
-        final int n = 1 + random.nextInt(150);
-        final double[] l = new double[n * n];
-        for (int i = 0; i < n; i++) {
-            l[i * n + i] = 0.5 + random.nextDouble();
-            for (int j = i + 1; j < n; j++) l[i * n + j] = random.nextDouble() - 0.5;
-        }
-        final double[] twin = AtomSpaceLearner.upperInverseTransposedBySubstitution(l, n);
-        for (io.github.cospadi.common.Parallelism p : new io.github.cospadi.common.Parallelism[]{io.github.cospadi.common.Parallelism.sequential(),
-                io.github.cospadi.common.Parallelism.threads(2)}) {
-            final double[] fast = AtomSpaceLearner.upperInverseTransposed(l, n, p);
-            for (int c = 0; c < n; c++) {
-                for (int i = 0; i < n; i++) {
-                    if (i > c) assertEquals(0.0, fast[c * n + i], "seed " + seed + ": below the diagonal of X stays zero");
-                    else assertEquals(twin[c * n + i], fast[c * n + i], 1e-9 * (1 + Math.abs(twin[c * n + i])), "seed " + seed + ", n " + n + ", X[" + i + "," + c + "]");
-                }
-            }
-        }
-    }
-
     /** W (d2 × d1) with a decaying spectrum and a correlated, anisotropic Gram; d1 spans several blocks of 8. */
     private record Case(FMatrixRMaj w, DMatrixRMaj g, int k, int s) {
         static Case random(long seed) {
