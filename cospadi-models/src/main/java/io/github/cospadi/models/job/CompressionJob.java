@@ -475,7 +475,11 @@ public final class CompressionJob {
         }
         trials.sort(Comparator.comparingLong((int[] x) -> -(long) representatives.get(x[0]).outFeatures() * representatives.get(x[0]).inFeatures()));
         final int trialIterations = Math.min(plan.integer("iterations"), RHO_TRIAL_ITERATIONS);
-        final CompressedMatrix[][] results = new CompressedMatrix[types.size()][RHO_CANDIDATES.size()];
+        final boolean reuse = trialIterations == plan.integer("iterations");
+        // with reuse, each type's best trial so far (by the choice's own rule: lower error, then the earlier candidate);
+        // the others are dropped at once, so a large model holds one trial's factors per type at most
+        final CompressedMatrix[] bestTrial = new CompressedMatrix[types.size()];
+        final int[] bestCandidate = new int[types.size()];
         final double[][] errors = new double[types.size()][RHO_CANDIDATES.size()];
         for (double[] e : errors) java.util.Arrays.fill(e, Double.NaN);
         final long t0 = System.nanoTime();
@@ -485,9 +489,15 @@ public final class CompressionJob {
                 final int t = trials.get(i)[0], c = trials.get(i)[1];
                 final String n = names.get(t);
                 final Compressor compressor = plan.builder().ratio(ratio).atomsPerNonzero(RHO_CANDIDATES.get(c)).iterations(trialIterations).build();
-                results[t][c] = compressor.compress(weights.get(n), g.get(n));
-                final double e = results[t][c].report().functionalError();
-                errors[t][c] = e;
+                final CompressedMatrix result = compressor.compress(weights.get(n), g.get(n));
+                final double e = result.report().functionalError();
+                synchronized (bestTrial) {
+                    errors[t][c] = e;
+                    if (reuse && (bestTrial[t] == null || e < errors[t][bestCandidate[t]] || (e == errors[t][bestCandidate[t]] && c < bestCandidate[t]))) {
+                        bestTrial[t] = result;
+                        bestCandidate[t] = c;
+                    }
+                }
                 final ProgressEvent event = new ProgressEvent("rho", done.incrementAndGet(), trials.size(), e,
                         java.time.Duration.ofNanos(System.nanoTime() - t0), n + " rho=" + RHO_CANDIDATES.get(c));
                 progress.onProgress(event);
@@ -513,11 +523,11 @@ public final class CompressionJob {
         store.write("rho.json", bytes);
         writeRecord("choose-rho", Map.of("rho.json", Checksums.of(bytes)), Map.of("seconds", (System.nanoTime() - t0) / 1e9));
         rhoChoices = java.util.Collections.unmodifiableMap(chosen);
-        if (trialIterations == plan.integer("iterations")) {
+        if (reuse) {
             // the winner is what the representative's task computes (the same compressor and inputs): keep it
             for (int t = 0; t < types.size(); t++) {
-                int best = RHO_CANDIDATES.indexOf(chosen.get(types.get(t)));
-                if (!compressed(names.get(t))) writeFactors(names.get(t), results[t][best]);
+                if (bestCandidate[t] != RHO_CANDIDATES.indexOf(chosen.get(types.get(t)))) throw new IllegalStateException("rho trial bookkeeping");
+                if (!compressed(names.get(t))) writeFactors(names.get(t), bestTrial[t]);
             }
         }
         return rhoChoices;
