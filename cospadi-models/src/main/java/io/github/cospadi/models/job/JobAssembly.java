@@ -174,7 +174,7 @@ public final class JobAssembly {
 
     /**
      * The safetensors metadata {@code cospadi} of a plan's output, e.g. {@code cospadi ratio=0.2 iterations=60
-     * schedule=fast} (the method as {@code Method}'s lowercase name, as before jobs), so every runner writes the same
+     * schedule=fast rho=auto} (the method as {@code Method}'s lowercase name, as before jobs), so every runner writes the same
      * bytes.
      */
     public static String description(JobPlan plan) {
@@ -182,6 +182,7 @@ public final class JobAssembly {
         final String method = c.get("method");
         return method.replace('-', '_') + " ratio=" + c.get("ratio") + " iterations=" + c.get("iterations")
                 + (method.equals("cospadi") ? " schedule=" + c.getOrDefault("schedule", "fast") : "")
+                + (!plan.adaptive() && c.containsKey("rho") ? " rho=" + c.get("rho") : "")
                 + (plan.adaptive() ? " allocation=adaptive" : "") + (plan.compressor().containsKey("refit") ? " refit" : "");
     }
 

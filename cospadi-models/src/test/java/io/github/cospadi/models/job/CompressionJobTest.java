@@ -280,6 +280,7 @@ class CompressionJobTest {
                 assertEquals(reused, job.compressed(rep.name()), rep.name() + ": the winning trial is its task's result iff it ran the plan's iterations");
             }
             assertEquals(7, chosen.size(), "seven projection types: " + chosen);
+            assertTrue(JobAssembly.description(job.plan()).endsWith(" schedule=fast rho=auto"), JobAssembly.description(job.plan()));
             assertEquals(trials, events.size(), "one progress event per trial");
             assertSame(chosen, job.chooseRho(m, workers, e -> fail("chosen once")), "a second call reads the choice");
             if (first == null) first = chosen;
