@@ -114,11 +114,10 @@ final class CompressModelCommand implements Command {
         final Double rho = rhoText != null && !rhoAuto ? o.real("rho", 2) : null;
         o.finish();
         if (rho != null && !(rho >= 1)) throw new Options.UsageException("--rho must be at least 1 or auto, got " + rho);
-        if (rhoAuto && method != Method.COSPADI) throw new Options.UsageException("--rho applies to cospadi, not to " + method.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+        if (rhoText != null && method != Method.COSPADI) throw new Options.UsageException("--rho applies to cospadi, not to " + method.name().toLowerCase(Locale.ROOT).replace('_', '-'));
         if (rhoAuto && !grouping.name().equals("none")) {
             throw new Options.UsageException("--rho auto chooses k/s per projection type on single matrices; it cannot be combined with --grouping " + grouping.name());
         }
-        if (rho != null && method != Method.COSPADI) throw new Options.UsageException("--rho applies to cospadi, not to " + method.name().toLowerCase(Locale.ROOT).replace('_', '-'));
         if (!captureOnly && Double.isNaN(ratio)) throw new Options.UsageException("missing --ratio");
         if (planSettings != null && refit) throw new Options.UsageException("--refit applies to Basis Sharing's groups, not to --allocation adaptive");
         if (planSettings != null && !grouping.name().equals("none")) {

@@ -691,21 +691,9 @@ public final class AtomSpaceLearner {
         boolean extrapolate(double beta, float[] previousDict, int[] previousRows, float[] previousValues) {
             final float[] dict0 = dict.clone(), values0 = values.clone(), st0 = st.clone(), sgt0 = sgt.clone();
             final double[] scale = new double[k];
-            for (int a = 0; a < k; a++) {
-                double norm = 0;
-                for (int r = 0; r < d2; r++) {
-                    final float x = (float) (dict0[r * kp + a] + beta * (dict0[r * kp + a] - previousDict[r * kp + a]));
-                    dict[r * kp + a] = x;
-                    norm += (double) x * x;
-                }
-                norm = Math.sqrt(norm);
-                if (!(norm > 0) || !Double.isFinite(norm)) {
-                    System.arraycopy(dict0, 0, dict, 0, dict.length);
-                    return false;
-                }
-                scale[a] = norm;
-                final double inv = 1 / norm;
-                for (int r = 0; r < d2; r++) dict[r * kp + a] = (float) (dict[r * kp + a] * inv);
+            if (!ExtrapolationStep.extrapolateAtoms(dict0, previousDict, dict, beta, scale, k, d2, 1, kp)) {
+                System.arraycopy(dict0, 0, dict, 0, dict.length);
+                return false;
             }
             ExtrapolationStep.extrapolateValues(rows, values0, values, previousRows, previousValues, beta, scale, k, d1, s);
             refreshCodeProducts();

@@ -198,18 +198,8 @@ public final class DictionaryLearner implements Learner {
             final int m = st.m, n = st.n, k = st.k, s = st.s;
             final float[] atoms = st.dt.clone(), values = st.values.clone(), residual = st.et.clone();
             final double[] scale = new double[k];
-            for (int i = 0; i < k; i++) {
-                double norm = 0;
-                for (int r = 0; r < m; r++) {
-                    final float x = (float) (atoms[i * m + r] + beta * (atoms[i * m + r] - previousAtoms[i * m + r]));
-                    st.dt[i * m + r] = x;
-                    norm += (double) x * x;
-                }
-                norm = Math.sqrt(norm);
-                if (!(norm > 0) || !Double.isFinite(norm)) return restore(st, atoms, values, residual, f);
-                scale[i] = norm;
-                final double inv = 1 / norm;
-                for (int r = 0; r < m; r++) st.dt[i * m + r] = (float) (st.dt[i * m + r] * inv);
+            if (!ExtrapolationStep.extrapolateAtoms(atoms, previousAtoms, st.dt, beta, scale, k, m, m, 1)) {
+                return restore(st, atoms, values, residual, f);
             }
             ExtrapolationStep.extrapolateValues(st.rows, values, st.values, previousRows, previousValues, beta, scale, k, n, s);
             st.recomputeResidual(parallelism);
