@@ -488,7 +488,7 @@ public final class CompressionJob {
             for (int i = from; i < to; i++) {
                 final int t = trials.get(i)[0], c = trials.get(i)[1];
                 final String n = names.get(t);
-                final Compressor compressor = plan.builder().ratio(ratio).atomsPerNonzero(RHO_CANDIDATES.get(c)).iterations(trialIterations).build();
+                final Compressor compressor = atRho(RHO_CANDIDATES.get(c), trialIterations);
                 final CompressedMatrix result = compressor.compress(weights.get(n), g.get(n));
                 final double e = result.report().functionalError();
                 synchronized (bestTrial) {
@@ -531,6 +531,14 @@ public final class CompressionJob {
             }
         }
         return rhoChoices;
+    }
+
+    /**
+     * The plan's compressor at ρ and {@code iterations}: the tasks' (with the plan's iterations) and the trials' of
+     * {@link #chooseRho}, one construction so that a trial with the plan's iterations is its task's compression.
+     */
+    private Compressor atRho(double rho, int iterations) {
+        return plan.builder().ratio(plan.real("ratio")).atomsPerNonzero(rho).iterations(iterations).build();
     }
 
     /** Whether candidate ρ leaves the dictionary no larger than the projection's smaller side (AUTO's side). */
@@ -613,7 +621,7 @@ public final class CompressionJob {
     public Compressor compressor(ProjectionWeights model, String task) throws IOException {
         if (plan.rhoAuto()) {
             final double rho = rhoChoices(model).get(projectionType(members(model, task).get(0)));
-            return byRho.computeIfAbsent(rho, r -> plan.builder().ratio(plan.real("ratio")).atomsPerNonzero(r).build());
+            return byRho.computeIfAbsent(rho, r -> atRho(r, plan.integer("iterations")));
         }
         if (!plan.adaptive()) {
             Compressor c = uniform;
