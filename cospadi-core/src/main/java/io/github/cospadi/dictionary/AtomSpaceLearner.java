@@ -170,8 +170,11 @@ public final class AtomSpaceLearner {
             final long t1 = System.nanoTime();
             codingSeconds += (t1 - t0) / 1e9;
             reseeds += st.mod();
+            if (steps != null) {
+                st.transposeDictionary(); // the extrapolation needs Dᵀ only; Γ and the rest once, for the point kept
+                steps.step(st);
+            }
             st.atomState();
-            if (steps != null) steps.step(st);
             updateSeconds += (System.nanoTime() - t1) / 1e9;
             objective = st.tracked;
             tracked.add(objective);
@@ -378,9 +381,14 @@ public final class AtomSpaceLearner {
             return (double) s * s <= (double) ompCheap * k;
         }
 
-        /** Γ, the steering inverse, P_Gᵀ and P_Gᵀ·Γ⁻¹ for the current D. */
-        void atomState() {
+        /** Dᵀ for the current D. */
+        void transposeDictionary() {
             for (int r = 0; r < d2; r++) for (int a = 0; a < k; a++) dictT[a * d2 + r] = dict[r * kp + a];
+        }
+
+        /** Dᵀ, Γ, the steering inverse, P_Gᵀ and P_Gᵀ·Γ⁻¹ for the current D. */
+        void atomState() {
+            transposeDictionary();
             gemm(dictT, d2, dict, kp, gamma, 0, kp);
             final DMatrixRMaj gd = gammaD;
             double mean = 0;
@@ -686,7 +694,8 @@ public final class AtomSpaceLearner {
          * supports, an entry new to a support extrapolated from 0) when that lowers F; returns whether it did. With
          * Δ = D_e·S_e − D·S and E = W − D·S, ΔF = F(X_e) − F(X) = ⟨Δ − 2E, Δ·G⟩ = ⟨D_e·S_e + D·S − 2W, D_e·(S_e·G) −
          * D·(S·G)⟩: both factors are of the size of the residual or of the step, so the float GEMMs give ΔF to a small
-         * relative error, with no cancellation against ‖W‖²_G.
+         * relative error, with no cancellation against ‖W‖²_G. Needs Dᵀ current; leaves Γ and the atom state to the
+         * caller ({@link #atomState}, once for whichever point is kept).
          */
         boolean extrapolate(double beta, float[] previousDict, int[] previousRows, float[] previousValues) {
             final float[] dict0 = dict.clone(), values0 = values.clone(), st0 = st.clone(), sgt0 = sgt.clone();
@@ -714,7 +723,6 @@ public final class AtomSpaceLearner {
             for (int i = 0; i < left.length; i++) change += (double) left[i] * (right[i] - part[i]);
             if (change < 0 && Double.isFinite(change)) {
                 tracked += change;
-                atomState();
                 return true;
             }
             System.arraycopy(dict0, 0, dict, 0, dict.length);
