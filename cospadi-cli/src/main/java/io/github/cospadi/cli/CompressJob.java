@@ -146,8 +146,8 @@ final class CompressJob {
                         err.printf(Locale.ROOT, "  plan %s %d/%d (%.1f s)%n", e.subject().substring(0, e.subject().indexOf(' ')), e.iteration(),
                                 e.totalIterations(), e.elapsed().toNanos() / 1e9);
                     }
-                } else if (e.phase().equals("rho")) {
-                    err.printf(Locale.ROOT, "  rho %d/%d: %s functional error %.4f (%.1f s)%n", e.iteration(), e.totalIterations(), e.subject(),
+                } else if (e.phase().equals("choose-types")) {
+                    err.printf(Locale.ROOT, "  trial %d/%d: %s functional error %.4f (%.1f s)%n", e.iteration(), e.totalIterations(), e.subject(),
                             e.objective(), e.elapsed().toNanos() / 1e9);
                 } else {
                     last.set(e.iteration());
@@ -198,10 +198,11 @@ final class CompressJob {
                 PlanCommand.reportPlan(job.allocation(model), measured, job.recordValue("allocate", "seconds"),
                         job.recordValue("allocate", "curves_seconds"), job.recordValue("allocate", "sensitivity_seconds"), out);
             }
-            if (job.plan().rhoAuto()) {
-                final StringBuilder b = new StringBuilder("rho = k/s per projection type (chosen in " + String.format(Locale.ROOT, "%.1f s",
-                        job.recordValue("choose-rho", "seconds")) + "):");
-                for (Map.Entry<String, Double> e : job.rhoChoices(model).entrySet()) b.append(' ').append(e.getKey()).append('=').append(e.getValue());
+            if (job.plan().choosesPerType()) {
+                final StringBuilder b = new StringBuilder("per projection type (chosen in " + String.format(Locale.ROOT, "%.1f s",
+                        job.recordValue("choose-types", "seconds")) + "):");
+                for (Map.Entry<String, CompressionJob.TypeChoice> e : job.typeChoices(model).entrySet()) b.append(' ').append(e.getKey()).append(' ').append(e.getValue()).append(';');
+                b.setLength(b.length() - 1);
                 out.println(b);
             }
             out.printf(Locale.ROOT, "compressed %d projections with %s at ratio %.2f: mean functional error %.5f; compression %.1f s, total %.1f s; wrote %s%n",

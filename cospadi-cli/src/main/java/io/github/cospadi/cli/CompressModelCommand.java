@@ -36,8 +36,9 @@ import java.util.Map;
  * ({@link CompressJob}).
  *
  * <p>Schedule: the fast one ({@link Compressor.Builder#fast()}) with the orientation AUTO (by shape: OUTPUT where
- * inFeatures &gt; outFeatures, INPUT where fewer, both ways for square matrices), unless {@code --reference} (the
- * paper's schedule) or {@code --orientation} say otherwise (see {@link Schedule}).
+ * inFeatures &gt; outFeatures, INPUT where fewer; square matrices on the side the job chooses per projection type,
+ * {@code --square type}, for a per-matrix CoSpaDi job, else both ways), unless {@code --reference} (the paper's
+ * schedule), {@code --orientation} or {@code --square} say otherwise (see {@link Schedule}).
  *
  * <p>Shared dictionaries (docs/design.md §5.8): {@code --grouping pairs} (Basis Sharing's protocol: q, k, v, gate, up
  * shared by two consecutive layers; o, down alone), {@code none} (the default) or a JSON file of projection-name groups;
@@ -66,7 +67,7 @@ final class CompressModelCommand implements Command {
     public String usage() {
         return captureOnly ? "--model FILE.gguf|DIR [--calibration TEXT_DIR] [--calibration-windows N] --out FILE"
                 : "--model FILE.gguf|DIR [--calibration TEXT_DIR [--calibration-windows N] | --grams FILE] --ratio G [--method cospadi|basis-sharing|svd-llm|svd] [--grouping none|pairs|pairs-all|FILE.json] [--refit] [--coder omp|iht] "
-                + "[--iterations T] [--reference] [--coding-interval C] [--extrapolation on|off] [--rho R|auto] [--orientation input|output|auto] [--square both|input|output] [--threads N] [--dtype F32|F16|BF16] "
+                + "[--iterations T] [--reference] [--coding-interval C] [--extrapolation on|off] [--rho R|auto] [--orientation input|output|auto] [--square type|both|input|output] [--threads N] [--dtype F32|F16|BF16] "
                 + "[--gguf-type F32|F16|BF16|Q8_0] [--factors F32|BF16|COMPACT|INT8] [--capture-chunk N] [--plan-only] [--overwrite] "
                 + "[--allocation uniform|adaptive [--probe-iterations N] [--sensitivity-windows N] [--sensitivity loss|kl|fisher] [--bands B] [--spread S] [--sensitivities FILE | --save-sensitivities FILE]] --out DIR";
     }
@@ -84,7 +85,7 @@ final class CompressModelCommand implements Command {
         final Method method = captureOnly ? Method.COSPADI : LayersCommand.method(o.string("method", "cospadi"));
         final String coder = captureOnly ? "omp" : o.string("coder", "omp");
         final int iterations = captureOnly ? 60 : o.integer("iterations", 60);
-        final Schedule schedule = captureOnly ? null : Schedule.parse(o, true); // the fast schedule unless --reference
+        final Schedule parsed = captureOnly ? null : Schedule.parse(o, true, true); // the fast schedule unless --reference
         final DType dtype = captureOnly ? DType.F32 : dtype(o.string("dtype", "F32"));
         final GgmlType ggufType = captureOnly ? GgmlType.F32 : ggufType(o.string("gguf-type", "F32"));
         final String factorsName = captureOnly ? "BF16" : o.string("factors", "BF16");
@@ -117,6 +118,15 @@ final class CompressModelCommand implements Command {
         if (rhoText != null && method != Method.COSPADI) throw new Options.UsageException("--rho applies to cospadi, not to " + method.name().toLowerCase(Locale.ROOT).replace('_', '-'));
         if (rhoAuto && !grouping.name().equals("none")) {
             throw new Options.UsageException("--rho auto chooses k/s per projection type on single matrices; it cannot be combined with --grouping " + grouping.name());
+        }
+        // square matrices: per projection type, on the side its middle member chose — the default of a per-matrix CoSpaDi
+        // job under AUTO (docs/design.md §4.1) — or --square both|input|output
+        final boolean perMatrix = planSettings == null && !captureOnly && method == Method.COSPADI && grouping.name().equals("none");
+        final boolean auto = parsed != null && parsed.orientation(io.github.cospadi.common.Orientation.AUTO) == io.github.cospadi.common.Orientation.AUTO;
+        final Schedule schedule = parsed != null && !parsed.squareGiven() && perMatrix && auto ? parsed.withSquareByType() : parsed;
+        if (schedule != null && schedule.squareByType() && !(perMatrix && auto)) {
+            throw new Options.UsageException("--square type chooses the side of each square projection type under --orientation auto, for per-matrix cospadi jobs"
+                    + " (no --grouping, uniform allocation)");
         }
         if (!captureOnly && Double.isNaN(ratio)) throw new Options.UsageException("missing --ratio");
         if (planSettings != null && refit) throw new Options.UsageException("--refit applies to Basis Sharing's groups, not to --allocation adaptive");

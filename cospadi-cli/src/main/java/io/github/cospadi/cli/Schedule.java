@@ -24,7 +24,9 @@ import java.util.function.Consumer;
  * (no warm-up: {@code fast()} sets it to 0), {@code --reference --coding-interval 4} the reference recoding every 4th
  * after 5 warm-up iterations. {@code --iterations} is read by each command (its own default) and applies to both.
  * {@code --init} and {@code --orientation} set the initialisation and where the dictionary lives when given;
- * {@code --square input|output} makes AUTO compress square matrices one way only (both ways by default).
+ * {@code --square input|output} makes AUTO compress square matrices one way only (both ways by default);
+ * {@code compress} also takes {@code --square type}: the job chooses each square projection type's side on its middle
+ * member (docs/design.md §4.1).
  */
 final class Schedule implements Consumer<Compressor.Builder> {
     private final boolean fast;
@@ -32,9 +34,10 @@ final class Schedule implements Consumer<Compressor.Builder> {
     private final Boolean extrapolation;
     private final Initialization initialization;
     private final Orientation orientation, square;
+    private final boolean squareByType, squareGiven;
 
     private Schedule(boolean fast, Integer interval, Integer warmup, Integer refresh, Integer power, Boolean extrapolation,
-                     Initialization initialization, Orientation orientation, Orientation square) {
+                     Initialization initialization, Orientation orientation, Orientation square, boolean squareByType, boolean squareGiven) {
         this.fast = fast;
         this.interval = interval;
         this.warmup = warmup;
@@ -44,10 +47,17 @@ final class Schedule implements Consumer<Compressor.Builder> {
         this.initialization = initialization;
         this.orientation = orientation;
         this.square = square;
+        this.squareByType = squareByType;
+        this.squareGiven = squareGiven;
     }
 
     /** Reads the schedule options; {@code fastByDefault} is the base schedule when neither --fast nor --reference is given. */
     static Schedule parse(Options o, boolean fastByDefault) {
+        return parse(o, fastByDefault, false);
+    }
+
+    /** As {@link #parse(Options, boolean)}; {@code squareByTypeAllowed}: whether {@code --square type} is accepted (jobs). */
+    static Schedule parse(Options o, boolean fastByDefault, boolean squareByTypeAllowed) {
         final boolean fastFlag = o.flag("fast"), referenceFlag = o.flag("reference");
         if (fastFlag && referenceFlag) throw new Options.UsageException("--fast and --reference exclude each other");
         final boolean fast = fastFlag || (!referenceFlag && fastByDefault);
@@ -70,11 +80,28 @@ final class Schedule implements Consumer<Compressor.Builder> {
         final String side = o.string("orientation", null);
         final String sq = o.string("square", null);
         final Orientation square;
-        if (sq == null || sq.equals("both")) square = null;
+        final boolean byType = squareByTypeAllowed && "type".equals(sq);
+        if (sq == null || sq.equals("both") || byType) square = null;
         else if (sq.equals("input")) square = Orientation.INPUT;
         else if (sq.equals("output")) square = Orientation.OUTPUT;
-        else throw new Options.UsageException("--square must be both, input or output, got '" + sq + "'");
-        return new Schedule(fast, interval, warmup, refresh, power, extrapolation, initialization, side == null ? null : LayersCommand.orientation(side), square);
+        else throw new Options.UsageException("--square must be both, input, output" + (squareByTypeAllowed ? " or type" : "") + ", got '" + sq + "'");
+        return new Schedule(fast, interval, warmup, refresh, power, extrapolation, initialization, side == null ? null : LayersCommand.orientation(side),
+                square, byType, sq != null);
+    }
+
+    /** Whether --square was given (any value). */
+    boolean squareGiven() {
+        return squareGiven;
+    }
+
+    /** Whether the side of each square projection type is the job's choice ({@code --square type}). */
+    boolean squareByType() {
+        return squareByType;
+    }
+
+    /** This schedule with {@code --square type} (a job's default when --square is not given). */
+    Schedule withSquareByType() {
+        return new Schedule(fast, interval, warmup, refresh, power, extrapolation, initialization, orientation, null, true, squareGiven);
     }
 
     private static Integer optionalInteger(Options o, String name) {
@@ -117,6 +144,7 @@ final class Schedule implements Consumer<Compressor.Builder> {
         if (initialization != null) m.put("init", initialization.name().toLowerCase(Locale.ROOT).replace('_', '-'));
         if (orientation != null) m.put("orientation", orientation.name().toLowerCase(Locale.ROOT));
         if (square != null) m.put("square", square.name().toLowerCase(Locale.ROOT));
+        if (squareByType) m.put("square", "type");
         return m;
     }
 
@@ -131,6 +159,7 @@ final class Schedule implements Consumer<Compressor.Builder> {
         if (extrapolation != null) parts.add("extrapolation " + (extrapolation ? "on" : "off"));
         if (initialization != null) parts.add(initialization.name().toLowerCase(Locale.ROOT).replace('_', '-') + " init");
         if (square != null) parts.add("square matrices " + square.name().toLowerCase(Locale.ROOT) + " only");
+        if (squareByType) parts.add("square matrices on one side per projection type");
         return String.join(", ", parts);
     }
 }

@@ -133,6 +133,16 @@ class MainTest {
         r = run("compress", "--model", MODEL.toString(), "--ratio", "0.4", "--rho", "auto", "--method", "svd-llm", "--out", dir.resolve("x").toString());
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().contains("--rho applies to cospadi, not to svd-llm"), r.err());
+        r = run("compress", "--model", MODEL.toString(), "--ratio", "0.4", "--square", "type", "--grouping", "pairs", "--out", dir.resolve("x").toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--square type chooses the side of each square projection type under --orientation auto, for per-matrix cospadi jobs"), r.err());
+        r = run("compress", "--model", MODEL.toString(), "--ratio", "0.4", "--square", "type", "--orientation", "input", "--out", dir.resolve("x").toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--square type chooses the side"), r.err());
+        r = run("layers", "--model", MODEL.toString(), "--ratio", "0.4", "--square", "type");
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--square must be both, input, output, got 'type'"), r.err());
+        assertFalse(Files.exists(dir.resolve("x")), "nothing written by a refused command");
     }
 
     /** compress → perplexity on the reconstruction and on the compressed layers → generate, on the tiny Llama. */

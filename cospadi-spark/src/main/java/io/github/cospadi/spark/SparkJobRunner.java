@@ -100,11 +100,11 @@ public final class SparkJobRunner implements Serializable {
             throw new IllegalStateException("the job in " + ready.store().location() + " allocates its budget adaptively and its allocation is not planned yet: "
                     + "run `cospadi compress ... --allocation adaptive --plan-only` on one machine first (it captures the Grams and plans), then submit");
         }
-        if (ready.plan().rhoAuto() && !ready.rhoChosen()) {
-            // ρ per projection type: one compression per type and candidate on the driver, from the file's tensors
+        if (ready.plan().choosesPerType() && !ready.typesChosen()) {
+            // ρ and square sides per projection type: the trials on the driver, from the file's tensors
             // (the representatives' tasks may finish with it)
             try (LlamaWeights w = Models.weights(Path.of(modelPath))) {
-                ready.chooseRho(w, Runtime.getRuntime().availableProcessors(), io.github.cospadi.common.ProgressListener.none());
+                ready.chooseTypes(w, Runtime.getRuntime().availableProcessors(), io.github.cospadi.common.ProgressListener.none());
             }
         }
         final List<String> pending = new ArrayList<>();
@@ -118,7 +118,7 @@ public final class SparkJobRunner implements Serializable {
                 releaseModels(); // the capture is over: an executor that ran it lets its model go
                 final CompressionJob j = CompressionJob.resume(store.open());
                 try (LlamaWeights w = Models.weights(Path.of(modelPath))) { // reads the task's own tensors only
-                    if (j.plan().adaptive() || j.plan().rhoAuto()) j.compress(w, t); // the task's own budget or ρ, or recorded as kept dense
+                    if (j.plan().adaptive() || j.plan().choosesPerType()) j.compress(w, t); // the task's own budget or type's settings, or recorded as kept dense
                     else j.compress(w, compressor(j), t);
                 }
                 return t;

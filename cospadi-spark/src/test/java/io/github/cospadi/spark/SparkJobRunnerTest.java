@@ -108,26 +108,29 @@ class SparkJobRunnerTest {
         assertFalse(Files.exists(faulty.resolve("capture")), "the partial Grams are deleted once reduced");
     }
 
-    /** rho=auto: the driver chooses ρ per projection type from the file, and the job's bytes are the single JVM's. */
+    /**
+     * rho=auto and square=type: the driver chooses ρ and the square sides per projection type from the file, and the
+     * job's bytes are the single JVM's.
+     */
     @Test
-    void sparkChoosesRhoPerTypeOnTheDriverWithTheSingleJvmBytes(@TempDir Path dir) throws Exception {
+    void sparkChoosesPerTypeOnTheDriverWithTheSingleJvmBytes(@TempDir Path dir) throws Exception {
         final Path model = TinyLlamaDir.write(dir.resolve("model"), 3);
         final JobPlan plan = new JobPlan(model.toString(), "random test windows", WINDOWS.size(), JobPlan.windowsDigest(WINDOWS), 3,
-                Map.of("method", "cospadi", "ratio", "0.5", "iterations", "3", "coder", "omp", "schedule", "fast", "rho", "auto"), "none", Map.of());
+                Map.of("method", "cospadi", "ratio", "0.5", "iterations", "3", "coder", "omp", "schedule", "fast", "rho", "auto", "square", "type"), "none", Map.of());
         final Path local = dir.resolve("local");
         final CompressionJob localJob = CompressionJob.open(JobStore.local(local), plan);
         localJob.putWindows(WINDOWS);
         new LocalJobRunner(2, Parallelism.threads(2), null).run(localJob, Models.load(model, Parallelism.sequential()));
         final Map<String, byte[]> expected = results(local);
-        expected.put("rho.json", Files.readAllBytes(local.resolve("rho.json")));
+        expected.put("types.json", Files.readAllBytes(local.resolve("types.json")));
 
         final Path spark = dir.resolve("spark");
         final HadoopJobStore.Spec spec = HadoopJobStore.Spec.of(spark.toUri().toString(), sc.hadoopConfiguration());
         CompressionJob.open(spec.open(), plan).putWindows(WINDOWS);
         assertEquals(14 - 7, new SparkJobRunner(spec, model.toString(), null).run(sc), "the seven representatives finish with the choice");
         final Map<String, byte[]> got = results(spark);
-        got.put("rho.json", Files.readAllBytes(spark.resolve("rho.json")));
-        assertSame(expected, got, "rho=auto on Spark");
+        got.put("types.json", Files.readAllBytes(spark.resolve("types.json")));
+        assertSame(expected, got, "rho=auto, square=type on Spark");
     }
 
     /**

@@ -62,7 +62,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * planning/curves/PROJECTION.json    an adaptive plan's measured error curves of one projection
  * planning/sensitivity/FIRST.json    the sensitivities of one perturbation group (named by its first member)
  * allocation.json                    an adaptive plan's budget per matrix (BudgetPlan JSON; docs/design.md §12)
- * rho.json                           a rho=auto plan's ρ per projection type, with the errors it was chosen by (§4.1)
+ * types.json                         ρ and square orientation per projection type (rho=auto, square=type), with the
+ *                                    errors they were chosen by (docs/design.md §4.1)
  * factors/PROJECTION.cspd            the factors of one projection, exact (F32 layout)
  * tasks/ID.json                      a task's record: its files with their SHA-256, time, functional error
  * lock                               a local directory's writer lock, holding the runner's pid ({@link JobStore#lock})
@@ -85,8 +86,8 @@ public final class CompressionJob {
     private volatile Map<String, List<String>> units;
     private volatile BudgetPlan allocation;
     private volatile Compressor uniform;
-    private volatile Map<String, Double> rhoChoices;
-    private final Map<Double, Compressor> byRho = new ConcurrentHashMap<>();
+    private volatile Map<String, TypeChoice> typeChoices;
+    private final Map<TypeChoice, Compressor> byChoice = new ConcurrentHashMap<>();
 
     private CompressionJob(JobStore store, JobPlan plan) {
         this.store = store;
@@ -420,7 +421,7 @@ public final class CompressionJob {
         }
     }
 
-    // ---------------------------------------------------------------- stage 1c: ρ per projection type (rho=auto)
+    // ---------------------------------------------------------------- stage 1c: settings per projection type
 
     /**
      * The ρ = k/s a {@code rho=auto} plan tries on each projection type, in order; a tie goes to the earlier one. The
@@ -429,10 +430,27 @@ public final class CompressionJob {
      */
     public static final List<Double> RHO_CANDIDATES = List.of(2.0, 2.5, 3.0);
     /**
-     * The trials of {@code rho=auto} run the plan's schedule with at most this many iterations (a 60-iteration plan on a
-     * 4-layer model would otherwise spend three quarters of its time choosing).
+     * The trials of {@link #chooseTypes} run the plan's schedule with at most this many iterations (a 60-iteration plan
+     * on a 4-layer model would otherwise spend three quarters of its time choosing).
      */
-    public static final int RHO_TRIAL_ITERATIONS = 8;
+    public static final int TRIAL_ITERATIONS = 8;
+
+    /**
+     * What the job chose for one projection type (docs/design.md §4.1): ρ = k/s, and for a square type of a
+     * {@code square=type} plan the side AUTO compresses it on ({@code INPUT} or {@code OUTPUT}); null where the plan
+     * decides (by shape, or its {@code square}).
+     */
+    public record TypeChoice(double rho, io.github.cospadi.common.Orientation orientation) {
+        public TypeChoice {
+            if (!(rho >= 1) || !Double.isFinite(rho)) throw new IllegalArgumentException("rho must be a finite number >= 1, got " + rho);
+            if (orientation == io.github.cospadi.common.Orientation.AUTO) throw new IllegalArgumentException("orientation must be INPUT, OUTPUT or null, got AUTO");
+        }
+
+        @Override
+        public String toString() {
+            return "rho=" + rho + (orientation == null ? "" : " " + orientation.name().toLowerCase(java.util.Locale.ROOT));
+        }
+    }
 
     /**
      * A projection's type: its name with every dot-delimited integer (the layer index) replaced by {@code *}, e.g.
@@ -443,102 +461,123 @@ public final class CompressionJob {
     }
 
     /**
-     * Chooses ρ = k/s for every projection type of a {@code rho=auto} plan (docs/design.md §4.1): the type's
-     * representative, its middle member in model order, is compressed by the plan's compressor at every candidate of
-     * {@link #RHO_CANDIDATES} whose dictionary is not overcomplete on the matrix's smaller side (k ≤ min(d1, d2);
-     * ρ = 2 is always tried), with at most {@link #RHO_TRIAL_ITERATIONS} iterations, and the type takes the ρ of the
-     * lowest functional error. Written to {@code rho.json} as the task {@code choose-rho}; a pure function of the plan
-     * and the Grams, whatever {@code workers}. When the trials ran the plan's own iterations, the winner's factors are
-     * the representative's task result and are written as such (its task is then finished). Returns the choices by
-     * type (read back when chosen before).
+     * Chooses the settings of every projection type of a plan that leaves them to the job ({@link JobPlan#choosesPerType},
+     * docs/design.md §4.1). Each type's representative, its middle member in model order, is compressed by the plan's
+     * compressor with at most {@link #TRIAL_ITERATIONS} iterations: with {@code rho=auto} at every candidate of
+     * {@link #RHO_CANDIDATES} whose dictionary is not overcomplete on the matrix's smaller side (k ≤ min(d1, d2); ρ = 2
+     * is always tried), else at the plan's ρ; a square representative of a {@code square=type} plan both ways. The type
+     * takes the ρ of the lowest functional error (ties: the earlier candidate) and, when square under
+     * {@code square=type}, the side that won at that ρ. A type with nothing to choose (a fixed ρ and not square under
+     * {@code square=type}) gets the plan's ρ without a trial. Written to {@code types.json} as the task
+     * {@code choose-types}; a pure function of the plan and the Grams, whatever {@code workers}. When the trials ran the
+     * plan's own iterations, the winner's factors are the representative's task result and are written as such (its
+     * task is then finished). Returns the choices by type (read back when chosen before).
      *
-     * @throws IllegalStateException when the plan has no {@code rho=auto} or a representative's Gram is not reduced
+     * @throws IllegalStateException when the plan chooses nothing per type or a representative's Gram is not reduced
      * @throws java.util.concurrent.CancellationException when {@code progress} cancels
      */
-    public Map<String, Double> chooseRho(ProjectionWeights model, int workers, ProgressListener progress) throws IOException {
-        if (!plan.rhoAuto()) throw new IllegalStateException("the plan fixes rho (compressor rho is not auto): nothing to choose");
-        if (rhoChosen()) return rhoChoices(model);
+    public Map<String, TypeChoice> chooseTypes(ProjectionWeights model, int workers, ProgressListener progress) throws IOException {
+        if (!plan.choosesPerType()) throw new IllegalStateException("the plan fixes rho and the square orientation (no rho=auto, no square=type): nothing to choose");
+        if (typesChosen()) return typeChoices(model);
         final Map<String, List<Projection>> byType = new LinkedHashMap<>();
         for (Projection p : model.projections()) byType.computeIfAbsent(projectionType(p.name()), t -> new ArrayList<>()).add(p);
         final List<String> types = new ArrayList<>(byType.keySet());
         final List<Projection> representatives = new ArrayList<>();
         for (String t : types) representatives.add(byType.get(t).get(byType.get(t).size() / 2));
+        final double ratio = plan.real("ratio");
+        final List<Double> candidates = plan.rhoAuto() ? RHO_CANDIDATES : List.of(plan.fixedRho());
+        final List<int[]> trials = new ArrayList<>(); // {type, candidate}, the largest matrices first
+        final boolean[] chooseSide = new boolean[types.size()];
         final List<String> names = new ArrayList<>();
-        for (Projection p : representatives) names.add(p.name());
+        for (int t = 0; t < types.size(); t++) {
+            final Projection p = representatives.get(t);
+            chooseSide[t] = plan.squareByType() && p.outFeatures() == p.inFeatures();
+            if (!plan.rhoAuto() && !chooseSide[t]) continue; // nothing to choose: the plan's ρ, no trial
+            names.add(p.name());
+            for (int c = 0; c < candidates.size(); c++) if (c == 0 || fits(p, ratio, candidates.get(c))) trials.add(new int[]{t, c});
+        }
+        trials.sort(Comparator.comparingLong((int[] x) -> -(long) representatives.get(x[0]).outFeatures() * representatives.get(x[0]).inFeatures()));
         final Map<String, CalibrationStats> g = grams(names);
         final Map<String, FMatrixRMaj> weights = new LinkedHashMap<>();
         for (String n : names) weights.put(n, model.weight(n));
-        final double ratio = plan.real("ratio");
-        final List<int[]> trials = new ArrayList<>(); // {type, candidate}, the largest matrices first
-        for (int t = 0; t < types.size(); t++) {
-            for (int c = 0; c < RHO_CANDIDATES.size(); c++) if (c == 0 || fits(representatives.get(t), ratio, RHO_CANDIDATES.get(c))) trials.add(new int[]{t, c});
-        }
-        trials.sort(Comparator.comparingLong((int[] x) -> -(long) representatives.get(x[0]).outFeatures() * representatives.get(x[0]).inFeatures()));
-        final int trialIterations = Math.min(plan.integer("iterations"), RHO_TRIAL_ITERATIONS);
+        final int trialIterations = Math.min(plan.integer("iterations"), TRIAL_ITERATIONS);
         final boolean reuse = trialIterations == plan.integer("iterations");
         // with reuse, each type's best trial so far (by the choice's own rule: lower error, then the earlier candidate);
         // the others are dropped at once, so a large model holds one trial's factors per type at most
         final CompressedMatrix[] bestTrial = new CompressedMatrix[types.size()];
         final int[] bestCandidate = new int[types.size()];
-        final double[][] errors = new double[types.size()][RHO_CANDIDATES.size()];
+        final double[][] errors = new double[types.size()][candidates.size()];
+        final io.github.cospadi.common.Orientation[][] sides = new io.github.cospadi.common.Orientation[types.size()][candidates.size()];
         for (double[] e : errors) java.util.Arrays.fill(e, Double.NaN);
         final long t0 = System.nanoTime();
         final java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
         Parallelism.threads(Math.max(1, Math.min(workers, trials.size()))).forEachBlock(trials.size(), 1, (from, to) -> {
             for (int i = from; i < to; i++) {
                 final int t = trials.get(i)[0], c = trials.get(i)[1];
-                final String n = names.get(t);
-                final Compressor compressor = atRho(RHO_CANDIDATES.get(c), trialIterations);
-                final CompressedMatrix result = compressor.compress(weights.get(n), g.get(n));
+                final String n = representatives.get(t).name();
+                // a square type of a square=type plan: both ways (the plan's builder), the better side wins
+                final CompressedMatrix result = at(new TypeChoice(candidates.get(c), null), trialIterations).compress(weights.get(n), g.get(n));
                 final double e = result.report().functionalError();
                 synchronized (bestTrial) {
                     errors[t][c] = e;
+                    sides[t][c] = result.orientation();
                     if (reuse && (bestTrial[t] == null || e < errors[t][bestCandidate[t]] || (e == errors[t][bestCandidate[t]] && c < bestCandidate[t]))) {
                         bestTrial[t] = result;
                         bestCandidate[t] = c;
                     }
                 }
-                final ProgressEvent event = new ProgressEvent("rho", done.incrementAndGet(), trials.size(), e,
-                        java.time.Duration.ofNanos(System.nanoTime() - t0), n + " rho=" + RHO_CANDIDATES.get(c));
+                final ProgressEvent event = new ProgressEvent("choose-types", done.incrementAndGet(), trials.size(), e,
+                        java.time.Duration.ofNanos(System.nanoTime() - t0), n + " rho=" + candidates.get(c));
                 progress.onProgress(event);
-                if (event.isCancelled() || Thread.currentThread().isInterrupted()) throw new java.util.concurrent.CancellationException("choosing rho cancelled");
+                if (event.isCancelled() || Thread.currentThread().isInterrupted()) throw new java.util.concurrent.CancellationException("choosing per type cancelled");
             }
         });
         final List<Object> entries = new ArrayList<>();
-        final Map<String, Double> chosen = new LinkedHashMap<>();
+        final Map<String, TypeChoice> chosen = new LinkedHashMap<>();
+        final boolean[] tried = new boolean[types.size()];
         for (int t = 0; t < types.size(); t++) {
             int best = 0;
-            for (int c = 1; c < RHO_CANDIDATES.size(); c++) if (errors[t][c] < errors[t][best]) best = c; // NaN (not tried) never wins
-            final Map<String, Object> tried = new LinkedHashMap<>();
-            for (int c = 0; c < RHO_CANDIDATES.size(); c++) if (!Double.isNaN(errors[t][c])) tried.put(Double.toString(RHO_CANDIDATES.get(c)), errors[t][c]);
+            for (int c = 1; c < candidates.size(); c++) if (errors[t][c] < errors[t][best]) best = c; // NaN (not tried) never wins
+            tried[t] = !Double.isNaN(errors[t][best]);
+            final TypeChoice choice = new TypeChoice(candidates.get(best), chooseSide[t] ? sides[t][best] : null);
             final Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("type", types.get(t));
-            entry.put("representative", names.get(t));
-            entry.put("functional_errors", tried);
-            entry.put("rho", RHO_CANDIDATES.get(best));
+            entry.put("rho", choice.rho());
+            if (choice.orientation() != null) entry.put("orientation", choice.orientation().name().toLowerCase(java.util.Locale.ROOT));
+            if (tried[t]) {
+                final Map<String, Object> byRho = new LinkedHashMap<>();
+                for (int c = 0; c < candidates.size(); c++) if (!Double.isNaN(errors[t][c])) byRho.put(Double.toString(candidates.get(c)), errors[t][c]);
+                entry.put("representative", representatives.get(t).name());
+                entry.put("functional_errors", byRho);
+            }
             entries.add(entry);
-            chosen.put(types.get(t), RHO_CANDIDATES.get(best));
+            chosen.put(types.get(t), choice);
         }
         final byte[] bytes = (MiniJson.write(Map.of("types", entries)) + "\n").getBytes(StandardCharsets.UTF_8);
-        store.write("rho.json", bytes);
-        writeRecord("choose-rho", Map.of("rho.json", Checksums.of(bytes)), Map.of("seconds", (System.nanoTime() - t0) / 1e9));
-        rhoChoices = java.util.Collections.unmodifiableMap(chosen);
+        store.write("types.json", bytes);
+        writeRecord("choose-types", Map.of("types.json", Checksums.of(bytes)), Map.of("seconds", (System.nanoTime() - t0) / 1e9));
+        typeChoices = java.util.Collections.unmodifiableMap(chosen);
         if (reuse) {
-            // the winner is what the representative's task computes (the same compressor and inputs): keep it
+            // the winner is what the representative's task computes (the same compressor, on the winning side, and inputs)
             for (int t = 0; t < types.size(); t++) {
-                if (bestCandidate[t] != RHO_CANDIDATES.indexOf(chosen.get(types.get(t)))) throw new IllegalStateException("rho trial bookkeeping");
-                if (!compressed(names.get(t))) writeFactors(names.get(t), bestTrial[t]);
+                if (!tried[t]) continue;
+                if (bestCandidate[t] != candidates.indexOf(chosen.get(types.get(t)).rho())) throw new IllegalStateException("trial bookkeeping");
+                final String n = representatives.get(t).name();
+                if (!compressed(n)) writeFactors(n, bestTrial[t]);
             }
         }
-        return rhoChoices;
+        return typeChoices;
     }
 
     /**
-     * The plan's compressor at ρ and {@code iterations}: the tasks' (with the plan's iterations) and the trials' of
-     * {@link #chooseRho}, one construction so that a trial with the plan's iterations is its task's compression.
+     * The plan's compressor with a type's choice and {@code iterations}: the tasks' (with the plan's iterations) and the
+     * trials' of {@link #chooseTypes} (orientation null: the plan's AUTO, both ways on a square matrix under
+     * {@code square=type}), one construction so that a trial with the plan's iterations is its task's compression.
      */
-    private Compressor atRho(double rho, int iterations) {
-        return plan.builder().ratio(plan.real("ratio")).atomsPerNonzero(rho).iterations(iterations).build();
+    private Compressor at(TypeChoice choice, int iterations) {
+        final Compressor.Builder b = plan.builder().ratio(plan.real("ratio")).atomsPerNonzero(choice.rho()).iterations(iterations);
+        if (choice.orientation() != null) b.squareOrientation(choice.orientation());
+        return b.build();
     }
 
     /** Whether candidate ρ leaves the dictionary no larger than the projection's smaller side (AUTO's side). */
@@ -551,39 +590,51 @@ public final class CompressionJob {
         }
     }
 
-    /** Whether the ρ per projection type of a {@code rho=auto} plan is written and verified. */
-    public boolean rhoChosen() throws IOException {
-        return finished("choose-rho");
+    /** Whether the settings per projection type ({@link #chooseTypes}) are written and verified. */
+    public boolean typesChosen() throws IOException {
+        return finished("choose-types");
     }
 
     /**
-     * The ρ per projection type of a {@code rho=auto} plan as stored in {@code rho.json}, checked to cover every type of
-     * the model.
+     * The settings per projection type as stored in {@code types.json}, checked against the plan and to cover every type
+     * of the model.
      *
-     * @throws IllegalStateException when it is not chosen yet, or does not match the model
+     * @throws IllegalStateException when they are not chosen yet, or do not match the plan or the model
      */
     @SuppressWarnings("unchecked")
-    public Map<String, Double> rhoChoices(ProjectionWeights model) throws IOException {
-        Map<String, Double> r = rhoChoices;
+    public Map<String, TypeChoice> typeChoices(ProjectionWeights model) throws IOException {
+        Map<String, TypeChoice> r = typeChoices;
         if (r == null) {
-            if (!rhoChosen()) throw new IllegalStateException("the rho per projection type of " + store.location() + " is not chosen yet");
-            final String file = store.location() + "/rho.json";
-            final Map<String, Object> m = JsonParser.parseExactObject(new String(store.readAllBytes("rho.json"), StandardCharsets.UTF_8), file);
-            final Map<String, Double> out = new LinkedHashMap<>();
+            if (!typesChosen()) throw new IllegalStateException("the settings per projection type of " + store.location() + " are not chosen yet");
+            final String file = store.location() + "/types.json";
+            final Map<String, Object> m = JsonParser.parseExactObject(new String(store.readAllBytes("types.json"), StandardCharsets.UTF_8), file);
+            final Map<String, TypeChoice> out = new LinkedHashMap<>();
             if (!(m.get("types") instanceof List)) throw new IllegalStateException(file + ": no list 'types'");
+            final List<Double> candidates = plan.rhoAuto() ? RHO_CANDIDATES : List.of(plan.fixedRho());
             for (Object o : (List<Object>) m.get("types")) {
                 if (!(o instanceof Map) || !(((Map<String, Object>) o).get("type") instanceof String) || !(((Map<String, Object>) o).get("rho") instanceof Number)) {
                     throw new IllegalStateException(file + ": every entry of 'types' needs a string 'type' and a number 'rho', got " + o);
                 }
-                final double rho = ((Number) ((Map<String, Object>) o).get("rho")).doubleValue();
-                if (!RHO_CANDIDATES.contains(rho)) throw new IllegalStateException(file + ": rho must be one of " + RHO_CANDIDATES + ", got " + rho);
-                out.put((String) ((Map<String, Object>) o).get("type"), rho);
+                final Map<String, Object> e = (Map<String, Object>) o;
+                final double rho = ((Number) e.get("rho")).doubleValue();
+                if (!candidates.contains(rho)) throw new IllegalStateException(file + ": rho must be one of " + candidates + ", got " + rho);
+                final Object side = e.get("orientation");
+                io.github.cospadi.common.Orientation orientation = null;
+                if (side != null) {
+                    if (!plan.squareByType() || !("input".equals(side) || "output".equals(side))) {
+                        throw new IllegalStateException(file + ": orientation must be input or output, and only under square=type; got " + side);
+                    }
+                    orientation = "input".equals(side) ? io.github.cospadi.common.Orientation.INPUT : io.github.cospadi.common.Orientation.OUTPUT;
+                }
+                out.put((String) e.get("type"), new TypeChoice(rho, orientation));
             }
-            rhoChoices = r = java.util.Collections.unmodifiableMap(out);
+            typeChoices = r = java.util.Collections.unmodifiableMap(out);
         }
         for (Projection p : model.projections()) {
-            if (!r.containsKey(projectionType(p.name()))) {
-                throw new IllegalStateException(store.location() + "/rho.json has no entry for projection type '" + projectionType(p.name()) + "'");
+            final TypeChoice c = r.get(projectionType(p.name()));
+            if (c == null) throw new IllegalStateException(store.location() + "/types.json has no entry for projection type '" + projectionType(p.name()) + "'");
+            if (plan.squareByType() && p.outFeatures() == p.inFeatures() && c.orientation() == null) {
+                throw new IllegalStateException(store.location() + "/types.json gives the square projection type '" + projectionType(p.name()) + "' no orientation");
             }
         }
         return r;
@@ -619,9 +670,9 @@ public final class CompressionJob {
      * its rank — and null for a matrix the allocation keeps dense.
      */
     public Compressor compressor(ProjectionWeights model, String task) throws IOException {
-        if (plan.rhoAuto()) {
-            final double rho = rhoChoices(model).get(projectionType(members(model, task).get(0)));
-            return byRho.computeIfAbsent(rho, r -> atRho(r, plan.integer("iterations")));
+        if (plan.choosesPerType()) {
+            final TypeChoice choice = typeChoices(model).get(projectionType(members(model, task).get(0)));
+            return byChoice.computeIfAbsent(choice, c -> at(c, plan.integer("iterations")));
         }
         if (!plan.adaptive()) {
             Compressor c = uniform;

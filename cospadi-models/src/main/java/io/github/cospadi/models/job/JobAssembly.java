@@ -183,6 +183,7 @@ public final class JobAssembly {
         return method.replace('-', '_') + " ratio=" + c.get("ratio") + " iterations=" + c.get("iterations")
                 + (method.equals("cospadi") ? " schedule=" + c.getOrDefault("schedule", "fast") : "")
                 + (!plan.adaptive() && c.containsKey("rho") ? " rho=" + c.get("rho") : "")
+                + (plan.squareByType() ? " square=type" : "")
                 + (plan.adaptive() ? " allocation=adaptive" : "") + (plan.compressor().containsKey("refit") ? " refit" : "");
     }
 

@@ -37,8 +37,9 @@ import java.util.TreeSet;
  * {@code iterations}, {@code coder} (omp, iht), {@code schedule} (fast, reference), and optionally
  * {@code coding-interval}, {@code warmup}, {@code refresh-steps}, {@code power-iterations}, {@code init} (svd,
  * random-columns), {@code orientation} (input, output, auto; default auto), {@code square} (input or output: what
- * AUTO does with a square matrix; absent: both ways), {@code seed} and, for a uniform allocation, {@code rho} (ρ = k/s of
- * every matrix, default 2, or {@code auto}: chosen per projection type by the job, {@link CompressionJob#chooseRho});
+ * AUTO does with a square matrix; {@code type}: chosen per projection type by the job, {@link CompressionJob#chooseTypes};
+ * absent: both ways), {@code seed} and, for a uniform allocation, {@code rho} (ρ = k/s of every matrix, default 2, or
+ * {@code auto}: chosen per projection type by the job, {@link CompressionJob#chooseTypes});
  * and {@code allocation} (uniform, the default, or
  * adaptive: the budget allocated per matrix, docs/design.md §12) with, for adaptive only, its settings
  * {@code probe-iterations}, {@code sensitivity-windows}, {@code sensitivity} (loss, kl), {@code bands}, {@code spread},
@@ -64,6 +65,8 @@ public record JobPlan(String model, String calibration, int windows, String wind
     public static final int VERSION = 1;
     /** The {@code rho} value that lets the job choose ρ = k/s per projection type. */
     public static final String RHO_AUTO = "auto";
+    /** The {@code square} value that lets the job choose the orientation of each square projection type. */
+    public static final String SQUARE_BY_TYPE = "type";
     /** Windows per capture chunk unless a plan says otherwise. */
     public static final int DEFAULT_CHUNK_WINDOWS = 32;
     private static final Set<String> COMPRESSOR_KEYS = Set.of("method", "ratio", "iterations", "coder", "schedule",
@@ -124,6 +127,19 @@ public record JobPlan(String model, String calibration, int windows, String wind
                 if (!(r >= 1) || !Double.isFinite(r)) throw new IllegalArgumentException("plan: compressor rho must be a number >= 1 or auto, got '" + rho + "'");
             }
         }
+        if (compressor.containsKey("square")) {
+            final String square = compressor.get("square");
+            if (square.equals(SQUARE_BY_TYPE)) {
+                final String why = !compressor.get("method").equals("cospadi") ? "method must be cospadi, got '" + compressor.get("method") + "'"
+                        : !grouping.equals("none") ? "grouping must be none, got '" + grouping + "'"
+                        : allocation.equals("adaptive") ? "the allocation must be uniform, got adaptive"
+                        : !compressor.getOrDefault("orientation", "auto").equals("auto") ? "orientation must be auto, got '" + compressor.get("orientation") + "'"
+                        : null;
+                if (why != null) throw new IllegalArgumentException("plan: compressor square=type chooses the orientation per projection type of single matrices under AUTO; " + why);
+            } else if (!square.equals("input") && !square.equals("output")) {
+                throw new IllegalArgumentException("plan: compressor square must be input, output or type, got '" + square + "'");
+            }
+        }
         if (compressor.containsKey("refit") && !compressor.get("refit").equals("true")) {
             throw new IllegalArgumentException("plan: compressor refit must be true (or absent), got '" + compressor.get("refit") + "'");
         }
@@ -148,6 +164,28 @@ public record JobPlan(String model, String calibration, int windows, String wind
         return !adaptive() && RHO_AUTO.equals(compressor.get("rho"));
     }
 
+    /**
+     * Whether AUTO's side for each square projection type is chosen by the job ({@code square=type}, docs/design.md
+     * §4.1) instead of compressing every square matrix both ways.
+     */
+    public boolean squareByType() {
+        return SQUARE_BY_TYPE.equals(compressor.get("square"));
+    }
+
+    /**
+     * Whether the job chooses settings per projection type before compressing ({@link #rhoAuto} or
+     * {@link #squareByType}): then each task's compressor comes from {@link CompressionJob#compressor}.
+     */
+    public boolean choosesPerType() {
+        return rhoAuto() || squareByType();
+    }
+
+    /** ρ = k/s of every matrix of a uniform plan that fixes it: its {@code rho}, or the default 2. */
+    double fixedRho() {
+        if (rhoAuto() || adaptive()) throw new IllegalStateException("plan: rho is not fixed (rho=auto or an adaptive allocation)");
+        return compressor.containsKey("rho") ? real("rho") : 2;
+    }
+
     /** Whether the budget is allocated per matrix (compressor setting {@code allocation=adaptive}, docs/design.md §12). */
     public boolean adaptive() {
         return "adaptive".equals(compressor.get("allocation"));
@@ -169,7 +207,7 @@ public record JobPlan(String model, String calibration, int windows, String wind
      */
     public Compressor buildCompressor() {
         final Compressor.Builder b = builder().ratio(real("ratio"));
-        if (rhoAuto()) throw new IllegalStateException("plan: rho=auto gives each projection type its own k/s; take a task's compressor from CompressionJob.compressor");
+        if (choosesPerType()) throw new IllegalStateException("plan: rho=auto or square=type gives each projection type its own compressor; take a task's from CompressionJob.compressor");
         if (!adaptive() && compressor.containsKey("rho")) b.atomsPerNonzero(real("rho"));
         return b.build();
     }
@@ -205,7 +243,8 @@ public record JobPlan(String model, String calibration, int windows, String wind
                 b.extrapolation(ex.equals("on"));
             }
             b.orientation(orientation(c.getOrDefault("orientation", "auto")));
-            if (c.containsKey("square")) b.squareOrientation(orientation(c.get("square")));
+            // square=type: both ways here (the job's trials); each type's side comes with its task's compressor
+            if (c.containsKey("square") && !squareByType()) b.squareOrientation(orientation(c.get("square")));
         }
         return b;
     }

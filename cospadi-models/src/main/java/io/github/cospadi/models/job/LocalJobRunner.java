@@ -191,10 +191,10 @@ public final class LocalJobRunner {
             throw new IllegalStateException("the job's adaptive allocation is not planned yet (LocalJobRunner.allocate first)");
         }
         final List<String> pending = new ArrayList<>();
-        if (job.plan().rhoAuto() && !job.rhoChosen()) {
+        if (job.plan().choosesPerType() && !job.typesChosen()) {
             boolean all = true;
             for (String t : tasks) all &= job.compressed(t);
-            if (!all) job.chooseRho(model, workers, progress); // ρ per projection type, before any task needs it
+            if (!all) job.chooseTypes(model, workers, progress); // ρ and square sides per projection type, before any task needs them
         }
         for (String t : tasks) {
             if (job.compressed(t)) continue;

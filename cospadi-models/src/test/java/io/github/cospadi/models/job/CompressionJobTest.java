@@ -217,90 +217,115 @@ class CompressionJobTest {
     }
 
     static JobPlan rhoAutoPlan(String ratio, int iterations) {
-        return new JobPlan(model.toString(), "random test windows", WINDOWS.size(), JobPlan.windowsDigest(WINDOWS), 3,
-                Map.of("method", "cospadi", "ratio", ratio, "iterations", Integer.toString(iterations), "coder", "omp", "schedule", "fast", "rho", "auto"), "none",
+        return typesPlan(ratio, iterations, "auto", "");
+    }
+
+    /** A per-matrix CoSpaDi plan with {@code rho} and, unless empty, {@code square}. */
+    static JobPlan typesPlan(String ratio, int iterations, String rho, String square) {
+        final Map<String, String> c = new TreeMap<>(Map.of("method", "cospadi", "ratio", ratio, "iterations", Integer.toString(iterations),
+                "coder", "omp", "schedule", "fast", "rho", rho));
+        if (!square.isEmpty()) c.put("square", square);
+        return new JobPlan(model.toString(), "random test windows", WINDOWS.size(), JobPlan.windowsDigest(WINDOWS), 3, c, "none",
                 Map.of("factors", "BF16"));
     }
 
     /**
-     * rho=auto (docs/design.md §4.1): each projection type's ρ is the candidate of lowest functional error on the type's
-     * middle layer — checked against compressing that matrix directly at every candidate whose dictionary fits the
-     * smaller side — chosen once and stored; every task is then compressed at its type's ρ, bit for bit the factors of
-     * a compressor built with that ρ; the same choices and bytes for 1 and 2 workers; a damaged rho.json is chosen
-     * again with the same result. Trials of a plan with more than {@link CompressionJob#RHO_TRIAL_ITERATIONS} iterations
-     * run that many (and the representatives are compressed again); otherwise the winner is the task's result.
+     * Settings per projection type (docs/design.md §4.1). With rho=auto each type's ρ is the candidate of lowest
+     * functional error on the type's middle layer — checked against compressing that matrix directly at every candidate
+     * whose dictionary fits the smaller side; with square=type a square type also takes the side that won at that ρ
+     * (and with a fixed ρ only square types are tried). Chosen once and stored; every task is then compressed with its
+     * type's choice, bit for bit the factors of a compressor built with it; the same choices and bytes for 1 and 2
+     * workers; a damaged types.json is chosen again with the same result. Trials of a plan with more than
+     * {@link CompressionJob#TRIAL_ITERATIONS} iterations run that many (and the representatives are compressed again);
+     * otherwise the winner is the task's result.
      */
     @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.CsvSource({"0.3, 3", "0.5, 3", "0.4, 10"})
-    void rhoAutoChoosesPerTypeOnTheMiddleLayerAndCompressesEachTypeAtItsRho(String ratio, int iterations, @TempDir Path dir) throws IOException {
-        final int trialIterations = Math.min(iterations, CompressionJob.RHO_TRIAL_ITERATIONS);
-        final boolean reused = trialIterations == iterations;
+    @org.junit.jupiter.params.provider.CsvSource({"0.3, 3, auto, ''", "0.5, 3, auto, type", "0.4, 10, auto, ''", "0.3, 3, 2, type", "0.4, 10, 2.5, type"})
+    void theJobChoosesPerTypeOnTheMiddleLayerAndCompressesEachTypeWithItsChoice(String ratio, int iterations, String rhoSetting, String square,
+                                                                              @TempDir Path dir) throws IOException {
+        final int trialIterations = Math.min(iterations, CompressionJob.TRIAL_ITERATIONS);
+        final boolean reused = trialIterations == iterations, rhoAuto = rhoSetting.equals("auto"), byType = square.equals("type");
+        final List<Double> candidates = rhoAuto ? CompressionJob.RHO_CANDIDATES : List.of(Double.parseDouble(rhoSetting));
         final Map<String, Map<String, byte[]>> byWorkers = new TreeMap<>();
-        Map<String, Double> first = null;
+        Map<String, CompressionJob.TypeChoice> first = null;
         final double gamma = Double.parseDouble(ratio);
         for (int workers : new int[]{1, 2}) {
             final Path d = dir.resolve("w" + workers);
-            final Captured cap = captured(d, rhoAutoPlan(ratio, iterations), workers);
+            final Captured cap = captured(d, typesPlan(ratio, iterations, rhoSetting, square), workers);
             final CompressionJob job = cap.job();
             final LlamaModel m = cap.model();
             final LocalJobRunner runner = cap.runner();
             final String someTask = job.compressionTasks(m).get(0);
             assertThrows(IllegalStateException.class, () -> job.compressor(m, someTask), "no compressor before the choice");
-            assertThrows(IllegalStateException.class, () -> job.plan().buildCompressor(), "rho=auto has no single compressor");
+            assertThrows(IllegalStateException.class, () -> job.plan().buildCompressor(), "no single compressor");
             final List<io.github.cospadi.common.ProgressEvent> events = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
-            final Map<String, Double> chosen = job.chooseRho(m, workers, events::add);
-            int trials = 0;
+            final Map<String, CompressionJob.TypeChoice> chosen = job.chooseTypes(m, workers, events::add);
+            int trials = 0, tried = 0, squareTypes = 0;
             for (String type : chosen.keySet()) {
                 final List<io.github.cospadi.models.Projection> members = new java.util.ArrayList<>();
                 for (var p : m.projections()) if (CompressionJob.projectionType(p.name()).equals(type)) members.add(p);
                 final var rep = members.get(members.size() / 2);
                 assertTrue(rep.name().startsWith("model.layers.1."), rep.name() + ": the middle of two layers");
+                final boolean side = byType && rep.outFeatures() == rep.inFeatures();
+                if (side) squareTypes++;
+                if (!rhoAuto && !side) {
+                    assertEquals(new CompressionJob.TypeChoice(candidates.get(0), null), chosen.get(type), type + ": nothing to choose");
+                    assertFalse(job.compressed(rep.name()), rep.name() + ": no trial");
+                    continue;
+                }
+                tried++;
                 final CalibrationStats g = job.grams(List.of(rep.name())).get(rep.name());
                 double best = Double.POSITIVE_INFINITY, bestRho = Double.NaN;
-                for (double rho : CompressionJob.RHO_CANDIDATES) {
+                io.github.cospadi.common.Orientation bestSide = null;
+                for (double rho : candidates) {
                     final int small = Math.min(rep.outFeatures(), rep.inFeatures()), large = Math.max(rep.outFeatures(), rep.inFeatures());
-                    final boolean fits;
-                    boolean f;
+                    boolean fits;
                     try {
-                        f = io.github.cospadi.Budget.forRatio(small, large, gamma, rho, io.github.cospadi.Budget.Accounting.EFFECTIVE).atoms() <= small;
+                        fits = io.github.cospadi.Budget.forRatio(small, large, gamma, rho, io.github.cospadi.Budget.Accounting.EFFECTIVE).atoms() <= small;
                     } catch (IllegalArgumentException e) {
-                        f = false;
+                        fits = false;
                     }
-                    fits = f;
-                    if (!fits && rho != 2.0) continue;
+                    if (!fits && rho != candidates.get(0)) continue;
                     trials++;
-                    final double e = job.plan().builder().ratio(gamma).atomsPerNonzero(rho).iterations(trialIterations).build()
-                            .compress(m.weight(rep.name()), g).report().functionalError();
-                    if (e < best) {
-                        best = e;
+                    final io.github.cospadi.CompressedMatrix c = job.plan().builder().ratio(gamma).atomsPerNonzero(rho).iterations(trialIterations).build()
+                            .compress(m.weight(rep.name()), g);
+                    if (c.report().functionalError() < best) {
+                        best = c.report().functionalError();
                         bestRho = rho;
+                        bestSide = c.orientation();
                     }
                 }
-                assertEquals(bestRho, chosen.get(type), type + ": the candidate of lowest functional error");
+                assertEquals(new CompressionJob.TypeChoice(bestRho, side ? bestSide : null), chosen.get(type),
+                        type + ": the candidate of lowest functional error, and the side that won there when square under square=type");
                 assertEquals(reused, job.compressed(rep.name()), rep.name() + ": the winning trial is its task's result iff it ran the plan's iterations");
             }
             assertEquals(7, chosen.size(), "seven projection types: " + chosen);
-            assertTrue(JobAssembly.description(job.plan()).endsWith(" schedule=fast rho=auto"), JobAssembly.description(job.plan()));
+            if (byType) assertEquals(2, squareTypes, "q and o are square");
+            assertTrue(JobAssembly.description(job.plan()).endsWith(" schedule=fast rho=" + rhoSetting + (byType ? " square=type" : "")),
+                    JobAssembly.description(job.plan()));
             assertEquals(trials, events.size(), "one progress event per trial");
-            assertSame(chosen, job.chooseRho(m, workers, e -> fail("chosen once")), "a second call reads the choice");
+            assertSame(chosen, job.chooseTypes(m, workers, e -> fail("chosen once")), "a second call reads the choice");
             if (first == null) first = chosen;
             else assertEquals(first, chosen, "the choice does not depend on the workers");
-            assertEquals(reused ? 14 - 7 : 14, runner.compress(job, m), "the representatives are done iff reused");
+            assertEquals(reused ? 14 - tried : 14, runner.compress(job, m), "the representatives are done iff reused");
             for (String task : job.compressionTasks(m)) {
-                final double rho = chosen.get(CompressionJob.projectionType(task));
-                final io.github.cospadi.CompressedMatrix direct = job.plan().builder().ratio(gamma).atomsPerNonzero(rho).build()
-                        .compress(m.weight(task), job.grams(List.of(task)).get(task));
+                final CompressionJob.TypeChoice choice = chosen.get(CompressionJob.projectionType(task));
+                final io.github.cospadi.Compressor.Builder b = job.plan().builder().ratio(gamma).atomsPerNonzero(choice.rho());
+                if (choice.orientation() != null) b.squareOrientation(choice.orientation());
+                final io.github.cospadi.CompressedMatrix direct = b.build().compress(m.weight(task), job.grams(List.of(task)).get(task));
                 final io.github.cospadi.CompressedMatrix stored = job.taskFactors(task).get(task);
                 assertEquals(direct.atoms(), stored.atoms(), task);
                 assertEquals(direct.nonzerosPerColumn(), stored.nonzerosPerColumn(), task);
-                assertArrayEquals(direct.dictionary().data, stored.dictionary().data, task + ": the factors of its type's rho, bit for bit");
+                assertEquals(direct.orientation(), stored.orientation(), task);
+                if (choice.orientation() != null) assertEquals(choice.orientation(), stored.orientation(), task + ": its type's side");
+                assertArrayEquals(direct.dictionary().data, stored.dictionary().data, task + ": the factors of its type's choice, bit for bit");
             }
             byWorkers.put("w" + workers, results(d));
             // a damaged choice is redone, with the same result
-            Files.writeString(d.resolve("rho.json"), "{\"types\": []}");
+            Files.writeString(d.resolve("types.json"), "{\"types\": []}");
             final CompressionJob again = CompressionJob.resume(JobStore.local(d));
-            assertFalse(again.rhoChosen(), "a damaged rho.json is not taken");
-            assertEquals(chosen, again.chooseRho(m, workers, io.github.cospadi.common.ProgressListener.none()));
+            assertFalse(again.typesChosen(), "a damaged types.json is not taken");
+            assertEquals(chosen, again.chooseTypes(m, workers, io.github.cospadi.common.ProgressListener.none()));
         }
         assertSameResults(byWorkers.get("w1"), byWorkers.get("w2"), "1 and 2 workers");
     }
@@ -330,6 +355,31 @@ class CompressionJobTest {
         auto.put("method", "svd-llm");
         final IllegalArgumentException s = assertThrows(IllegalArgumentException.class, () -> new JobPlan("m", "c", 0, "", 0, auto, "none", Map.of()));
         assertTrue(s.getMessage().contains("rho=auto applies to method cospadi, got 'svd-llm'"), s.getMessage());
+    }
+
+    @Test
+    void squarePlansAreCheckedAtTheDoor() {
+        final Map<String, String> base = Map.of("method", "cospadi", "ratio", "0.3", "iterations", "3", "square", "type");
+        final JobPlan typed = new JobPlan("m", "c", 0, "", 0, base, "none", Map.of());
+        assertTrue(typed.squareByType() && typed.choosesPerType() && !typed.rhoAuto());
+        assertThrows(IllegalStateException.class, typed::buildCompressor, "square=type has no single compressor");
+        final Map<String, String> bad = new TreeMap<>(base);
+        bad.put("square", "diagonal");
+        final IllegalArgumentException v = assertThrows(IllegalArgumentException.class, () -> new JobPlan("m", "c", 0, "", 0, bad, "none", Map.of()));
+        assertTrue(v.getMessage().contains("square must be input, output or type, got 'diagonal'"), v.getMessage());
+        final IllegalArgumentException g = assertThrows(IllegalArgumentException.class, () -> new JobPlan("m", "c", 0, "", 0, base, "pairs", Map.of()));
+        assertTrue(g.getMessage().contains("square=type") && g.getMessage().contains("grouping must be none, got 'pairs'"), g.getMessage());
+        final Map<String, String> side = new TreeMap<>(base);
+        side.put("orientation", "input");
+        final IllegalArgumentException o = assertThrows(IllegalArgumentException.class, () -> new JobPlan("m", "c", 0, "", 0, side, "none", Map.of()));
+        assertTrue(o.getMessage().contains("orientation must be auto, got 'input'"), o.getMessage());
+        final Map<String, String> lowRank = new TreeMap<>(base);
+        lowRank.put("method", "svd-llm");
+        final IllegalArgumentException l = assertThrows(IllegalArgumentException.class, () -> new JobPlan("m", "c", 0, "", 0, lowRank, "none", Map.of()));
+        assertTrue(l.getMessage().contains("method must be cospadi, got 'svd-llm'"), l.getMessage());
+        final Map<String, String> input = new TreeMap<>(base);
+        input.put("square", "input");
+        assertFalse(new JobPlan("m", "c", 0, "", 0, input, "none", Map.of()).choosesPerType(), "a fixed side: nothing to choose");
     }
 
     static final List<int[]> SENSITIVITY_WINDOWS = WINDOWS.subList(0, 3);
