@@ -120,14 +120,15 @@ class SparkJobRunnerTest {
         final Path local = dir.resolve("local");
         final CompressionJob localJob = CompressionJob.open(JobStore.local(local), plan);
         localJob.putWindows(WINDOWS);
-        new LocalJobRunner(2, Parallelism.threads(2), null).run(localJob, Models.load(model, Parallelism.sequential()));
+        final int localTasks = new LocalJobRunner(2, Parallelism.threads(2), null).run(localJob, Models.load(model, Parallelism.sequential()));
+        assertTrue(localTasks <= 14 - 7, "at least the seven representatives finish with the choice: " + localTasks + " tasks left");
         final Map<String, byte[]> expected = results(local);
         expected.put("types.json", Files.readAllBytes(local.resolve("types.json")));
 
         final Path spark = dir.resolve("spark");
         final HadoopJobStore.Spec spec = HadoopJobStore.Spec.of(spark.toUri().toString(), sc.hadoopConfiguration());
         CompressionJob.open(spec.open(), plan).putWindows(WINDOWS);
-        assertEquals(14 - 7, new SparkJobRunner(spec, model.toString(), null).run(sc), "the seven representatives finish with the choice");
+        assertEquals(localTasks, new SparkJobRunner(spec, model.toString(), null).run(sc), "the tasks the choice left, as in one JVM");
         final Map<String, byte[]> got = results(spark);
         got.put("types.json", Files.readAllBytes(spark.resolve("types.json")));
         assertSame(expected, got, "rho=auto, square=type on Spark");

@@ -462,18 +462,20 @@ public final class CompressionJob {
 
     /**
      * Chooses the settings of every projection type of a plan that leaves them to the job ({@link JobPlan#choosesPerType},
-     * docs/design.md §4.1). Each type's representative, its middle member in model order, is compressed by the plan's
-     * compressor with at most {@link #TRIAL_ITERATIONS} iterations: with {@code rho=auto} at every candidate of
-     * {@link #RHO_CANDIDATES} whose dictionary is not overcomplete on the matrix's smaller side (k ≤ min(d1, d2); ρ = 2
-     * is always tried), else at the plan's ρ; a square representative of a {@code square=type} plan both ways. The type
-     * takes the ρ of the lowest functional error (ties: the earlier candidate) and, when square under
-     * {@code square=type}, the side that won at that ρ. A type with nothing to choose (a fixed ρ and not square under
-     * {@code square=type}) gets the plan's ρ without a trial. Written to {@code types.json} as the task
-     * {@code choose-types}; a pure function of the plan and the Grams, whatever {@code workers}. When the trials ran the
-     * plan's own iterations, the winner's factors are the representative's task result and are written as such (its
-     * task is then finished). Returns the choices by type (read back when chosen before).
+     * docs/design.md §4.1), by trial compressions with the plan's compressor and at most {@link #TRIAL_ITERATIONS}
+     * iterations. ρ: each type's representative, its middle member in model order, is compressed with {@code rho=auto}
+     * at every candidate of {@link #RHO_CANDIDATES} whose dictionary is not overcomplete on the matrix's smaller side
+     * (k ≤ min(d1, d2); ρ = 2 is always tried), else at the plan's ρ; the type takes the ρ of the lowest functional
+     * error (ties: the earlier candidate). The side of a square type of a {@code square=type} plan: its representative
+     * is compressed on both sides at each candidate (the lower of the two counts for ρ), then its members at a quarter
+     * and three quarters of the depth on both sides at the chosen ρ, and the type takes the side of the lower sum of
+     * their errors (ties: INPUT). A type with nothing to choose (a fixed ρ and not square under {@code square=type}) gets
+     * the plan's ρ without a trial. Written to {@code types.json} as the task {@code choose-types}; a pure function of
+     * the plan and the Grams, whatever {@code workers}. When the trials ran the plan's own iterations, a tried member's
+     * trial at its type's choice is its task's result and is written as such (its task is then finished). Returns the
+     * choices by type (read back when chosen before).
      *
-     * @throws IllegalStateException when the plan chooses nothing per type or a representative's Gram is not reduced
+     * @throws IllegalStateException when the plan chooses nothing per type or a tried member's Gram is not reduced
      * @throws java.util.concurrent.CancellationException when {@code progress} cancels
      */
     public Map<String, TypeChoice> chooseTypes(ProjectionWeights model, int workers, ProgressListener progress) throws IOException {
@@ -482,73 +484,118 @@ public final class CompressionJob {
         final Map<String, List<Projection>> byType = new LinkedHashMap<>();
         for (Projection p : model.projections()) byType.computeIfAbsent(projectionType(p.name()), t -> new ArrayList<>()).add(p);
         final List<String> types = new ArrayList<>(byType.keySet());
-        final List<Projection> representatives = new ArrayList<>();
-        for (String t : types) representatives.add(byType.get(t).get(byType.get(t).size() / 2));
+        final int nt = types.size();
         final double ratio = plan.real("ratio");
         final List<Double> candidates = plan.rhoAuto() ? RHO_CANDIDATES : List.of(plan.fixedRho());
-        final List<int[]> trials = new ArrayList<>(); // {type, candidate}, the largest matrices first
-        final boolean[] chooseSide = new boolean[types.size()];
-        final List<String> names = new ArrayList<>();
-        for (int t = 0; t < types.size(); t++) {
-            final Projection p = representatives.get(t);
+        final io.github.cospadi.common.Orientation input = io.github.cospadi.common.Orientation.INPUT, output = io.github.cospadi.common.Orientation.OUTPUT;
+        final boolean[] chooseSide = new boolean[nt], tried = new boolean[nt];
+        final List<Trial> first = new ArrayList<>();
+        for (int t = 0; t < nt; t++) {
+            final List<Projection> members = byType.get(types.get(t));
+            final Projection p = members.get(members.size() / 2);
             chooseSide[t] = plan.squareByType() && p.outFeatures() == p.inFeatures();
-            if (!plan.rhoAuto() && !chooseSide[t]) continue; // nothing to choose: the plan's ρ, no trial
-            names.add(p.name());
-            for (int c = 0; c < candidates.size(); c++) if (c == 0 || fits(p, ratio, candidates.get(c))) trials.add(new int[]{t, c});
+            tried[t] = plan.rhoAuto() || chooseSide[t];
+            if (!tried[t]) continue; // nothing to choose: the plan's ρ, no trial
+            for (int c = 0; c < candidates.size(); c++) {
+                if (c > 0 && !fits(p, ratio, candidates.get(c))) continue;
+                if (chooseSide[t]) {
+                    first.add(new Trial(t, p, c, input));
+                    first.add(new Trial(t, p, c, output));
+                } else {
+                    first.add(new Trial(t, p, c, null));
+                }
+            }
         }
-        trials.sort(Comparator.comparingLong((int[] x) -> -(long) representatives.get(x[0]).outFeatures() * representatives.get(x[0]).inFeatures()));
-        final Map<String, CalibrationStats> g = grams(names);
-        final Map<String, FMatrixRMaj> weights = new LinkedHashMap<>();
-        for (String n : names) weights.put(n, model.weight(n));
         final int trialIterations = Math.min(plan.integer("iterations"), TRIAL_ITERATIONS);
         final boolean reuse = trialIterations == plan.integer("iterations");
-        // with reuse, each type's best trial so far (by the choice's own rule: lower error, then the earlier candidate);
-        // the others are dropped at once, so a large model holds one trial's factors per type at most
-        final CompressedMatrix[] bestTrial = new CompressedMatrix[types.size()];
-        final int[] bestCandidate = new int[types.size()];
-        final double[][] errors = new double[types.size()][candidates.size()];
-        final io.github.cospadi.common.Orientation[][] sides = new io.github.cospadi.common.Orientation[types.size()][candidates.size()];
-        for (double[] e : errors) java.util.Arrays.fill(e, Double.NaN);
         final long t0 = System.nanoTime();
         final java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
-        Parallelism.threads(Math.max(1, Math.min(workers, trials.size()))).forEachBlock(trials.size(), 1, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                final int t = trials.get(i)[0], c = trials.get(i)[1];
-                final String n = representatives.get(t).name();
-                // a square type of a square=type plan: both ways (the plan's builder), the better side wins
-                final CompressedMatrix result = at(new TypeChoice(candidates.get(c), null), trialIterations).compress(weights.get(n), g.get(n));
-                final double e = result.report().functionalError();
-                synchronized (bestTrial) {
-                    errors[t][c] = e;
-                    sides[t][c] = result.orientation();
-                    if (reuse && (bestTrial[t] == null || e < errors[t][bestCandidate[t]] || (e == errors[t][bestCandidate[t]] && c < bestCandidate[t]))) {
-                        bestTrial[t] = result;
-                        bestCandidate[t] = c;
-                    }
-                }
-                final ProgressEvent event = new ProgressEvent("choose-types", done.incrementAndGet(), trials.size(), e,
-                        java.time.Duration.ofNanos(System.nanoTime() - t0), n + " rho=" + candidates.get(c));
-                progress.onProgress(event);
-                if (event.isCancelled() || Thread.currentThread().isInterrupted()) throw new java.util.concurrent.CancellationException("choosing per type cancelled");
+        // stage one: ρ on the representatives. With reuse each (type, side) keeps its best trial so far (lower error, then
+        // the earlier candidate), so a large model holds at most two trials' factors per type
+        final Map<Trial, Double> errors = new ConcurrentHashMap<>();
+        final Map<List<Integer>, Trial> bestBySide = new LinkedHashMap<>();
+        final Map<Trial, CompressedMatrix> kept = new LinkedHashMap<>();
+        runTrials(model, first, candidates, trialIterations, workers, progress, t0, done, first.size(), (trial, result) -> {
+            final double e = result.report().functionalError();
+            errors.put(trial, e);
+            if (!reuse) return;
+            final List<Integer> key = List.of(trial.type(), trial.side() == null ? -1 : trial.side().ordinal());
+            final Trial best = bestBySide.get(key);
+            if (best == null || e < errors.get(best) || (e == errors.get(best) && trial.candidate() < best.candidate())) {
+                if (best != null) kept.remove(best);
+                bestBySide.put(key, trial);
+                kept.put(trial, result);
             }
+        });
+        final int[] bestRho = new int[nt];
+        for (int t = 0; t < nt; t++) {
+            if (!tried[t]) continue;
+            double best = Double.POSITIVE_INFINITY;
+            for (Trial x : first) {
+                if (x.type() != t) continue;
+                final double e = errors.get(x);
+                if (e < best || (e == best && x.candidate() < bestRho[t])) {
+                    best = e;
+                    bestRho[t] = x.candidate();
+                }
+            }
+        }
+        // stage two: a square type's side, on the members at a quarter and three quarters of the depth as well
+        final List<Trial> second = new ArrayList<>();
+        for (int t = 0; t < nt; t++) {
+            if (!chooseSide[t]) continue;
+            final List<Projection> members = byType.get(types.get(t));
+            final java.util.Set<Integer> at = new java.util.TreeSet<>(List.of(members.size() / 4, (3 * members.size()) / 4));
+            at.remove(members.size() / 2);
+            for (int m : at) {
+                second.add(new Trial(t, members.get(m), bestRho[t], input));
+                second.add(new Trial(t, members.get(m), bestRho[t], output));
+            }
+        }
+        runTrials(model, second, candidates, trialIterations, workers, progress, t0, done, first.size() + second.size(), (trial, result) -> {
+            errors.put(trial, result.report().functionalError());
+            if (reuse) kept.put(trial, result);
         });
         final List<Object> entries = new ArrayList<>();
         final Map<String, TypeChoice> chosen = new LinkedHashMap<>();
-        final boolean[] tried = new boolean[types.size()];
-        for (int t = 0; t < types.size(); t++) {
-            int best = 0;
-            for (int c = 1; c < candidates.size(); c++) if (errors[t][c] < errors[t][best]) best = c; // NaN (not tried) never wins
-            tried[t] = !Double.isNaN(errors[t][best]);
-            final TypeChoice choice = new TypeChoice(candidates.get(best), chooseSide[t] ? sides[t][best] : null);
+        for (int t = 0; t < nt; t++) {
+            io.github.cospadi.common.Orientation side = null;
+            final Map<String, Object> sums = new LinkedHashMap<>();
+            if (chooseSide[t]) {
+                double in = 0, out = 0;
+                for (Map.Entry<Trial, Double> e : errors.entrySet()) {
+                    final Trial x = e.getKey();
+                    if (x.type() != t || x.candidate() != bestRho[t]) continue;
+                    if (x.side() == input) in += e.getValue();
+                    else out += e.getValue();
+                }
+                side = out < in ? output : input;
+                sums.put("input", in);
+                sums.put("output", out);
+            }
+            final TypeChoice choice = new TypeChoice(candidates.get(bestRho[t]), side);
             final Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("type", types.get(t));
             entry.put("rho", choice.rho());
-            if (choice.orientation() != null) entry.put("orientation", choice.orientation().name().toLowerCase(java.util.Locale.ROOT));
+            if (side != null) entry.put("orientation", side.name().toLowerCase(java.util.Locale.ROOT));
             if (tried[t]) {
-                final Map<String, Object> byRho = new LinkedHashMap<>();
-                for (int c = 0; c < candidates.size(); c++) if (!Double.isNaN(errors[t][c])) byRho.put(Double.toString(candidates.get(c)), errors[t][c]);
-                entry.put("representative", representatives.get(t).name());
-                entry.put("functional_errors", byRho);
+                final List<Object> list = new ArrayList<>();
+                for (Trial x : first) {
+                    if (x.type() != t) continue;
+                    final Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("projection", x.member().name());
+                    m.put("rho", candidates.get(x.candidate()));
+                    if (x.side() != null) m.put("orientation", x.side().name().toLowerCase(java.util.Locale.ROOT));
+                    m.put("functional_error", errors.get(x));
+                    list.add(m);
+                }
+                for (Trial x : second) {
+                    if (x.type() != t) continue;
+                    list.add(new LinkedHashMap<>(Map.of("projection", x.member().name(), "rho", candidates.get(x.candidate()),
+                            "orientation", x.side().name().toLowerCase(java.util.Locale.ROOT), "functional_error", errors.get(x))));
+                }
+                entry.put("trials", list);
+                if (side != null) entry.put("functional_error_sums", sums);
             }
             entries.add(entry);
             chosen.put(types.get(t), choice);
@@ -557,16 +604,45 @@ public final class CompressionJob {
         store.write("types.json", bytes);
         writeRecord("choose-types", Map.of("types.json", Checksums.of(bytes)), Map.of("seconds", (System.nanoTime() - t0) / 1e9));
         typeChoices = java.util.Collections.unmodifiableMap(chosen);
-        if (reuse) {
-            // the winner is what the representative's task computes (the same compressor, on the winning side, and inputs)
-            for (int t = 0; t < types.size(); t++) {
-                if (!tried[t]) continue;
-                if (bestCandidate[t] != candidates.indexOf(chosen.get(types.get(t)).rho())) throw new IllegalStateException("trial bookkeeping");
-                final String n = representatives.get(t).name();
-                if (!compressed(n)) writeFactors(n, bestTrial[t]);
-            }
+        // a trial at its type's choice is what the member's task computes (the same compressor and inputs): keep it
+        for (Map.Entry<Trial, CompressedMatrix> e : kept.entrySet()) {
+            final Trial x = e.getKey();
+            final TypeChoice c = chosen.get(types.get(x.type()));
+            if (x.candidate() == bestRho[x.type()] && x.side() == c.orientation() && !compressed(x.member().name())) writeFactors(x.member().name(), e.getValue());
         }
         return typeChoices;
+    }
+
+    /** One trial of {@link #chooseTypes}: a member of a type at a candidate ρ, on a side (null: the plan's AUTO). */
+    private record Trial(int type, Projection member, int candidate, io.github.cospadi.common.Orientation side) {}
+
+    /** Runs trials on up to {@code workers} threads, the largest matrices first, reporting each to {@code sink} (serialized). */
+    private void runTrials(ProjectionWeights model, List<Trial> trials, List<Double> candidates, int iterations, int workers, ProgressListener progress, long t0,
+                           java.util.concurrent.atomic.AtomicInteger done, int total,
+                           java.util.function.BiConsumer<Trial, CompressedMatrix> sink) throws IOException {
+        if (trials.isEmpty()) return;
+        final List<Trial> order = new ArrayList<>(trials);
+        order.sort(Comparator.comparingLong((Trial x) -> -(long) x.member().outFeatures() * x.member().inFeatures()));
+        final List<String> names = new ArrayList<>();
+        for (Trial x : order) if (!names.contains(x.member().name())) names.add(x.member().name());
+        final Map<String, CalibrationStats> g = grams(names);
+        final Map<String, FMatrixRMaj> weights = new LinkedHashMap<>();
+        for (String n : names) weights.put(n, model.weight(n));
+        Parallelism.threads(Math.max(1, Math.min(workers, order.size()))).forEachBlock(order.size(), 1, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                final Trial x = order.get(i);
+                final String n = x.member().name();
+                final CompressedMatrix result = at(new TypeChoice(candidates.get(x.candidate()), x.side()), iterations).compress(weights.get(n), g.get(n));
+                synchronized (sink) {
+                    sink.accept(x, result);
+                }
+                final ProgressEvent event = new ProgressEvent("choose-types", done.incrementAndGet(), total, result.report().functionalError(),
+                        java.time.Duration.ofNanos(System.nanoTime() - t0), n + " rho=" + candidates.get(x.candidate())
+                        + (x.side() == null ? "" : " " + x.side().name().toLowerCase(java.util.Locale.ROOT)));
+                progress.onProgress(event);
+                if (event.isCancelled() || Thread.currentThread().isInterrupted()) throw new java.util.concurrent.CancellationException("choosing per type cancelled");
+            }
+        });
     }
 
     /**

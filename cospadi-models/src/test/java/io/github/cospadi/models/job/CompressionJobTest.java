@@ -260,7 +260,7 @@ class CompressionJobTest {
             assertThrows(IllegalStateException.class, () -> job.plan().buildCompressor(), "no single compressor");
             final List<io.github.cospadi.common.ProgressEvent> events = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
             final Map<String, CompressionJob.TypeChoice> chosen = job.chooseTypes(m, workers, events::add);
-            int trials = 0, tried = 0, squareTypes = 0;
+            int trials = 0, squareTypes = 0;
             for (String type : chosen.keySet()) {
                 final List<io.github.cospadi.models.Projection> members = new java.util.ArrayList<>();
                 for (var p : m.projections()) if (CompressionJob.projectionType(p.name()).equals(type)) members.add(p);
@@ -273,10 +273,10 @@ class CompressionJobTest {
                     assertFalse(job.compressed(rep.name()), rep.name() + ": no trial");
                     continue;
                 }
-                tried++;
-                final CalibrationStats g = job.grams(List.of(rep.name())).get(rep.name());
+                // ρ: the lowest error of the representative over the fitting candidates (and both sides when square)
+                final List<io.github.cospadi.common.Orientation> sides = side
+                        ? List.of(io.github.cospadi.common.Orientation.INPUT, io.github.cospadi.common.Orientation.OUTPUT) : java.util.Collections.singletonList(null);
                 double best = Double.POSITIVE_INFINITY, bestRho = Double.NaN;
-                io.github.cospadi.common.Orientation bestSide = null;
                 for (double rho : candidates) {
                     final int small = Math.min(rep.outFeatures(), rep.inFeatures()), large = Math.max(rep.outFeatures(), rep.inFeatures());
                     boolean fits;
@@ -286,19 +286,34 @@ class CompressionJobTest {
                         fits = false;
                     }
                     if (!fits && rho != candidates.get(0)) continue;
-                    trials++;
-                    final io.github.cospadi.CompressedMatrix c = job.plan().builder().ratio(gamma).atomsPerNonzero(rho).iterations(trialIterations).build()
-                            .compress(m.weight(rep.name()), g);
-                    if (c.report().functionalError() < best) {
-                        best = c.report().functionalError();
-                        bestRho = rho;
-                        bestSide = c.orientation();
+                    for (io.github.cospadi.common.Orientation o : sides) {
+                        trials++;
+                        final double e = trial(job, m, rep.name(), gamma, rho, o, trialIterations);
+                        if (e < best) {
+                            best = e;
+                            bestRho = rho;
+                        }
                     }
                 }
-                assertEquals(new CompressionJob.TypeChoice(bestRho, side ? bestSide : null), chosen.get(type),
-                        type + ": the candidate of lowest functional error, and the side that won there when square under square=type");
-                assertEquals(reused, job.compressed(rep.name()), rep.name() + ": the winning trial is its task's result iff it ran the plan's iterations");
+                // the side: the lower sum over the representative and the members at 1/4 and 3/4 of the depth, at that ρ
+                io.github.cospadi.common.Orientation bestSide = null;
+                if (side) {
+                    double in = 0, out = 0;
+                    for (int member : new java.util.TreeSet<>(List.of(members.size() / 4, members.size() / 2, 3 * members.size() / 4))) {
+                        if (member != members.size() / 2) trials += 2;
+                        in += trial(job, m, members.get(member).name(), gamma, bestRho, io.github.cospadi.common.Orientation.INPUT, trialIterations);
+                        out += trial(job, m, members.get(member).name(), gamma, bestRho, io.github.cospadi.common.Orientation.OUTPUT, trialIterations);
+                    }
+                    bestSide = out < in ? io.github.cospadi.common.Orientation.OUTPUT : io.github.cospadi.common.Orientation.INPUT;
+                    assertEquals(reused, job.compressed(members.get(0).name()), members.get(0).name() + ": its trial on the chosen side is its task's result iff reused");
+                } else {
+                    assertEquals(reused, job.compressed(rep.name()), rep.name() + ": the winning trial is its task's result iff it ran the plan's iterations");
+                }
+                assertEquals(new CompressionJob.TypeChoice(bestRho, bestSide), chosen.get(type),
+                        type + ": the candidate of lowest functional error, and for a square type under square=type the side of the lower sum");
             }
+            int done = 0;
+            for (String task : job.compressionTasks(m)) if (job.compressed(task)) done++;
             assertEquals(7, chosen.size(), "seven projection types: " + chosen);
             if (byType) assertEquals(2, squareTypes, "q and o are square");
             assertTrue(JobAssembly.description(job.plan()).endsWith(" schedule=fast rho=" + rhoSetting + (byType ? " square=type" : "")),
@@ -307,7 +322,8 @@ class CompressionJobTest {
             assertSame(chosen, job.chooseTypes(m, workers, e -> fail("chosen once")), "a second call reads the choice");
             if (first == null) first = chosen;
             else assertEquals(first, chosen, "the choice does not depend on the workers");
-            assertEquals(reused ? 14 - tried : 14, runner.compress(job, m), "the representatives are done iff reused");
+            assertTrue(reused || done == 0, "no task finishes with capped trials");
+            assertEquals(14 - done, runner.compress(job, m), "the tasks the trials did not finish");
             for (String task : job.compressionTasks(m)) {
                 final CompressionJob.TypeChoice choice = chosen.get(CompressionJob.projectionType(task));
                 final io.github.cospadi.Compressor.Builder b = job.plan().builder().ratio(gamma).atomsPerNonzero(choice.rho());
@@ -328,6 +344,14 @@ class CompressionJobTest {
             assertEquals(chosen, again.chooseTypes(m, workers, io.github.cospadi.common.ProgressListener.none()));
         }
         assertSameResults(byWorkers.get("w1"), byWorkers.get("w2"), "1 and 2 workers");
+    }
+
+    /** The functional error of a trial: the plan's compressor at ρ, on {@code side} (null: the plan's AUTO), capped iterations. */
+    static double trial(CompressionJob job, LlamaModel m, String name, double gamma, double rho, io.github.cospadi.common.Orientation side, int iterations)
+            throws IOException {
+        final io.github.cospadi.Compressor.Builder b = job.plan().builder().ratio(gamma).atomsPerNonzero(rho).iterations(iterations);
+        if (side != null) b.squareOrientation(side);
+        return b.build().compress(m.weight(name), job.grams(List.of(name)).get(name)).report().functionalError();
     }
 
     @Test
