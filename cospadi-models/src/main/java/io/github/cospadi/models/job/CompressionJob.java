@@ -580,19 +580,16 @@ public final class CompressionJob {
             if (side != null) entry.put("orientation", side.name().toLowerCase(java.util.Locale.ROOT));
             if (tried[t]) {
                 final List<Object> list = new ArrayList<>();
-                for (Trial x : first) {
-                    if (x.type() != t) continue;
-                    final Map<String, Object> m = new LinkedHashMap<>();
-                    m.put("projection", x.member().name());
-                    m.put("rho", candidates.get(x.candidate()));
-                    if (x.side() != null) m.put("orientation", x.side().name().toLowerCase(java.util.Locale.ROOT));
-                    m.put("functional_error", errors.get(x));
-                    list.add(m);
-                }
-                for (Trial x : second) {
-                    if (x.type() != t) continue;
-                    list.add(new LinkedHashMap<>(Map.of("projection", x.member().name(), "rho", candidates.get(x.candidate()),
-                            "orientation", x.side().name().toLowerCase(java.util.Locale.ROOT), "functional_error", errors.get(x))));
+                for (List<Trial> phase : List.of(first, second)) {
+                    for (Trial x : phase) {
+                        if (x.type() != t) continue;
+                        final Map<String, Object> m = new LinkedHashMap<>(); // in this order: the file's bytes are the plan's
+                        m.put("projection", x.member().name());
+                        m.put("rho", candidates.get(x.candidate()));
+                        if (x.side() != null) m.put("orientation", x.side().name().toLowerCase(java.util.Locale.ROOT));
+                        m.put("functional_error", errors.get(x));
+                        list.add(m);
+                    }
                 }
                 entry.put("trials", list);
                 if (side != null) entry.put("functional_error_sums", sums);
