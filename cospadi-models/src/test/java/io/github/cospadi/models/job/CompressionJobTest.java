@@ -404,6 +404,11 @@ class CompressionJobTest {
         final Map<String, String> input = new TreeMap<>(base);
         input.put("square", "input");
         assertFalse(new JobPlan("m", "c", 0, "", 0, input, "none", Map.of()).choosesPerType(), "a fixed side: nothing to choose");
+        final IllegalArgumentException r = assertThrows(IllegalArgumentException.class, () -> new CompressionJob.TypeChoice(0.5, null));
+        assertTrue(r.getMessage().contains("rho must be a finite number >= 1, got 0.5"), r.getMessage());
+        final IllegalArgumentException a = assertThrows(IllegalArgumentException.class,
+                () -> new CompressionJob.TypeChoice(2, io.github.cospadi.common.Orientation.AUTO));
+        assertTrue(a.getMessage().contains("orientation must be INPUT, OUTPUT or null, got AUTO"), a.getMessage());
     }
 
     static final List<int[]> SENSITIVITY_WINDOWS = WINDOWS.subList(0, 3);
