@@ -552,6 +552,7 @@ public final class CompressionJob {
                 second.add(new Trial(t, members.get(m), bestRho[t], output));
             }
         }
+        // (with reuse both sides of the two extra members are kept until the side is known: four more per square type)
         runTrials(model, second, candidates, trialIterations, workers, progress, t0, done, first.size() + second.size(), (trial, result) -> {
             errors.put(trial, result.report().functionalError());
             if (reuse) kept.put(trial, result);
