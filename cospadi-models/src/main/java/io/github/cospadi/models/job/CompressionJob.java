@@ -564,11 +564,12 @@ public final class CompressionJob {
             final Map<String, Object> sums = new LinkedHashMap<>();
             if (chooseSide[t]) {
                 double in = 0, out = 0;
-                for (Map.Entry<Trial, Double> e : errors.entrySet()) {
-                    final Trial x = e.getKey();
-                    if (x.type() != t || x.candidate() != bestRho[t]) continue;
-                    if (x.side() == input) in += e.getValue();
-                    else out += e.getValue();
+                for (List<Trial> phase : List.of(first, second)) { // in list order: the sums' bits depend on the plan only
+                    for (Trial x : phase) {
+                        if (x.type() != t || x.candidate() != bestRho[t]) continue;
+                        if (x.side() == input) in += errors.get(x);
+                        else out += errors.get(x);
+                    }
                 }
                 side = out < in ? output : input;
                 sums.put("input", in);
