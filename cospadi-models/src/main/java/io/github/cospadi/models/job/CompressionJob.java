@@ -87,6 +87,7 @@ public final class CompressionJob {
     private volatile BudgetPlan allocation;
     private volatile Compressor uniform;
     private volatile Map<String, TypeChoice> typeChoices;
+    private volatile ProjectionWeights typesCheckedFor; // the model typeChoices was last checked to cover
     private final Map<TypeChoice, Compressor> byChoice = new ConcurrentHashMap<>();
 
     private CompressionJob(JobStore store, JobPlan plan) {
@@ -486,14 +487,14 @@ public final class CompressionJob {
         final List<String> types = new ArrayList<>(byType.keySet());
         final int nt = types.size();
         final double ratio = plan.real("ratio");
-        final List<Double> candidates = plan.rhoAuto() ? RHO_CANDIDATES : List.of(plan.fixedRho());
+        final List<Double> candidates = rhoCandidates();
         final io.github.cospadi.common.Orientation input = io.github.cospadi.common.Orientation.INPUT, output = io.github.cospadi.common.Orientation.OUTPUT;
         final boolean[] chooseSide = new boolean[nt], tried = new boolean[nt];
         final List<Trial> first = new ArrayList<>();
         for (int t = 0; t < nt; t++) {
             final List<Projection> members = byType.get(types.get(t));
             final Projection p = members.get(members.size() / 2);
-            chooseSide[t] = plan.squareByType() && p.outFeatures() == p.inFeatures();
+            chooseSide[t] = choosesSide(p);
             tried[t] = plan.rhoAuto() || chooseSide[t];
             if (!tried[t]) continue; // nothing to choose: the plan's ρ, no trial
             for (int c = 0; c < candidates.size(); c++) {
@@ -685,7 +686,7 @@ public final class CompressionJob {
             final Map<String, Object> m = JsonParser.parseExactObject(new String(store.readAllBytes("types.json"), StandardCharsets.UTF_8), file);
             final Map<String, TypeChoice> out = new LinkedHashMap<>();
             if (!(m.get("types") instanceof List)) throw new IllegalStateException(file + ": no list 'types'");
-            final List<Double> candidates = plan.rhoAuto() ? RHO_CANDIDATES : List.of(plan.fixedRho());
+            final List<Double> candidates = rhoCandidates();
             for (Object o : (List<Object>) m.get("types")) {
                 if (!(o instanceof Map) || !(((Map<String, Object>) o).get("type") instanceof String) || !(((Map<String, Object>) o).get("rho") instanceof Number)) {
                     throw new IllegalStateException(file + ": every entry of 'types' needs a string 'type' and a number 'rho', got " + o);
@@ -705,14 +706,27 @@ public final class CompressionJob {
             }
             typeChoices = r = java.util.Collections.unmodifiableMap(out);
         }
-        for (Projection p : model.projections()) {
-            final TypeChoice c = r.get(projectionType(p.name()));
-            if (c == null) throw new IllegalStateException(store.location() + "/types.json has no entry for projection type '" + projectionType(p.name()) + "'");
-            if (plan.squareByType() && p.outFeatures() == p.inFeatures() && c.orientation() == null) {
-                throw new IllegalStateException(store.location() + "/types.json gives the square projection type '" + projectionType(p.name()) + "' no orientation");
+        if (typesCheckedFor != model) { // once per model, not on every task's compressor
+            for (Projection p : model.projections()) {
+                final TypeChoice c = r.get(projectionType(p.name()));
+                if (c == null) throw new IllegalStateException(store.location() + "/types.json has no entry for projection type '" + projectionType(p.name()) + "'");
+                if (choosesSide(p) && c.orientation() == null) {
+                    throw new IllegalStateException(store.location() + "/types.json gives the square projection type '" + projectionType(p.name()) + "' no orientation");
+                }
             }
+            typesCheckedFor = model;
         }
         return r;
+    }
+
+    /** The ρ = k/s the choice per type may take: {@link #RHO_CANDIDATES} under {@code rho=auto}, else the plan's. */
+    private List<Double> rhoCandidates() {
+        return plan.rhoAuto() ? RHO_CANDIDATES : List.of(plan.fixedRho());
+    }
+
+    /** Whether the job chooses the side of {@code p}'s type: a square projection under {@code square=type}. */
+    private boolean choosesSide(Projection p) {
+        return plan.squareByType() && p.outFeatures() == p.inFeatures();
     }
 
     /** Whether the adaptive allocation is written and verified. */
