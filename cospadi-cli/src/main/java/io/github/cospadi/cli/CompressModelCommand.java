@@ -108,9 +108,9 @@ final class CompressModelCommand implements Command {
         final PlanCommand.Settings planSettings = allocation.equals("adaptive") ? PlanCommand.Settings.parse(o, method) : null;
         // uniform allocation: one ρ = k/s for every matrix, or auto — the default of a per-matrix CoSpaDi job: ρ per
         // projection type (docs/design.md §4.1); the adaptive plan reads --rho itself, shared dictionaries keep ρ = 2
+        final boolean perMatrix = planSettings == null && !captureOnly && method == Method.COSPADI && grouping.name().equals("none");
         final String given = planSettings == null && !captureOnly ? o.string("rho", null) : null;
-        final String rhoText = given == null && planSettings == null && !captureOnly && method == Method.COSPADI
-                && grouping.name().equals("none") ? "auto" : given;
+        final String rhoText = given == null && perMatrix ? "auto" : given;
         final boolean rhoAuto = "auto".equals(rhoText);
         final Double rho = rhoText != null && !rhoAuto ? o.real("rho", 2) : null;
         o.finish();
@@ -119,9 +119,8 @@ final class CompressModelCommand implements Command {
         if (rhoAuto && !grouping.name().equals("none")) {
             throw new Options.UsageException("--rho auto chooses k/s per projection type on single matrices; it cannot be combined with --grouping " + grouping.name());
         }
-        // square matrices: per projection type, on the side its middle member chose — the default of a per-matrix CoSpaDi
+        // square matrices: per projection type, on the side the job's trials chose — the default of a per-matrix CoSpaDi
         // job under AUTO (docs/design.md §4.1) — or --square both|input|output
-        final boolean perMatrix = planSettings == null && !captureOnly && method == Method.COSPADI && grouping.name().equals("none");
         final boolean auto = parsed != null && parsed.orientation(io.github.cospadi.common.Orientation.AUTO) == io.github.cospadi.common.Orientation.AUTO;
         final Schedule schedule = parsed != null && !parsed.squareGiven() && perMatrix && auto ? parsed.withSquareByType() : parsed;
         if (schedule != null && schedule.squareByType() && !(perMatrix && auto)) {

@@ -25,8 +25,8 @@ import java.util.function.Consumer;
  * after 5 warm-up iterations. {@code --iterations} is read by each command (its own default) and applies to both.
  * {@code --init} and {@code --orientation} set the initialisation and where the dictionary lives when given;
  * {@code --square input|output} makes AUTO compress square matrices one way only (both ways by default);
- * {@code compress} also takes {@code --square type}: the job chooses each square projection type's side on its middle
- * member (docs/design.md §4.1).
+ * {@code compress} also takes {@code --square type}: the job chooses each square projection type's side on three of its
+ * members (docs/design.md §4.1).
  */
 final class Schedule implements Consumer<Compressor.Builder> {
     private final boolean fast;
